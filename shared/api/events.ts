@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { Id } from '../schemas/ids';
+import { MetricPoint, Run, RunEvent } from '../schemas/records';
+
+/** Events streamed from the engine host to subscribers. Metrics travel in batches, never one message per number. */
+export const ApiEvent = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('session.changed'),
+    sessionId: Id,
+    change: z.enum(['created', 'updated', 'deleted']),
+  }),
+  z.object({ type: z.literal('run.status'), run: Run }),
+  z.object({ type: z.literal('metrics.batch'), runId: Id, points: z.array(MetricPoint) }),
+  z.object({ type: z.literal('run.event'), event: RunEvent }),
+]);
+export type ApiEvent = z.infer<typeof ApiEvent>;
+export type ApiEventType = ApiEvent['type'];
+export const API_EVENT_TYPES = [
+  'session.changed',
+  'run.status',
+  'metrics.batch',
+  'run.event',
+] as const satisfies readonly ApiEventType[];
+
+/** A subscription receives the events matching every given filter; an omitted filter matches everything. */
+export const EventFilter = z.strictObject({
+  types: z.array(z.enum(API_EVENT_TYPES)).optional(),
+  runIds: z.array(Id).optional(),
+});
+export type EventFilter = z.infer<typeof EventFilter>;
+
+export function eventMatches(filter: EventFilter, event: ApiEvent): boolean {
+  if (filter.types && !filter.types.includes(event.type)) return false;
+  if (filter.runIds) {
+    const runId = eventRunId(event);
+    if (runId !== null && !filter.runIds.includes(runId)) return false;
+  }
+  return true;
+}
+
+function eventRunId(event: ApiEvent): number | null {
+  switch (event.type) {
+    case 'run.status':
+      return event.run.id;
+    case 'metrics.batch':
+      return event.runId;
+    case 'run.event':
+      return event.event.runId;
+    case 'session.changed':
+      return null;
+  }
+}

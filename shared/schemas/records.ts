@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { Id, Timestamp } from './ids';
+import { ExperimentSpec } from './experiment';
+
+export const SessionName = z
+  .string()
+  .trim()
+  .min(1, 'a session needs a name')
+  .max(200, 'a session name has at most 200 characters');
+
+export const Session = z.object({
+  id: Id,
+  name: SessionName,
+  notes: z.string(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  experimentCount: z.number().int().nonnegative(),
+  runCount: z.number().int().nonnegative(),
+});
+export type Session = z.infer<typeof Session>;
+
+export const Experiment = z.object({
+  id: Id,
+  sessionId: Id,
+  name: z.string(),
+  schemaVersion: z.number().int().positive(),
+  spec: ExperimentSpec,
+  createdAt: Timestamp,
+});
+export type Experiment = z.infer<typeof Experiment>;
+
+export const RunStatus = z.enum([
+  'queued',
+  'running',
+  'paused',
+  'completed',
+  'stopped',
+  'failed',
+  'diverged',
+  'interrupted',
+]);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** What a run was computed on, stored with it so that a result can always be traced to its machine. */
+export const RunEnvironment = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+export type RunEnvironment = z.infer<typeof RunEnvironment>;
+
+export const Run = z.object({
+  id: Id,
+  experimentId: Id,
+  sessionId: Id,
+  rule: z.string(),
+  seed: z.number().int().nonnegative(),
+  status: RunStatus,
+  backend: z.string().nullable(),
+  environment: RunEnvironment,
+  startedAt: Timestamp.nullable(),
+  endedAt: Timestamp.nullable(),
+  error: z.string().nullable(),
+  createdAt: Timestamp,
+});
+export type Run = z.infer<typeof Run>;
+
+export const MetricSplit = z.enum(['train', 'validation', 'test', 'diagnostic']);
+export type MetricSplit = z.infer<typeof MetricSplit>;
+
+export const MetricPoint = z.object({
+  step: z.number().int().nonnegative(),
+  epoch: z.number().nonnegative(),
+  split: MetricSplit,
+  name: z.string().min(1),
+  value: z.number(),
+});
+export type MetricPoint = z.infer<typeof MetricPoint>;
+
+export const SeriesPoint = z.object({ step: z.number(), epoch: z.number(), value: z.number() });
+export type SeriesPoint = z.infer<typeof SeriesPoint>;
+
+export const MetricSeries = z.object({
+  runId: Id,
+  name: z.string(),
+  split: MetricSplit,
+  total: z.number().int().nonnegative(),
+  downsampled: z.boolean(),
+  points: z.array(SeriesPoint),
+});
+export type MetricSeries = z.infer<typeof MetricSeries>;
+
+export const MetricName = z.object({ name: z.string(), split: MetricSplit, count: z.number().int().nonnegative() });
+export type MetricName = z.infer<typeof MetricName>;
+
+export const EventLevel = z.enum(['info', 'warning', 'error']);
+export const RunEvent = z.object({
+  id: Id,
+  runId: Id.nullable(),
+  sessionId: Id.nullable(),
+  level: EventLevel,
+  kind: z.string(),
+  message: z.string(),
+  createdAt: Timestamp,
+});
+export type RunEvent = z.infer<typeof RunEvent>;

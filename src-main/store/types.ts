@@ -1,0 +1,139 @@
+import type {
+  Experiment,
+  MetricName,
+  MetricPoint,
+  MetricSeries,
+  Run,
+  RunEnvironment,
+  RunEvent,
+  RunStatus,
+  Session,
+} from '../../shared/schemas/records';
+import type { ExperimentSpec } from '../../shared/schemas/experiment';
+import type { SeriesQuery } from '../../shared/api/contract';
+
+/** Why a database could not be used. Every kind carries a message that names the file and what to do. */
+export type StoreErrorKind = 'corrupt' | 'locked' | 'read_only' | 'newer_schema' | 'io';
+
+export class StoreError extends Error {
+  readonly kind: StoreErrorKind;
+  readonly path: string;
+  constructor(kind: StoreErrorKind, path: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+    this.kind = kind;
+    this.path = path;
+  }
+}
+
+export interface StoreOptions {
+  /** Path of the SQLite file; created with its folder when missing. */
+  path: string;
+  /** Clock for created/updated stamps; tests pass a fixed one. */
+  now?: () => number;
+  /** How long to wait for another process's lock before giving up with a 'locked' error. */
+  busyTimeoutMs?: number;
+}
+
+export interface NewRun {
+  experimentId: number;
+  rule: string;
+  seed: number;
+  status?: RunStatus;
+  backend?: string | null;
+  environment?: RunEnvironment;
+}
+
+export interface RunPatch {
+  status?: RunStatus;
+  backend?: string | null;
+  environment?: RunEnvironment;
+  startedAt?: number | null;
+  endedAt?: number | null;
+  error?: string | null;
+}
+
+export interface RunFilter {
+  sessionId?: number;
+  experimentId?: number;
+  status?: RunStatus;
+}
+
+export interface CheckpointInfo {
+  id: number;
+  runId: number;
+  step: number;
+  epoch: number;
+  bytes: number;
+  createdAt: number;
+}
+
+export interface Checkpoint extends CheckpointInfo {
+  data: Uint8Array;
+}
+
+export interface NewEvent {
+  runId?: number | null;
+  sessionId?: number | null;
+  level: RunEvent['level'];
+  kind: string;
+  message: string;
+}
+
+export interface SessionStore {
+  list(): Session[];
+  get(id: number): Session | undefined;
+  create(input: { name: string; notes?: string }): Session;
+  rename(id: number, name: string): Session | undefined;
+  setNotes(id: number, notes: string): Session | undefined;
+  /** Deletes the session with its experiments, runs, metrics, checkpoints and events. */
+  delete(id: number): boolean;
+}
+
+export interface ExperimentStore {
+  list(sessionId?: number): Experiment[];
+  get(id: number): Experiment | undefined;
+  create(sessionId: number, spec: ExperimentSpec): Experiment;
+  duplicate(id: number, name?: string): Experiment | undefined;
+  delete(id: number): boolean;
+}
+
+export interface RunStore {
+  list(filter?: RunFilter): Run[];
+  get(id: number): Run | undefined;
+  create(run: NewRun): Run;
+  update(id: number, patch: RunPatch): Run | undefined;
+}
+
+export interface MetricStore {
+  /** Appends points in one transaction; callers batch (hundreds to thousands of points per call). */
+  insert(runId: number, points: readonly MetricPoint[]): void;
+  names(runId: number): MetricName[];
+  /** A series in step order, down-sampled to at most query.maxPoints while keeping each bucket's extremes. */
+  series(query: SeriesQuery): MetricSeries;
+}
+
+export interface CheckpointStore {
+  save(runId: number, step: number, epoch: number, data: Uint8Array): CheckpointInfo;
+  list(runId: number): CheckpointInfo[];
+  latest(runId: number): Checkpoint | undefined;
+}
+
+export interface EventStore {
+  add(event: NewEvent): RunEvent;
+  list(filter: { runId?: number; sessionId?: number; limit?: number }): RunEvent[];
+}
+
+export interface Store {
+  readonly path: string;
+  readonly schemaVersion: number;
+  /** Runs found 'running' or 'paused' when the database was opened, now marked 'interrupted'. */
+  readonly interruptedAtOpen: readonly number[];
+  readonly sessions: SessionStore;
+  readonly experiments: ExperimentStore;
+  readonly runs: RunStore;
+  readonly metrics: MetricStore;
+  readonly checkpoints: CheckpointStore;
+  readonly events: EventStore;
+  close(): void;
+}
