@@ -1,0 +1,44 @@
+import { ExperimentSpec } from '../../../shared/schemas/experiment';
+import { issuesFromZod } from '../../../shared/api/errors';
+import type { ApiServices } from '../services';
+import type { Handlers } from '../handler-types';
+import { found } from './found';
+
+type ExperimentHandlers = Pick<
+  Handlers,
+  | 'experiments.validate'
+  | 'experiments.create'
+  | 'experiments.get'
+  | 'experiments.list'
+  | 'experiments.duplicate'
+  | 'experiments.delete'
+>;
+
+export function experimentHandlers({ store, bus }: ApiServices): ExperimentHandlers {
+  const touched = (sessionId: number) => bus.publish({ type: 'session.changed', sessionId, change: 'updated' });
+  return {
+    'experiments.validate': ({ spec }) => {
+      const parsed = ExperimentSpec.safeParse(spec);
+      return parsed.success ? { ok: true, spec: parsed.data } : { ok: false, issues: issuesFromZod(parsed.error) };
+    },
+    'experiments.create': ({ sessionId, spec }) => {
+      found(store.sessions.get(sessionId), 'session', sessionId);
+      const experiment = store.experiments.create(sessionId, spec);
+      touched(sessionId);
+      return experiment;
+    },
+    'experiments.get': ({ id }) => found(store.experiments.get(id), 'experiment', id),
+    'experiments.list': ({ sessionId }) => store.experiments.list(sessionId),
+    'experiments.duplicate': ({ id, name }) => {
+      const copy = found(store.experiments.duplicate(id, name), 'experiment', id);
+      touched(copy.sessionId);
+      return copy;
+    },
+    'experiments.delete': ({ id }) => {
+      const experiment = found(store.experiments.get(id), 'experiment', id);
+      store.experiments.delete(id);
+      touched(experiment.sessionId);
+      return { deleted: true as const };
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import type { AppInfo } from '../../shared/api/contract';
+import type { Store } from '../store/types';
+import type { EventBus } from './event-bus';
+
+/** What the handlers work on; each host (Electron, serve, CLI) builds one. */
+export interface ApiServices {
+  store: Store;
+  bus: EventBus;
+  appInfo: () => AppInfo;
+}

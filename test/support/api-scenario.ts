@@ -1,0 +1,137 @@
+import { expect } from 'vitest';
+import type { MethodName, RequestOf, ResponseOf } from '../../shared/api/contract';
+import type { InvokeOutcome } from '../../shared/api/envelope';
+import type { ApiEvent } from '../../shared/api/events';
+import type { ExperimentSpecInput } from '../../shared/schemas/experiment';
+import type { Store } from '../../src-main/store/types';
+
+/** Sends one request over some transport and returns the raw outcome. */
+export type RawInvoke = (method: string, payload: unknown) => Promise<InvokeOutcome>;
+
+export const sampleSpec: ExperimentSpecInput = {
+  name: 'EBD vs DFA on Fashion-MNIST',
+  dataset: { name: 'fashion-mnist', trainSubset: 1000 },
+  network: { hidden: [{ units: 64, activation: 'relu' }] },
+  rules: [{ rule: 'ebd' }, { rule: 'dfa' }],
+  seeds: [1, 2],
+  epochs: 1,
+  batchSize: 32,
+};
+
+export function typedCaller(invoke: RawInvoke, covered: Set<string>) {
+  return async <M extends MethodName>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> => {
+    covered.add(method);
+    const outcome = await invoke(method, request);
+    if (!outcome.ok) throw new Error(`${method} failed: ${outcome.error.code}: ${outcome.error.message}`);
+    return outcome.result as ResponseOf<M>;
+  };
+}
+
+/**
+ * Drives every method of the contract through one transport and checks the answers against the store.
+ * Both transports' tests run it, so "each handler through both transports" is one scenario, not two copies.
+ * `events` returns what the transport delivered to this client so far.
+ */
+export async function runContractScenario(
+  invoke: RawInvoke,
+  store: Store,
+  events: () => ApiEvent[],
+): Promise<Set<string>> {
+  const covered = new Set<string>();
+  const call = typedCaller(invoke, covered);
+
+  const info = await call('app.info', {});
+  expect(info.name).toBe('broadcast-lab');
+  expect(info.databasePath).toBe(store.path);
+  expect(info.backends.map((b) => b.name)).toContain('cpu');
+
+  const { subscriptionId } = await call('events.subscribe', { filter: { types: ['session.changed'] } });
+  const session = await call('sessions.create', { name: '  Decorrelation study  ' });
+  expect(session.name).toBe('Decorrelation study');
+  const renamed = await call('sessions.rename', { id: session.id, name: 'EBD study' });
+  expect(renamed.name).toBe('EBD study');
+  const noted = await call('sessions.setNotes', { id: session.id, notes: 'λ sweep' });
+  expect(noted.notes).toBe('λ sweep');
+  expect((await call('sessions.list', {})).map((s) => s.name)).toContain('EBD study');
+
+  const validation = await call('experiments.validate', { spec: { ...sampleSpec, epochs: 0 } });
+  expect(validation.ok).toBe(false);
+  if (!validation.ok) expect(validation.issues.map((i) => i.path)).toContain('epochs');
+  const valid = await call('experiments.validate', { spec: sampleSpec });
+  expect(valid.ok).toBe(true);
+
+  const experiment = await call('experiments.create', { sessionId: session.id, spec: sampleSpec });
+  expect(experiment.spec.rules.map((r) => r.rule)).toEqual(['ebd', 'dfa']);
+  expect((await call('experiments.get', { id: experiment.id })).name).toBe(sampleSpec.name);
+  const copy = await call('experiments.duplicate', { id: experiment.id, name: 'copy' });
+  expect(copy.id).not.toBe(experiment.id);
+  expect(copy.spec.seeds).toEqual([1, 2]);
+  expect((await call('experiments.list', { sessionId: session.id })).length).toBe(2);
+  expect(await call('experiments.delete', { id: copy.id })).toEqual({ deleted: true });
+
+  // Runs come from the engine; here the store plays the engine's part.
+  const run = store.runs.create({
+    experimentId: experiment.id,
+    rule: 'ebd',
+    seed: 1,
+    status: 'completed',
+    backend: 'cpu',
+  });
+  store.metrics.insert(
+    run.id,
+    Array.from({ length: 500 }, (_, step) => ({
+      step,
+      epoch: step / 100,
+      split: 'train' as const,
+      name: 'loss',
+      value: 1 / (step + 1),
+    })),
+  );
+  expect((await call('runs.list', { sessionId: session.id })).map((r) => r.id)).toEqual([run.id]);
+  expect((await call('runs.get', { id: run.id })).rule).toBe('ebd');
+  expect(await call('metrics.names', { runId: run.id })).toEqual([{ name: 'loss', split: 'train', count: 500 }]);
+  const series = await call('metrics.series', {
+    runId: run.id,
+    name: 'loss',
+    split: 'train',
+    fromStep: 100,
+    maxPoints: 50,
+  });
+  expect(series.total).toBe(400);
+  expect(series.points.length).toBeLessThanOrEqual(50);
+  expect(series.points[0]?.step).toBe(100);
+  expect(Math.max(...series.points.map((p) => p.value))).toBeCloseTo(1 / 101);
+
+  const opened = await call('sessions.open', { id: session.id });
+  expect(opened.experiments.map((e) => e.id)).toEqual([experiment.id]);
+  expect(opened.runs.map((r) => r.id)).toEqual([run.id]);
+
+  expect(await call('sessions.delete', { id: session.id })).toEqual({ deleted: true });
+  expect(store.runs.get(run.id)).toBeUndefined();
+  await expect
+    .poll(() => events().filter((e) => e.type === 'session.changed' && e.sessionId === session.id).length)
+    .toBeGreaterThanOrEqual(4);
+  expect(await call('events.unsubscribe', { subscriptionId })).toEqual({ removed: true });
+  return covered;
+}
+
+/** Requests the contract must refuse, with the path the error must name. */
+export const invalidRequests: { method: string; payload: unknown; code: string; mentions: string }[] = [
+  { method: 'sessions.create', payload: { name: '   ' }, code: 'invalid_request', mentions: 'name' },
+  { method: 'sessions.create', payload: { name: 'x', extra: 1 }, code: 'invalid_request', mentions: 'extra' },
+  { method: 'sessions.rename', payload: { id: -3, name: 'x' }, code: 'invalid_request', mentions: 'id' },
+  {
+    method: 'experiments.create',
+    payload: { sessionId: 1, spec: { name: 'x' } },
+    code: 'invalid_request',
+    mentions: 'spec.dataset',
+  },
+  {
+    method: 'metrics.series',
+    payload: { runId: 1, name: 'loss', split: 'nope' },
+    code: 'invalid_request',
+    mentions: 'split',
+  },
+  { method: 'sessions.launchMissiles', payload: {}, code: 'unknown_method', mentions: 'sessions.launchMissiles' },
+  { method: 'sessions.open', payload: { id: 987654 }, code: 'not_found', mentions: '987654' },
+];
