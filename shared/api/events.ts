@@ -12,10 +12,14 @@ export const ApiEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run.status'), run: Run }),
   z.object({ type: z.literal('metrics.batch'), runId: Id, points: z.array(MetricPoint) }),
   z.object({ type: z.literal('run.event'), event: RunEvent }),
+  // Desktop menu items whose work happens in the renderer; pushed under MENU_SUBSCRIPTION_ID, never subscribed to.
+  z.object({ type: z.literal('menu.command'), command: z.enum(['session.new', 'file.open', 'file.export']) }),
 ]);
+export const MENU_SUBSCRIPTION_ID = 'menu';
 export type ApiEvent = z.infer<typeof ApiEvent>;
 export type ApiEventType = ApiEvent['type'];
-export const API_EVENT_TYPES = [
+/** Menu commands go to the desktop renderer directly; every other event type can be subscribed to. */
+export const SUBSCRIBABLE_EVENT_TYPES = [
   'session.changed',
   'run.status',
   'metrics.batch',
@@ -24,13 +28,13 @@ export const API_EVENT_TYPES = [
 
 /** A subscription receives the events matching every given filter; an omitted filter matches everything. */
 export const EventFilter = z.strictObject({
-  types: z.array(z.enum(API_EVENT_TYPES)).optional(),
+  types: z.array(z.enum(SUBSCRIBABLE_EVENT_TYPES)).optional(),
   runIds: z.array(Id).optional(),
 });
 export type EventFilter = z.infer<typeof EventFilter>;
 
 export function eventMatches(filter: EventFilter, event: ApiEvent): boolean {
-  if (filter.types && !filter.types.includes(event.type)) return false;
+  if (filter.types && !(filter.types as readonly ApiEventType[]).includes(event.type)) return false;
   if (filter.runIds) {
     const runId = eventRunId(event);
     if (runId !== null && !filter.runIds.includes(runId)) return false;
@@ -47,6 +51,7 @@ function eventRunId(event: ApiEvent): number | null {
     case 'run.event':
       return event.event.runId;
     case 'session.changed':
+    case 'menu.command':
       return null;
   }
 }

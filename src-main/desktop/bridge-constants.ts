@@ -1,0 +1,39 @@
+/**
+ * What the preload needs from shared/, restated without runtime imports. shared/api/contract.ts and
+ * envelope.ts build zod schemas at load time; importing a value from them would pull zod and every schema
+ * into the sandboxed preload bundle. Type-only imports keep the two in step: the compiler refuses a
+ * channel name that differs from shared/ or a method list that misses or invents a method, and
+ * test/unit/shell-preload.test.ts compares the lists at run time as well.
+ */
+import type { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../shared/api/envelope';
+import type { MethodName } from '../../shared/api/contract';
+
+export const INVOKE_CHANNEL: typeof IPC_INVOKE_CHANNEL = 'broadcast-lab:invoke';
+export const EVENT_CHANNEL: typeof IPC_EVENT_CHANNEL = 'broadcast-lab:event';
+
+export const BRIDGE_METHOD_NAMES = [
+  'app.info',
+  'sessions.list',
+  'sessions.create',
+  'sessions.rename',
+  'sessions.setNotes',
+  'sessions.delete',
+  'sessions.open',
+  'experiments.validate',
+  'experiments.create',
+  'experiments.get',
+  'experiments.list',
+  'experiments.duplicate',
+  'experiments.delete',
+  'runs.list',
+  'runs.get',
+  'metrics.names',
+  'metrics.series',
+  'events.subscribe',
+  'events.unsubscribe',
+] as const satisfies readonly MethodName[];
+
+/** Compiles only while BRIDGE_METHOD_NAMES names every contract method. */
+type Missing = Exclude<MethodName, (typeof BRIDGE_METHOD_NAMES)[number]>;
+const everyMethodListed: [Missing] extends [never] ? true : { missing: Missing } = true;
+void everyMethodListed;

@@ -1,0 +1,28 @@
+/**
+ * Electron entry point. Deliberately thin: everything with a decision in it lives in src-main/desktop/,
+ * written against small interfaces so the unit tests can drive it with a fake `electron`.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell } from 'electron';
+import { createApiHost } from './api/host';
+import { startShell } from './desktop/shell';
+
+startShell({
+  electron: { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell },
+  mainDir: path.dirname(fileURLToPath(import.meta.url)),
+  argv: process.argv,
+  env: process.env,
+  platform: process.platform,
+  versions: process.versions,
+  openApi: (dataDir) => {
+    const host = createApiHost({
+      mode: 'desktop',
+      dataDir,
+      versions: { electron: process.versions.electron, chrome: process.versions.chrome },
+    });
+    for (const runId of host.store.interruptedAtOpen)
+      console.warn(`run ${runId} was interrupted by the last shutdown; its data is kept`);
+    return host;
+  },
+});

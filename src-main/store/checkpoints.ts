@@ -1,0 +1,45 @@
+import { isForeignKeyViolation, type Db } from './sqlite';
+import type { Checkpoint, CheckpointInfo, CheckpointStore } from './types';
+
+const INFO_COLUMNS = 'id, run_id AS runId, step, epoch, length(data) AS bytes, created_at AS createdAt';
+
+/** Weights as blobs, one per (run, step): saving the same step again (a resumed run) replaces it. */
+export function createCheckpointStore(db: Db, now: () => number): CheckpointStore {
+  const save = db.prepare<[number, number, number, Buffer, number], CheckpointInfo>(
+    `INSERT INTO checkpoints (run_id, step, epoch, data, created_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, step) DO UPDATE SET epoch = excluded.epoch, data = excluded.data, created_at = excluded.created_at
+     RETURNING ${INFO_COLUMNS}`,
+  );
+  // length() of a blob column is read from the record header; listing does not load the weights.
+  const list = db.prepare<[number], CheckpointInfo>(
+    `SELECT ${INFO_COLUMNS} FROM checkpoints WHERE run_id = ? ORDER BY step`,
+  );
+  const latest = db.prepare<[number], CheckpointInfo & { data: Buffer }>(
+    `SELECT ${INFO_COLUMNS}, data FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1`,
+  );
+
+  return {
+    save(runId, step, epoch, data) {
+      if (!Number.isSafeInteger(step) || step < 0)
+        throw new RangeError(`a checkpoint's step must be a non-negative integer, got ${step}`);
+      // A view, not a copy: better-sqlite3 binds Buffers as blobs and copies them into SQLite itself.
+      const blob = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      try {
+        const info = save.get(runId, step, epoch, blob, now());
+        if (!info) throw new Error('the checkpoint could not be read back');
+        return info;
+      } catch (error) {
+        if (isForeignKeyViolation(error))
+          throw new Error(`run ${runId} does not exist; its checkpoint cannot be stored`, { cause: error });
+        throw error;
+      }
+    },
+    list: (runId) => list.all(runId),
+    latest(runId): Checkpoint | undefined {
+      const row = latest.get(runId);
+      if (!row) return undefined;
+      const { data, ...info } = row;
+      return { ...info, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import { createCheckpointStore } from './checkpoints';
+import { createEventStore } from './events';
+import { createExperimentStore } from './experiments';
+import { SeriesIndex } from './metric-series-index';
+import { createMetricStore } from './metrics';
+import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
+import { openDatabase } from './open-database';
+import { recoverInterruptedRuns } from './recovery';
+import { createRunStore } from './runs';
+import { createSessionStore } from './sessions';
+import { classifyOpenFailure } from './store-errors';
+import type { Store, StoreOptions } from './types';
+
+export { StoreError } from './types';
+export type * from './types';
+export { LATEST_SCHEMA_VERSION } from './migrations';
+
+/** Short enough that a second app on the same file is told at once, long enough to ride out a checkpoint. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 2000;
+
+/**
+ * Opens the session database, creating it and its folder when missing and upgrading an older schema.
+ * Throws StoreError (corrupt, read_only, locked, newer_schema, io) without touching a file it cannot use.
+ */
+export function openStore(options: StoreOptions): Store {
+  const file = path.resolve(options.path);
+  const now = options.now ?? Date.now;
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const db = openDatabase(file, busyTimeoutMs, LATEST_SCHEMA_VERSION);
+  try {
+    const { to: schemaVersion } = migrate(db);
+    const series = new SeriesIndex(db);
+    const forgetSeries = () => series.forget();
+    const events = createEventStore(db, file, now);
+    const interruptedAtOpen = Object.freeze(recoverInterruptedRuns(db, events, now));
+    let closed = false;
+    return {
+      path: file,
+      schemaVersion,
+      interruptedAtOpen,
+      sessions: createSessionStore(db, now, forgetSeries),
+      experiments: createExperimentStore(db, file, now, forgetSeries),
+      runs: createRunStore(db, file, now),
+      metrics: createMetricStore(db, file, series),
+      checkpoints: createCheckpointStore(db, now),
+      events,
+      close() {
+        if (closed) return;
+        closed = true;
+        // Lets SQLite refresh the planner statistics that the session's writes made stale; cheap when nothing changed.
+        db.pragma('optimize');
+        db.close();
+      },
+    };
+  } catch (error) {
+    db.close();
+    throw classifyOpenFailure(error, file, busyTimeoutMs);
+  }
+}

@@ -1,0 +1,159 @@
+import {
+  MetricSplit,
+  type MetricName,
+  type MetricPoint,
+  type MetricSeries,
+  type SeriesPoint,
+} from '../../shared/schemas/records';
+import type { SeriesQuery } from '../../shared/api/contract';
+import { ChunkedInsert } from './chunked-insert';
+import { downsampleRange } from './downsample';
+import type { SeriesIndex, SeriesState } from './metric-series-index';
+import { SUMMARY_TOP_SHIFT, SummaryReader, SummaryWriter } from './metric-summary';
+import { parseColumn } from './row-values';
+import type { Db } from './sqlite';
+import type { MetricStore } from './types';
+
+const SPLITS: ReadonlySet<string> = new Set(MetricSplit.options);
+
+/** The points of one (name, split) within a batch, with what decides the summary's fast path. */
+interface SeriesBatch {
+  name: string;
+  split: MetricSplit;
+  points: MetricPoint[];
+  increasing: boolean;
+  minStep: number;
+  maxStep: number;
+}
+
+/**
+ * Callers validate requests with zod, but the trainer writes here directly and SQLite would turn a NaN
+ * into NULL; check the few properties that matter with plain comparisons (zod per point would cost more
+ * than the insert itself).
+ */
+function checkPoint(p: MetricPoint, index: number): void {
+  const where = () => `metric point ${index} (${String(p.name)}/${String(p.split)} at step ${String(p.step)})`;
+  if (typeof p.name !== 'string' || p.name.length === 0)
+    throw new TypeError(`${where()}: the name must be a non-empty string`);
+  if (!SPLITS.has(p.split)) throw new TypeError(`${where()}: the split must be one of ${[...SPLITS].join(', ')}`);
+  if (!Number.isSafeInteger(p.step) || p.step < 0)
+    throw new RangeError(`${where()}: the step must be a non-negative integer`);
+  if (!Number.isFinite(p.epoch) || p.epoch < 0)
+    throw new RangeError(`${where()}: the epoch must be a finite number ≥ 0`);
+  if (!Number.isFinite(p.value)) throw new RangeError(`${where()}: the value must be finite, got ${String(p.value)}`);
+}
+
+function groupBySeries(points: readonly MetricPoint[]): SeriesBatch[] {
+  const bySplit = new Map<string, Map<string, SeriesBatch>>();
+  const batches: SeriesBatch[] = [];
+  let last: SeriesBatch | undefined;
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!;
+    checkPoint(p, i);
+    let batch = last && last.name === p.name && last.split === p.split ? last : undefined;
+    if (!batch) {
+      let byName = bySplit.get(p.split);
+      if (!byName) bySplit.set(p.split, (byName = new Map()));
+      batch = byName.get(p.name);
+      if (!batch) {
+        batch = { name: p.name, split: p.split, points: [], increasing: true, minStep: p.step, maxStep: p.step };
+        byName.set(p.name, batch);
+        batches.push(batch);
+      }
+    }
+    const previous = batch.points.at(-1);
+    if (previous && p.step <= previous.step) batch.increasing = false;
+    if (p.step < batch.minStep) batch.minStep = p.step;
+    if (p.step > batch.maxStep) batch.maxStep = p.step;
+    batch.points.push(p);
+    last = batch;
+  }
+  return batches;
+}
+
+export function createMetricStore(db: Db, file: string, index: SeriesIndex): MetricStore {
+  const reader = new SummaryReader(db);
+  const summary = new SummaryWriter(db);
+  // A rewritten step keeps one value: a run resumed from a checkpoint replays steps it had recorded.
+  const writePoints = new ChunkedInsert(
+    db,
+    4,
+    (values) => `INSERT INTO metric_points (series_id, step, epoch, value) VALUES ${values}
+      ON CONFLICT (series_id, step) DO UPDATE SET epoch = excluded.epoch, value = excluded.value`,
+  );
+  const topLevelCount = db
+    .prepare<[number, number], number>(
+      'SELECT coalesce(sum(count), 0) FROM metric_summary WHERE series_id = ? AND level = ?',
+    )
+    .pluck();
+  const namesOf = db.prepare<[number], { name: string; split: string; count: number }>(
+    'SELECT name, split, point_count AS count FROM metric_series WHERE run_id = ? ORDER BY name, split',
+  );
+
+  function appendBatch(runId: number, batch: SeriesBatch): void {
+    const series: SeriesState = index.findOrCreate(runId, batch.name, batch.split);
+    const points = batch.points;
+    writePoints.run(points.length, (args, at, i) => {
+      const p = points[i]!;
+      args[at] = series.id;
+      args[at + 1] = p.step;
+      args[at + 2] = p.epoch;
+      args[at + 3] = p.value;
+    });
+    if (batch.increasing && (series.lastStep === null || batch.minStep > series.lastStep)) {
+      summary.appendSorted(series.id, points);
+      series.count += points.length;
+    } else {
+      summary.recompute(
+        series.id,
+        points.map((p) => p.step),
+      );
+      series.count = topLevelCount.get(series.id, SUMMARY_TOP_SHIFT) ?? 0;
+    }
+    series.firstStep = series.firstStep === null ? batch.minStep : Math.min(series.firstStep, batch.minStep);
+    series.lastStep = series.lastStep === null ? batch.maxStep : Math.max(series.lastStep, batch.maxStep);
+    index.saveTotals(series);
+  }
+
+  const insertAll = db.transaction((runId: number, batches: readonly SeriesBatch[]) => {
+    for (const batch of batches) appendBatch(runId, batch);
+  });
+
+  return {
+    insert(runId, points) {
+      if (points.length === 0) return;
+      const batches = groupBySeries(points);
+      try {
+        insertAll(runId, batches);
+      } catch (error) {
+        // The cached totals were advanced inside the transaction that just rolled back.
+        index.forget();
+        throw error;
+      }
+    },
+
+    names(runId): MetricName[] {
+      return namesOf.all(runId).map((row) => ({
+        name: row.name,
+        split: parseColumn(MetricSplit, row.split, `the split of metric ${row.name} of run ${runId}`, file),
+        count: row.count,
+      }));
+    },
+
+    series(query: SeriesQuery): MetricSeries {
+      const { runId, name, split, maxPoints } = query;
+      const empty: MetricSeries = { runId, name, split, total: 0, downsampled: false, points: [] };
+      const series = index.find(runId, name, split);
+      if (!series || series.firstStep === null || series.lastStep === null) return empty;
+      const lo = Math.max(query.fromStep ?? series.firstStep, series.firstStep);
+      const hi = Math.min(query.toStep ?? series.lastStep, series.lastStep);
+      if (lo > hi) return empty;
+      const whole = lo === series.firstStep && hi === series.lastStep;
+      if (maxPoints === undefined || (whole && series.count <= maxPoints)) {
+        const points: SeriesPoint[] = reader.rawPoints(series.id, lo, hi);
+        return { ...empty, total: points.length, points };
+      }
+      return { ...empty, ...downsampleRange(reader, series.id, lo, hi, maxPoints) };
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import type { Transport } from '../../../shared/api/transport';
+
+declare global {
+  interface Window {
+    /** Present only in the desktop app, set by the Electron preload through contextBridge. */
+    readonly broadcastLab?: Transport;
+  }
+}
+
+export {};

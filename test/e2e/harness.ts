@@ -1,0 +1,195 @@
+/**
+ * End-to-end harness: starts the real serve-mode server (built beforehand to out/main/server.js) on a temporary
+ * data folder, drives Debian's Chromium through playwright-core, collects console errors and tears it all down.
+ * It builds nothing: the test script runs `electron-vite build` first.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const SERVER_JS = path.join(REPO_ROOT, 'out', 'main', 'server.js');
+export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+const READY_LINE = /Broadcast Lab serving at (http:\/\/\S+)/;
+const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 5_000;
+
+export interface ServerHandle {
+  /** The URL the server printed, token included. */
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  dataDir: string;
+  /** Everything the process wrote, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  dataDir: string;
+  /** 0 (default) lets the system choose. */
+  port?: number;
+  /** Reuse a token so that an open page can reconnect to a restarted server. */
+  token?: string;
+}
+
+export async function startServer(options: StartOptions): Promise<ServerHandle> {
+  if (!fs.existsSync(SERVER_JS)) {
+    throw new Error(
+      `${SERVER_JS} is missing: build first with \`npx electron-vite build --config electron.config.ts\``,
+    );
+  }
+  const args = [SERVER_JS, '--port', String(options.port ?? 0), '--data', options.dataDir];
+  if (options.token) args.push('--token', options.token);
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const lines = readline.createInterface({ input: child.stdout });
+  lines.on('line', (line) => (output += `${line}\n`));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => fail(`did not print its URL within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
+    function fail(reason: string): void {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`server ${reason}\n--- output ---\n${output}`));
+    }
+    lines.on('line', (line) => {
+      const match = READY_LINE.exec(line);
+      if (!match?.[1]) return;
+      clearTimeout(timer);
+      resolve(match[1]);
+    });
+    child.once('exit', (code, signal) => fail(`exited early (code ${code}, signal ${signal})`));
+    child.once('error', (error) => fail(`could not start: ${error.message}`));
+  });
+  child.removeAllListeners('exit');
+
+  const parsed = new URL(url);
+  const token = parsed.searchParams.get('token');
+  if (!token) throw new Error(`server URL has no token: ${url}`);
+  return {
+    url,
+    origin: parsed.origin,
+    port: Number(parsed.port),
+    token,
+    dataDir: options.dataDir,
+    output: () => output,
+    stop: () => stopProcess(child),
+  };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+export function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export function makeDataDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'broadcast-lab-e2e-'));
+}
+
+/** Console errors and uncaught exceptions of one page, in order. */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  return errors;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+export interface Lab {
+  server: ServerHandle;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+  /** Stops the current server and starts another on the same port, data folder and token. */
+  restartServer(): Promise<ServerHandle>;
+  /** Calls the API over HTTP (POST /api/invoke/<method>), for arranging data the UI cannot make yet. */
+  invoke(method: string, payload: unknown): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** A server on a fresh data folder, a browser, and a page opened at the server's URL. */
+export async function openLab(contextOptions: BrowserContextOptions = {}): Promise<Lab> {
+  const dataDir = makeDataDir();
+  let server: ServerHandle | null = null;
+  let browser: Browser | null = null;
+  try {
+    server = await startServer({ dataDir });
+    browser = await launchBrowser();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(server.url);
+    const lab: Lab = {
+      server,
+      browser,
+      context,
+      page,
+      errors,
+      async restartServer() {
+        const previous = lab.server;
+        await previous.stop();
+        lab.server = await startServer({ dataDir, port: previous.port, token: previous.token });
+        return lab.server;
+      },
+      async invoke(method, payload) {
+        const response = await fetch(`${lab.server.origin}/api/invoke/${method}?token=${lab.server.token}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+        });
+        const outcome = (await response.json()) as { ok: boolean; result?: unknown; error?: { message: string } };
+        if (!outcome.ok) throw new Error(`${method} failed: ${outcome.error?.message ?? response.status}`);
+        return outcome.result;
+      },
+      async close() {
+        await browser?.close().catch(() => {});
+        await lab.server.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+    return lab;
+  } catch (error) {
+    await browser?.close().catch(() => {});
+    await server?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
