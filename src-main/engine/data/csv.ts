@@ -1,0 +1,305 @@
+import path from 'node:path';
+import { DatasetError } from './errors';
+import { readFileBytes } from './gzip';
+import type { RawPart, RawSource, Task } from './types';
+
+/**
+ * CSV tables: a header row, numeric feature columns and one named label column (several target columns
+ * for regression). Quoting follows RFC 4180 ("a, b" is one cell, "" is a quote inside quotes).
+ * Errors name the line (1 = header) and the column, so a user can open the file and look.
+ */
+
+export interface CsvOptions {
+  /** The label column (classification) or the target columns (regression). Default 'label'. */
+  labelColumn?: string | readonly string[];
+  /**
+   * 'auto' (default): classification when every label is an integer or a word, regression when any is a
+   * fraction or there are several target columns.
+   */
+  task?: 'auto' | Task;
+  /** Default: sniffed from the header line (comma, else semicolon or tab if the header holds one). */
+  delimiter?: ',' | ';' | '\t';
+}
+
+export interface CsvRecords {
+  readonly records: string[][];
+  /** The line each record starts on (1-based). */
+  readonly lines: number[];
+}
+
+export function sniffDelimiter(text: string): ',' | ';' | '\t' {
+  const end = text.indexOf('\n');
+  const header = end < 0 ? text : text.slice(0, end);
+  if (header.includes(',')) return ',';
+  if (header.includes(';')) return ';';
+  if (header.includes('\t')) return '\t';
+  return ',';
+}
+
+/** Splits text into records of cells. Blank lines are skipped; an unclosed quote is an error. */
+export function parseCsvRecords(text: string, file: string, delimiter: string): CsvRecords {
+  const records: string[][] = [];
+  const lines: number[] = [];
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a UTF-8 byte-order mark, as spreadsheet programs write
+  let line = 1;
+  const n = text.length;
+  while (i < n) {
+    const startLine = line;
+    const cells: string[] = [];
+    let blank = true;
+    for (;;) {
+      let cell = '';
+      if (text[i] === '"') {
+        blank = false;
+        i++;
+        for (;;) {
+          if (i >= n) throw new DatasetError('table', file, `line ${startLine}: a quoted cell is never closed`);
+          const ch = text[i]!;
+          if (ch === '"') {
+            if (text[i + 1] === '"') {
+              cell += '"';
+              i += 2;
+              continue;
+            }
+            i++;
+            break;
+          }
+          if (ch === '\n') line++;
+          cell += ch;
+          i++;
+        }
+        // After a closing quote only a delimiter or the end of the record may follow.
+        if (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
+          throw new DatasetError(
+            'table',
+            file,
+            `line ${line}: unexpected text after a closing quote in column ${cells.length + 1}`,
+          );
+        }
+      } else {
+        const start = i;
+        while (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') i++;
+        cell = text.slice(start, i);
+        if (cell.length > 0) blank = false;
+      }
+      cells.push(cell);
+      if (i < n && text[i] === delimiter) {
+        blank = false;
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (text[i] === '\r') i++;
+    if (text[i] === '\n') {
+      i++;
+      line++;
+    }
+    if (!blank) {
+      records.push(cells);
+      lines.push(startLine);
+    }
+  }
+  return { records, lines };
+}
+
+interface Columns {
+  readonly header: readonly string[];
+  readonly features: readonly number[];
+  readonly labels: readonly number[];
+}
+
+function columns(header: readonly string[], file: string, labelColumn: string | readonly string[]): Columns {
+  const wanted = typeof labelColumn === 'string' ? [labelColumn] : [...labelColumn];
+  if (wanted.length === 0) throw new DatasetError('options', file, 'name at least one label column');
+  const seen = new Set<string>();
+  header.forEach((name, c) => {
+    if (seen.has(name))
+      throw new DatasetError('table', file, `line 1: column name '${name}' appears twice (column ${c + 1})`);
+    seen.add(name);
+  });
+  const labels = wanted.map((name) => {
+    const c = header.indexOf(name);
+    if (c < 0) {
+      throw new DatasetError(
+        'table',
+        file,
+        `has no column '${name}' for the label; the header has: ${header.join(', ')}`,
+      );
+    }
+    return c;
+  });
+  const features = header.map((_, c) => c).filter((c) => !labels.includes(c));
+  if (features.length === 0) throw new DatasetError('table', file, 'has no feature columns besides the label');
+  return { header, features, labels };
+}
+
+function cellNumber(cell: string, file: string, line: number, column: number, name: string): number {
+  const text = cell.trim();
+  const value = text === '' ? Number.NaN : Number(text);
+  if (!Number.isFinite(value)) {
+    const what =
+      text === '' ? 'is empty' : `'${cell.length > 40 ? cell.slice(0, 40) + '…' : cell}' is not a finite number`;
+    throw new DatasetError('table', file, `line ${line}, column ${column + 1} ('${name}'): ${what}`);
+  }
+  return value;
+}
+
+export interface CsvTable {
+  readonly file: string;
+  readonly header: readonly string[];
+  readonly featureNames: readonly string[];
+  /** Header index of each label column. */
+  readonly labelColumns: readonly number[];
+  readonly size: number;
+  readonly x: Float32Array;
+  /** Label cells as written (trimmed), `size × labelColumns.length`, row-major. */
+  readonly labelCells: readonly string[];
+  /** The line each data row starts on. */
+  readonly lines: readonly number[];
+}
+
+/** Parses and checks the whole table: every row as wide as the header, every feature cell a number. */
+export function parseCsvTable(text: string, file: string, options: CsvOptions = {}): CsvTable {
+  const delimiter = options.delimiter ?? sniffDelimiter(text);
+  const { records, lines } = parseCsvRecords(text, file, delimiter);
+  if (records.length === 0) throw new DatasetError('table', file, 'is empty; expected a header row and data rows');
+  const header = records[0]!.map((h) => h.trim());
+  const cols = columns(header, file, options.labelColumn ?? 'label');
+  const size = records.length - 1;
+  if (size === 0) throw new DatasetError('table', file, 'has a header but no data rows');
+  const d = cols.features.length;
+  const x = new Float32Array(size * d);
+  const labelCells: string[] = [];
+  for (let r = 0; r < size; r++) {
+    const cells = records[r + 1]!;
+    const line = lines[r + 1]!;
+    if (cells.length !== header.length) {
+      throw new DatasetError(
+        'table',
+        file,
+        `line ${line} has ${cells.length} cells but the header has ${header.length} columns`,
+      );
+    }
+    for (let f = 0; f < d; f++) {
+      const c = cols.features[f]!;
+      x[r * d + f] = cellNumber(cells[c]!, file, line, c, header[c]!);
+    }
+    for (const c of cols.labels) {
+      const cell = cells[c]!.trim();
+      if (cell === '')
+        throw new DatasetError('table', file, `line ${line}, column ${c + 1} ('${header[c]}'): the label is empty`);
+      labelCells.push(cell);
+    }
+  }
+  return {
+    file,
+    header,
+    featureNames: cols.features.map((c) => header[c]!),
+    labelColumns: cols.labels,
+    size,
+    x,
+    labelCells,
+    lines: lines.slice(1),
+  };
+}
+
+const INTEGER = /^[+-]?\d+$/;
+
+/** 'auto': regression for several targets or any fractional label, classification for integers and words. */
+function decideTask(table: CsvTable, requested: CsvOptions['task']): Task {
+  if (requested === 'classification' || requested === 'regression') return requested;
+  if (table.labelColumns.length > 1) return 'regression';
+  const words = table.labelCells.some((c) => !Number.isFinite(Number(c)));
+  const fractional = table.labelCells.some((c) => !INTEGER.test(c));
+  return fractional && !words ? 'regression' : 'classification';
+}
+
+function targetsOf(table: CsvTable): Float32Array {
+  const k = table.labelColumns.length;
+  const out = new Float32Array(table.labelCells.length);
+  table.labelCells.forEach((cell, i) => {
+    const c = table.labelColumns[i % k]!;
+    out[i] = cellNumber(cell, table.file, table.lines[Math.floor(i / k)]!, c, table.header[c]!);
+  });
+  return out;
+}
+
+/** Class names in a stable order: numerically when every label is an integer, else by code unit. */
+function classNamesOf(cells: readonly string[]): string[] {
+  if (cells.every((c) => INTEGER.test(c))) {
+    // "01" and "1" are the same class once read as numbers.
+    return [...new Set(cells.map((c) => String(Number(c))))].sort((a, b) => Number(a) - Number(b));
+  }
+  return [...new Set(cells)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function classLabels(table: CsvTable, classNames: readonly string[], numeric: boolean, trainFile: string): Int32Array {
+  const index = new Map(classNames.map((name, i) => [name, i]));
+  const y = new Int32Array(table.size);
+  table.labelCells.forEach((cell, r) => {
+    const label = index.get(numeric && INTEGER.test(cell) ? String(Number(cell)) : cell);
+    if (label === undefined) {
+      throw new DatasetError(
+        'label',
+        table.file,
+        `line ${table.lines[r]}: label '${cell}' is not one of the classes of ${trainFile}`,
+      );
+    }
+    y[r] = label;
+  });
+  return y;
+}
+
+/**
+ * Reads a training table and, optionally, a test table with the same columns. Classes are taken from
+ * the training table; a test label it does not have is an error.
+ */
+export async function readCsvSource(
+  trainFile: string,
+  testFile: string | null,
+  options: CsvOptions = {},
+): Promise<RawSource> {
+  const train = parseCsvTable((await readFileBytes(trainFile)).toString('utf8'), trainFile, options);
+  const test =
+    testFile === null ? null : parseCsvTable((await readFileBytes(testFile)).toString('utf8'), testFile, options);
+  if (test !== null && test.header.join('\u0000') !== train.header.join('\u0000')) {
+    throw new DatasetError(
+      'mismatch',
+      test.file,
+      `has columns ${test.header.join(', ')} but ${train.file} has ${train.header.join(', ')}`,
+    );
+  }
+  const task = decideTask(train, options.task);
+  const base = {
+    name: path.basename(trainFile).replace(/\.csv$/i, ''),
+    inputShape: [train.featureNames.length],
+    featureNames: train.featureNames,
+    location: trainFile,
+    scaleByDefault: true,
+    validation: null,
+  };
+  if (task === 'regression') {
+    const part = (t: CsvTable): RawPart => ({ size: t.size, x: t.x, y: targetsOf(t) });
+    return {
+      ...base,
+      task,
+      outputSize: train.labelColumns.length,
+      classNames: train.labelColumns.map((c) => train.header[c]!),
+      train: part(train),
+      test: test === null ? null : part(test),
+    };
+  }
+  if (train.labelColumns.length > 1)
+    throw new DatasetError('options', trainFile, 'classification takes one label column');
+  const classNames = classNamesOf(train.labelCells);
+  const numeric = train.labelCells.every((c) => INTEGER.test(c));
+  return {
+    ...base,
+    task,
+    outputSize: classNames.length,
+    classNames,
+    train: { size: train.size, x: train.x, y: classLabels(train, classNames, numeric, trainFile) },
+    test: test === null ? null : { size: test.size, x: test.x, y: classLabels(test, classNames, numeric, trainFile) },
+  };
+}

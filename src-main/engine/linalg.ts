@@ -1,0 +1,19 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Products with a transposed operand. On the wasm backend a matMul with transposeA/transposeB runs about ten
+ * times slower than a plain one, while an explicit transpose is a cheap copy next to the product, so every
+ * transposed product in the engine goes through here and is done as transpose-then-multiply.
+ */
+export function matMulAT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(tf.transpose(a), b);
+}
+
+export function matMulBT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(a, tf.transpose(b));
+}
+
+/** Frobenius norm as a scalar tensor (stays on the device until diagnostics read it). */
+export function frobenius(x: tf.Tensor): tf.Scalar {
+  return tf.sqrt(tf.sum<tf.Scalar>(tf.square(x)));
+}
