@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+// Autodiff (custom losses' scores, the tests) needs the gradient kernels registered once.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
 /**
  * Losses and their scores s = ∂loss/∂z per sample (z = the output layer's pre-activation). The score is the

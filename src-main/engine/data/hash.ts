@@ -19,7 +19,14 @@ function elementType(a: ArrayBufferView): string {
 
 export function hashPart(part: RawPart, inputShape: readonly number[]): string {
   const hash = createHash('sha256');
-  const header = { format: FORMAT, size: part.size, inputShape, x: elementType(part.x), y: elementType(part.y), yLength: part.y.length };
+  const header = {
+    format: FORMAT,
+    size: part.size,
+    inputShape,
+    x: elementType(part.x),
+    y: elementType(part.y),
+    yLength: part.y.length,
+  };
   hash.update(JSON.stringify(header) + '\n');
   hash.update(bytesOf(part.x));
   hash.update(bytesOf(part.y));

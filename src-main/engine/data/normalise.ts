@@ -13,7 +13,11 @@ export function bytesToUnit(x: Uint8Array): Float32Array {
 export function assertFinite(x: Float32Array, width: number, where: string): void {
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i]!)) {
-      throw new DatasetError('format', where, `sample ${Math.floor(i / width)}, feature ${i % width} is ${x[i]}, not a finite number`);
+      throw new DatasetError(
+        'format',
+        where,
+        `sample ${Math.floor(i / width)}, feature ${i % width} is ${x[i]}, not a finite number`,
+      );
     }
   }
 }

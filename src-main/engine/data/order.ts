@@ -16,15 +16,22 @@ export function batchCount(size: number, batchSize: number, dropLast = false): n
 
 /** Consecutive slices of the order (views, not copies); the last is short unless dropLast. */
 export function* batches(order: Int32Array, batchSize: number, dropLast = false): Generator<Int32Array> {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
   const count = batchCount(order.length, batchSize, dropLast);
   for (let b = 0; b < count; b++) yield order.subarray(b * batchSize, Math.min(order.length, (b + 1) * batchSize));
 }
 
 /** Copies rows `indices` of a row-major matrix of the given width into `out` (allocated when absent). */
-export function gatherRows<T extends Float32Array | Int32Array>(source: T, width: number, indices: ArrayLike<number>, out?: T): T {
-  const target = out ?? (new (source.constructor as new (n: number) => T)(indices.length * width));
-  if (target.length < indices.length * width) throw new RangeError(`output holds ${target.length} values, need ${indices.length * width}`);
+export function gatherRows<T extends Float32Array | Int32Array>(
+  source: T,
+  width: number,
+  indices: ArrayLike<number>,
+  out?: T,
+): T {
+  const target = out ?? new (source.constructor as new (n: number) => T)(indices.length * width);
+  if (target.length < indices.length * width)
+    throw new RangeError(`output holds ${target.length} values, need ${indices.length * width}`);
   for (let r = 0; r < indices.length; r++) {
     const i = indices[r]!;
     if (width === 1) target[r] = source[i]!;

@@ -3,7 +3,16 @@ import { DatasetError } from './errors';
 import { hashPart, hashSource } from './hash';
 import { applyAffine, assertFinite, bytesToUnit, minMaxStatistics, standardStatistics } from './normalise';
 import { divide, orderFor, takeRows } from './split';
-import type { Dataset, FeatureStatistics, LoadOptions, LoadedDataset, RawPart, RawSource, SplitDescription, SplitName } from './types';
+import type {
+  Dataset,
+  FeatureStatistics,
+  LoadOptions,
+  LoadedDataset,
+  RawPart,
+  RawSource,
+  SplitDescription,
+  SplitName,
+} from './types';
 
 /**
  * Turns a source into train / validation / test, in this order:
@@ -25,7 +34,14 @@ function fraction(value: number, name: string, max: number): number {
   return value;
 }
 
-function carve(part: RawPart, share: number, numClasses: number | null, rng: Rng, what: string, from: string): { taken: RawPart; rest: RawPart } {
+function carve(
+  part: RawPart,
+  share: number,
+  numClasses: number | null,
+  rng: Rng,
+  what: string,
+  from: string,
+): { taken: RawPart; rest: RawPart } {
   const count = Math.round(share * part.size);
   if (count === 0) return { taken: takeRows(part, new Int32Array(0)), rest: part };
   if (count >= part.size) {
@@ -35,7 +51,12 @@ function carve(part: RawPart, share: number, numClasses: number | null, rng: Rng
   return { taken: takeRows(part, taken), rest: takeRows(part, rest) };
 }
 
-function toUnit(part: RawPart, mode: SplitDescription['scale'], scaling: FeatureStatistics | null, width: number): Float32Array {
+function toUnit(
+  part: RawPart,
+  mode: SplitDescription['scale'],
+  scaling: FeatureStatistics | null,
+  width: number,
+): Float32Array {
   if (part.x instanceof Uint8Array) return mode === 'bytes' ? bytesToUnit(part.x) : Float32Array.from(part.x);
   const x = part.x.slice();
   if (scaling !== null) applyAffine(x, width, scaling);
@@ -44,8 +65,13 @@ function toUnit(part: RawPart, mode: SplitDescription['scale'], scaling: Feature
 
 export function prepareSplits(source: RawSource, options: LoadOptions = {}): LoadedDataset {
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0) throw new DatasetError('options', null, `seed must be an integer ≥ 0, got ${seed}`);
-  const validationFraction = fraction(options.validationFraction ?? DEFAULT_VALIDATION_FRACTION, 'validationFraction', 0.5);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new DatasetError('options', null, `seed must be an integer ≥ 0, got ${seed}`);
+  const validationFraction = fraction(
+    options.validationFraction ?? DEFAULT_VALIDATION_FRACTION,
+    'validationFraction',
+    0.5,
+  );
   const testFraction = fraction(options.testFraction ?? DEFAULT_TEST_FRACTION, 'testFraction', 0.5);
   const width = source.inputShape.reduce((a, b) => a * b, 1);
   const numClasses = source.task === 'classification' ? source.outputSize : null;
@@ -59,15 +85,30 @@ export function prepareSplits(source: RawSource, options: LoadOptions = {}): Loa
   let train = source.train;
   let test = source.test;
   if (test === null) {
-    ({ taken: test, rest: train } = carve(train, testFraction, numClasses, rng.fork('test-split'), 'testFraction', 'training'));
+    ({ taken: test, rest: train } = carve(
+      train,
+      testFraction,
+      numClasses,
+      rng.fork('test-split'),
+      'testFraction',
+      'training',
+    ));
   }
   let validation = source.validation;
   if (validation === null) {
-    ({ taken: validation, rest: train } = carve(train, validationFraction, numClasses, rng.fork('validation-split'), 'validationFraction', 'training'));
+    ({ taken: validation, rest: train } = carve(
+      train,
+      validationFraction,
+      numClasses,
+      rng.fork('validation-split'),
+      'validationFraction',
+      'training',
+    ));
   }
   const subset = options.trainSubset ?? null;
   if (subset !== null) {
-    if (!Number.isInteger(subset) || subset < 1) throw new DatasetError('options', null, `trainSubset must be a positive integer, got ${subset}`);
+    if (!Number.isInteger(subset) || subset < 1)
+      throw new DatasetError('options', null, `trainSubset must be a positive integer, got ${subset}`);
     if (subset > train.size) {
       throw new DatasetError(
         'options',
@@ -81,7 +122,11 @@ export function prepareSplits(source: RawSource, options: LoadOptions = {}): Loa
   const bytes = train.x instanceof Uint8Array;
   const scaleWanted = options.scale ?? source.scaleByDefault;
   const mode: SplitDescription['scale'] = !scaleWanted ? 'none' : bytes ? 'bytes' : 'minmax';
-  for (const [name, part] of [['train', train], ['validation', validation], ['test', test]] as const) {
+  for (const [name, part] of [
+    ['train', train],
+    ['validation', validation],
+    ['test', test],
+  ] as const) {
     if (part.x instanceof Float32Array) assertFinite(part.x, width, `${source.location} (${name})`);
   }
   const scaling = mode === 'minmax' ? minMaxStatistics(train.x as Float32Array, width) : null;
@@ -106,7 +151,13 @@ export function prepareSplits(source: RawSource, options: LoadOptions = {}): Loa
     };
     if (source.task === 'classification') {
       if (!(part.y instanceof Int32Array)) throw new Error(`${source.name}: classification labels must be Int32Array`);
-      return { ...base, task: 'classification', y: part.y, numClasses: source.outputSize, classNames: source.classNames };
+      return {
+        ...base,
+        task: 'classification',
+        y: part.y,
+        numClasses: source.outputSize,
+        classNames: source.classNames,
+      };
     }
     if (!(part.y instanceof Float32Array)) throw new Error(`${source.name}: regression targets must be Float32Array`);
     return { ...base, task: 'regression', y: part.y, targetNames: source.classNames };

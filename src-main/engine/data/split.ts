@@ -47,7 +47,9 @@ export function shuffledOrder(n: number, rng: Rng): Int32Array {
 }
 
 export function orderFor(part: RawPart, numClasses: number | null, rng: Rng): Int32Array {
-  return numClasses !== null && part.y instanceof Int32Array ? stratifiedOrder(part.y, numClasses, rng) : shuffledOrder(part.size, rng);
+  return numClasses !== null && part.y instanceof Int32Array
+    ? stratifiedOrder(part.y, numClasses, rng)
+    : shuffledOrder(part.size, rng);
 }
 
 /** The first `count` indices of the order and the rest, each back in ascending (file) order. */

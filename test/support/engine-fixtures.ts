@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import type { Activation } from '../../shared/schemas/experiment';
+import type { LossName } from '../../src-main/engine/losses';
+import { Model, type ModelConfig } from '../../src-main/engine/model';
+import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../src-main/engine/optimizer';
+import { Rng } from '../../src-main/engine/random';
+import { NO_REGULARIZERS, type RegularizerConfig } from '../../src-main/engine/regularizers';
+import type { RuleConfig } from '../../src-main/engine/rules';
+
+/** The reference backend: plain JS float32, deterministic, the same on every machine. */
+export async function useCpuBackend(): Promise<void> {
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
+
+export const decorrelationDefaults = {
+  lambda: 0.9,
+  initScale: 1,
+  g: 'identity',
+  forwardBroadcast: 0,
+  freeze: false,
+  expansion: 'none',
+} as const;
+
+export interface TinyOptions {
+  sizes?: number[];
+  activation?: Activation;
+  loss?: LossName;
+  rule?: RuleConfig;
+  optimizer?: Partial<OptimizerConfig>;
+  regularizers?: RegularizerConfig;
+  seed?: number;
+}
+
+export function tinyConfig(options: TinyOptions = {}): ModelConfig {
+  const sizes = options.sizes ?? [5, 7, 6, 3];
+  return {
+    network: {
+      inputSize: sizes[0]!,
+      hidden: sizes.slice(1, -1).map((units) => ({ units, activation: options.activation ?? 'tanh' })),
+      outputSize: sizes[sizes.length - 1]!,
+      init: { scheme: 'xavier_uniform', gain: 1 },
+      weightSparsity: 0,
+    },
+    rule: options.rule ?? { name: 'bp' },
+    loss: options.loss ?? 'mse',
+    optimizer: { ...DEFAULT_OPTIMIZER, ...options.optimizer },
+    regularizers: options.regularizers ?? NO_REGULARIZERS,
+  };
+}
+
+export function tinyModel(options: TinyOptions = {}): Model {
+  return new Model(tinyConfig(options), options.seed ?? 3);
+}
+
+/** A random batch: inputs N(0,1), one-hot labels (or Poisson-like counts for 'poisson'). */
+export function randomBatch(batch: number, inputs: number, classes: number, seed = 11, loss: LossName = 'mse') {
+  const rng = new Rng(seed);
+  const x = rng.fillNormal(new Float32Array(batch * inputs), 1);
+  const y = new Float32Array(batch * classes);
+  for (let b = 0; b < batch; b++) {
+    if (loss === 'poisson') for (let c = 0; c < classes; c++) y[b * classes + c] = rng.int(4);
+    else y[b * classes + rng.int(classes)] = 1;
+  }
+  return { x: tf.tensor2d(x, [batch, inputs]), y: tf.tensor2d(y, [batch, classes]) };
+}
+
+export function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => {
+    const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+    const scale = Math.max(tf.max(tf.abs(b)).dataSync()[0]!, 1e-8);
+    return diff / scale;
+  });
+}
