@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { LossName } from './losses';
 import { Network, type NetworkConfig } from './network';
 import { Optimizer, type OptimizerConfig, type Param } from './optimizer';

@@ -20,7 +20,9 @@ async function cli(...argv: string[]) {
 
 describe('broadcast-lab CLI', () => {
   it('creates and lists sessions in the data folder it is given', async () => {
-    expect((await cli('sessions', 'create', 'Lambda', 'sweep', '--data', dir)).out).toMatch(/created session 1: Lambda sweep/);
+    expect((await cli('sessions', 'create', 'Lambda', 'sweep', '--data', dir)).out).toMatch(
+      /created session 1: Lambda sweep/,
+    );
     const listed = await cli('sessions', 'list', '--data', dir, '--json');
     expect(listed.code).toBe(0);
     expect(JSON.parse(listed.out)).toMatchObject([{ id: 1, name: 'Lambda sweep', runCount: 0 }]);

@@ -67,7 +67,8 @@ describe('metric insert and names', () => {
     for (let step = 0; step < 50; step++) {
       points.push({ step, epoch: step / 10, split: 'train', name: 'loss', value: 1 / (step + 1) });
       points.push({ step, epoch: step / 10, split: 'train', name: 'accuracy', value: step / 50 });
-      if (step % 10 === 0) points.push({ step, epoch: step / 10, split: 'validation', name: 'loss', value: 2 / (step + 1) });
+      if (step % 10 === 0)
+        points.push({ step, epoch: step / 10, split: 'validation', name: 'loss', value: 2 / (step + 1) });
     }
     store.metrics.insert(run.id, points);
     expect(store.metrics.names(run.id)).toEqual([
@@ -115,15 +116,25 @@ describe('metric insert and names', () => {
     const { run } = seedRun(store);
     store.metrics.insert(run.id, [{ step: 1, epoch: 0, split: 'train', name: 'loss', value: 1 }]);
     // The second series of this batch names a run that does not exist, after the first was written.
-    expect(() => store.metrics.insert(999_998, [{ step: 2, epoch: 0, split: 'train', name: 'loss', value: 2 }])).toThrow();
+    expect(() =>
+      store.metrics.insert(999_998, [{ step: 2, epoch: 0, split: 'train', name: 'loss', value: 2 }]),
+    ).toThrow();
     store.metrics.insert(run.id, [{ step: 2, epoch: 0, split: 'train', name: 'loss', value: 2 }]);
-    expect(store.metrics.series({ runId: run.id, name: 'loss', split: 'train' }).points.map((p) => p.step)).toEqual([1, 2]);
+    expect(store.metrics.series({ runId: run.id, name: 'loss', split: 'train' }).points.map((p) => p.step)).toEqual([
+      1, 2,
+    ]);
     expect(store.metrics.names(run.id)).toEqual([{ name: 'loss', split: 'train', count: 2 }]);
   });
 
   it('keeps one value per step: a replayed step replaces the old value, also in the summary', () => {
     const { run } = seedRun(store);
-    const base = Array.from({ length: 2000 }, (_, step) => ({ step, epoch: 0, split: 'train' as const, name: 'loss', value: 1 }));
+    const base = Array.from({ length: 2000 }, (_, step) => ({
+      step,
+      epoch: 0,
+      split: 'train' as const,
+      name: 'loss',
+      value: 1,
+    }));
     base[700] = { ...base[700]!, value: 50 }; // a spike that a resumed run then overwrites
     store.metrics.insert(run.id, base);
     store.metrics.insert(run.id, [{ step: 700, epoch: 1, split: 'train', name: 'loss', value: 0.5 }]);
@@ -161,8 +172,10 @@ describe('down-sampled series', () => {
     for (let i = 0; i < points.length; i += 1000) store.metrics.insert(runId, points.slice(i, i + 1000));
     // Late and replayed points take the slow path: fill some gaps, overwrite some steps (in a shuffled batch).
     const late: MetricPoint[] = [];
-    for (let step = 3; step < 120_000; step += 7 * 97) late.push({ step, epoch: step / 10_000, split: 'train', name: 'loss', value: rand() });
-    for (let step = 11; step < 120_000; step += 1013) late.push({ step, epoch: step / 10_000, split: 'train', name: 'loss', value: -rand() });
+    for (let step = 3; step < 120_000; step += 7 * 97)
+      late.push({ step, epoch: step / 10_000, split: 'train', name: 'loss', value: rand() });
+    for (let step = 11; step < 120_000; step += 1013)
+      late.push({ step, epoch: step / 10_000, split: 'train', name: 'loss', value: -rand() });
     late.sort(() => rand() - 0.5);
     store.metrics.insert(runId, late);
     for (const p of [...points, ...late]) truth.set(p.step, { step: p.step, epoch: p.epoch, value: p.value });
@@ -228,7 +241,9 @@ describe('down-sampled series', () => {
           expect(series.points).toEqual(expectedRaw);
         } else {
           expect(series.downsampled).toBe(true);
-          expect(series.points, `[${lo}, ${hi}] at ${maxPoints}`).toEqual(expectedDownsample(sorted, lo, hi, maxPoints));
+          expect(series.points, `[${lo}, ${hi}] at ${maxPoints}`).toEqual(
+            expectedDownsample(sorted, lo, hi, maxPoints),
+          );
         }
       }
       const whole = store.metrics.series({ runId, name: 'loss', split: 'train', fromStep, toStep });
@@ -237,14 +252,22 @@ describe('down-sampled series', () => {
   });
 
   it('returns nothing for a range outside the series or reversed', () => {
-    expect(store.metrics.series({ runId, name: 'loss', split: 'train', fromStep: 200_000, maxPoints: 10 }).total).toBe(0);
+    expect(store.metrics.series({ runId, name: 'loss', split: 'train', fromStep: 200_000, maxPoints: 10 }).total).toBe(
+      0,
+    );
     const reversed = store.metrics.series({ runId, name: 'loss', split: 'train', fromStep: 500, toStep: 400 });
     expect(reversed).toMatchObject({ total: 0, points: [], downsampled: false });
   });
 
   it('answers the API scenario: a 50-point view from step 100 of a 500-point decaying loss', () => {
     const { run } = seedRun(store);
-    const points = Array.from({ length: 500 }, (_, step) => ({ step, epoch: step / 100, split: 'train' as const, name: 'loss', value: 1 / (step + 1) }));
+    const points = Array.from({ length: 500 }, (_, step) => ({
+      step,
+      epoch: step / 100,
+      split: 'train' as const,
+      name: 'loss',
+      value: 1 / (step + 1),
+    }));
     store.metrics.insert(run.id, points);
     const series = store.metrics.series({ runId: run.id, name: 'loss', split: 'train', fromStep: 100, maxPoints: 50 });
     expect(series.total).toBe(400);
@@ -264,7 +287,11 @@ describe('down-sampling plan', () => {
       const budget = 1 + Math.floor(rand() * 6000);
       const plan = planDownsample(lo, hi, budget);
       const width =
-        plan.kind === 'single' ? Infinity : plan.kind === 'points' ? plan.width : 2 ** plan.shift * plan.blocksPerBucket;
+        plan.kind === 'single'
+          ? Infinity
+          : plan.kind === 'points'
+            ? plan.width
+            : 2 ** plan.shift * plan.blocksPerBucket;
       const buckets = plan.kind === 'single' ? 1 : Math.floor(hi / width) - Math.floor(lo / width) + 1;
       expect(buckets, `[${lo}, ${hi}] into ${budget}`).toBeLessThanOrEqual(budget);
       if (plan.kind === 'summary' && plan.blocksPerBucket === 1 && budget > 2) {

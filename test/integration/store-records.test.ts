@@ -66,7 +66,12 @@ describe('experiments', () => {
   it('round-trip the spec and its schema version', () => {
     const session = store.sessions.create({ name: 's' });
     const experiment = store.experiments.create(session.id, sampleSpec());
-    expect(experiment).toMatchObject({ sessionId: session.id, name: 'EBD vs DFA', schemaVersion: 1, spec: sampleSpec() });
+    expect(experiment).toMatchObject({
+      sessionId: session.id,
+      name: 'EBD vs DFA',
+      schemaVersion: 1,
+      spec: sampleSpec(),
+    });
     reopen();
     expect(store.experiments.get(experiment.id)).toEqual(experiment);
     expect(store.experiments.list(session.id)).toEqual([experiment]);
@@ -133,7 +138,12 @@ describe('runs', () => {
     expect(running?.startedAt).toEqual(expect.any(Number));
     expect(running?.endedAt).toBeNull();
     const failed = store.runs.update(run.id, { status: 'failed', error: 'NaN in layer 2 at step 310', backend: 'cpu' });
-    expect(failed).toMatchObject({ status: 'failed', error: 'NaN in layer 2 at step 310', backend: 'cpu', startedAt: running?.startedAt });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: 'NaN in layer 2 at step 310',
+      backend: 'cpu',
+      startedAt: running?.startedAt,
+    });
     expect(failed!.endedAt).toBeGreaterThan(running!.startedAt!);
     const explicit = store.runs.update(run.id, { startedAt: 5, endedAt: 9, environment: { a: 1 } });
     expect(explicit).toMatchObject({ startedAt: 5, endedAt: 9, environment: { a: 1 }, status: 'failed' });
@@ -153,7 +163,9 @@ describe('runs', () => {
   });
 
   it('refuse a missing experiment and a negative seed', () => {
-    expect(() => store.runs.create({ experimentId: 999, rule: 'bp', seed: 1 })).toThrow(/experiment 999 does not exist/);
+    expect(() => store.runs.create({ experimentId: 999, rule: 'bp', seed: 1 })).toThrow(
+      /experiment 999 does not exist/,
+    );
     const { experiment } = seedRun(store);
     expect(() => store.runs.create({ experimentId: experiment.id, rule: 'bp', seed: -1 })).toThrow(/seed/);
   });
@@ -217,7 +229,13 @@ describe('deleting a session', () => {
     for (const { run } of [doomed, kept]) {
       store.metrics.insert(
         run.id,
-        Array.from({ length: 300 }, (_, step) => ({ step, epoch: 0, split: 'train' as const, name: 'loss', value: step })),
+        Array.from({ length: 300 }, (_, step) => ({
+          step,
+          epoch: 0,
+          split: 'train' as const,
+          name: 'loss',
+          value: step,
+        })),
       );
       store.checkpoints.save(run.id, 10, 0, new Uint8Array([1]));
       store.events.add({ runId: run.id, level: 'info', kind: 'k', message: 'm' });
@@ -235,7 +253,9 @@ describe('deleting a session', () => {
       expect(count('SELECT count(*) FROM runs')).toBe(1);
       expect(count('SELECT count(*) FROM metric_series')).toBe(1);
       expect(count('SELECT count(*) FROM metric_points')).toBe(300);
-      expect(count(`SELECT count(*) FROM metric_summary WHERE series_id NOT IN (SELECT id FROM metric_series)`)).toBe(0);
+      expect(count(`SELECT count(*) FROM metric_summary WHERE series_id NOT IN (SELECT id FROM metric_series)`)).toBe(
+        0,
+      );
       expect(count('SELECT count(*) FROM checkpoints')).toBe(1);
       expect(count('SELECT count(*) FROM events')).toBe(1);
     } finally {

@@ -40,7 +40,10 @@ export function sampleSpec(name = 'EBD vs DFA'): ExperimentSpec {
     description: 'decorrelation sweep',
     dataset: { name: 'fashion-mnist', trainSubset: 1000, validationFraction: 0.1 },
     network: { hidden: [{ units: 64, activation: 'relu' }], output: 'softmax' },
-    rules: [{ rule: 'ebd', params: { lambda: 0.5 } }, { rule: 'dfa', params: {} }],
+    rules: [
+      { rule: 'ebd', params: { lambda: 0.5 } },
+      { rule: 'dfa', params: {} },
+    ],
     seeds: [1, 2],
     epochs: 3,
     batchSize: 32,
