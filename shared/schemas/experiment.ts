@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { checkRuleParams, type RuleName as CatalogueRuleName } from '../rules/catalogue';
 
 /**
- * The experiment spec: what a researcher designs and what a run is reproduced from.
- * Stored as JSON with its schema version; a newer app migrates older specs, never the reverse.
- * The engine issue grows the rule and dataset sections; unknown keys are rejected so that a typo
- * in a hand-written spec file is named instead of silently ignored.
+ * The experiment spec: what a researcher designs and what every run is reproduced from. Stored as JSON with its
+ * schema version; a newer app migrates older specs, never the reverse. Unknown keys are rejected so that a typo in
+ * a hand-written spec file is named instead of silently ignored. Defaults fill what a spec leaves out, so the stored
+ * spec is always the complete, resolved configuration.
  */
 export const EXPERIMENT_SCHEMA_VERSION = 1;
 
@@ -18,12 +19,48 @@ export const LayerSpec = z.strictObject({
 export type LayerSpec = z.infer<typeof LayerSpec>;
 
 export const RuleName = z.enum(['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd']);
-export type RuleName = z.infer<typeof RuleName>;
+export type RuleName = z.infer<typeof RuleName> & CatalogueRuleName;
+
+export const Loss = z.enum(['mse', 'cross_entropy', 'bernoulli', 'poisson']);
+export type Loss = z.infer<typeof Loss>;
+
+export const Schedule = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant') }),
+  z.strictObject({ kind: z.literal('step'), every: z.number().int().min(1), factor: z.number().positive().max(1) }),
+  z.strictObject({ kind: z.literal('exponential'), gamma: z.number().positive().max(1) }),
+]);
+
+export const OptimizerSpec = z.strictObject({
+  kind: z.enum(['sgd', 'momentum', 'adam']).default('adam'),
+  learningRate: z.number().positive('the learning rate must be positive').max(1e6).default(1e-3),
+  momentum: z.number().min(0).max(0.9999).default(0.9),
+  beta1: z.number().min(0).max(0.9999).default(0.9),
+  beta2: z.number().min(0).max(0.999999).default(0.999),
+  epsilon: z.number().positive().max(1).default(1e-8),
+  /** Multipliers of the rate per weight layer, first hidden layer first; missing entries are 1. */
+  layerRates: z.array(z.number().positive()).max(65).default([]),
+  schedule: Schedule.default({ kind: 'constant' }),
+});
+export type OptimizerSpec = z.infer<typeof OptimizerSpec>;
+
+export const RegularizerSpec = z.strictObject({
+  power: z
+    .strictObject({ coefficient: z.number().min(0).default(0), target: z.number().positive().default(1) })
+    .default({ coefficient: 0, target: 1 }),
+  activationL1: z.number().min(0).default(0),
+  weightDecay: z.number().min(0).default(0),
+});
+export type RegularizerSpec = z.infer<typeof RegularizerSpec>;
 
 export const RuleSpec = z.strictObject({
   rule: RuleName,
-  /** Rule hyperparameters; each rule's file in the engine validates its own section. */
+  /** A name for this arm of the comparison (e.g. "SBD + expansion"); defaults to the rule's. */
+  label: z.string().trim().max(100).optional(),
+  /** Rule hyperparameters; missing ones take the catalogue's defaults. */
   params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+  /** Per-rule overrides of the experiment's optimiser and regularisers (rules differ in what keeps them stable). */
+  optimizer: OptimizerSpec.optional(),
+  regularizers: RegularizerSpec.optional(),
 });
 export type RuleSpec = z.infer<typeof RuleSpec>;
 
@@ -31,24 +68,71 @@ export const DatasetSpec = z.strictObject({
   name: z.string().min(1, 'choose a dataset'),
   trainSubset: z.number().int().positive().optional(),
   validationFraction: z.number().min(0).max(0.5).default(0.1),
+  standardise: z.boolean().default(false),
 });
 
-export const ExperimentSpec = z.strictObject({
-  schemaVersion: z.literal(EXPERIMENT_SCHEMA_VERSION).default(EXPERIMENT_SCHEMA_VERSION),
-  name: z.string().trim().min(1, 'an experiment needs a name').max(200),
-  description: z.string().max(10000).default(''),
-  dataset: DatasetSpec,
-  network: z.strictObject({
-    hidden: z.array(LayerSpec).max(64, 'at most 64 hidden layers'),
-    output: z.enum(['linear', 'softmax']).default('linear'),
-  }),
-  rules: z.array(RuleSpec).min(1, 'pick at least one learning rule'),
-  seeds: z
-    .array(z.number().int().nonnegative())
-    .min(1, 'give at least one seed')
-    .refine((s) => new Set(s).size === s.length, 'seeds must be distinct'),
-  epochs: z.number().int().min(1).max(100000),
-  batchSize: z.number().int().min(1).max(65536),
+export const MonitoringSpec = z.strictObject({
+  /** Steps between reads of the training loss (each read syncs with the device). */
+  readEvery: z.number().int().min(1).max(100000).default(20),
+  /** Steps between diagnostics (three factors, alignment with BP, decorrelation); 0 = never. */
+  diagnosticsEvery: z.number().int().min(0).max(1000000).default(100),
+  /** Steps between checkpoints; 0 = only at the end and when stopped. */
+  checkpointEvery: z.number().int().min(0).max(10000000).default(1000),
+  /** Mean activation power (h²) above which a run is stopped as diverged. */
+  powerLimit: z.number().positive().default(1e4),
 });
+
+export const ExperimentSpec = z
+  .strictObject({
+    schemaVersion: z.literal(EXPERIMENT_SCHEMA_VERSION).default(EXPERIMENT_SCHEMA_VERSION),
+    name: z.string().trim().min(1, 'an experiment needs a name').max(200),
+    description: z.string().max(10000).default(''),
+    dataset: DatasetSpec,
+    network: z.strictObject({
+      hidden: z.array(LayerSpec).max(64, 'at most 64 hidden layers'),
+      init: z
+        .strictObject({
+          scheme: z
+            .enum(['xavier_uniform', 'xavier_normal', 'kaiming_uniform', 'kaiming_normal'])
+            .default('kaiming_uniform'),
+          gain: z.number().positive().max(100).default(Math.SQRT2),
+        })
+        .default({ scheme: 'kaiming_uniform', gain: Math.SQRT2 }),
+      weightSparsity: z.number().min(0).max(0.99).default(0),
+    }),
+    loss: Loss.default('mse'),
+    rules: z.array(RuleSpec).min(1, 'pick at least one learning rule'),
+    optimizer: OptimizerSpec.default(OptimizerSpec.parse({})),
+    regularizers: RegularizerSpec.default(RegularizerSpec.parse({})),
+    seeds: z
+      .array(z.number().int().nonnegative())
+      .min(1, 'give at least one seed')
+      .max(1000)
+      .refine((s) => new Set(s).size === s.length, 'seeds must be distinct'),
+    epochs: z.number().int().min(1).max(100000),
+    batchSize: z.number().int().min(1).max(65536),
+    monitoring: MonitoringSpec.default(MonitoringSpec.parse({})),
+  })
+  .superRefine((spec, ctx) => {
+    spec.rules.forEach((rule, i) => {
+      for (const [key, message] of checkRuleParams(rule.rule, rule.params)) {
+        ctx.addIssue({ code: 'custom', path: ['rules', i, 'params', key], message });
+      }
+      if (rule.rule === 'ebd' && spec.loss !== 'mse') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'rule'],
+          message: 'EBD broadcasts the MSE error and needs loss "mse"; use SBD for other losses',
+        });
+      }
+      if (rule.params.expansion === 'second_order' && spec.loss !== 'cross_entropy') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'params', 'expansion'],
+          message: 'the centred second-order expansion needs loss "cross_entropy"',
+        });
+      }
+    });
+  });
 export type ExperimentSpec = z.infer<typeof ExperimentSpec>;
 export type ExperimentSpecInput = z.input<typeof ExperimentSpec>;

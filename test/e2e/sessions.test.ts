@@ -70,7 +70,8 @@ describe('Sessions view against the real server', () => {
       spec: {
         name: 'EBD vs BP, 2×256',
         dataset: { name: 'fashion-mnist' },
-        network: { hidden: [{ units: 256 }, { units: 256 }], output: 'softmax' },
+        network: { hidden: [{ units: 256 }, { units: 256 }] },
+        loss: 'cross_entropy',
         rules: [{ rule: 'ebd' }, { rule: 'bp' }],
         seeds: [1, 2, 3],
         epochs: 5,

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ExperimentSpec } from '../../shared/schemas/experiment';
+import { ExperimentSpec } from '../../shared/schemas/experiment';
 import { openStore } from '../../src-main/store';
 import type { Store, StoreOptions } from '../../src-main/store/types';
 
@@ -34,12 +34,11 @@ export function openTestStore(file: string, options: Partial<StoreOptions> = {})
 }
 
 export function sampleSpec(name = 'EBD vs DFA'): ExperimentSpec {
-  return {
-    schemaVersion: 1,
+  return ExperimentSpec.parse({
     name,
     description: 'decorrelation sweep',
     dataset: { name: 'fashion-mnist', trainSubset: 1000, validationFraction: 0.1 },
-    network: { hidden: [{ units: 64, activation: 'relu' }], output: 'softmax' },
+    network: { hidden: [{ units: 64, activation: 'relu' }] },
     rules: [
       { rule: 'ebd', params: { lambda: 0.5 } },
       { rule: 'dfa', params: {} },
@@ -47,7 +46,7 @@ export function sampleSpec(name = 'EBD vs DFA'): ExperimentSpec {
     seeds: [1, 2],
     epochs: 3,
     batchSize: 32,
-  };
+  });
 }
 
 /** A deterministic PRNG (mulberry32) so that failures reproduce. */

@@ -1,0 +1,235 @@
+/**
+ * The learning rules Broadcast Lab offers, with every hyperparameter's default, range, unit and a one-line
+ * explanation. The designer builds its rule panels from this, the experiment schema validates against it, and
+ * the engine reads its defaults: one description of each rule for the UI, the files and the engine.
+ */
+export type RuleName = 'bp' | 'fa' | 'dfa' | 'drtp' | 'dkp' | 'ebd' | 'sbd';
+
+export interface NumberParam {
+  kind: 'number';
+  key: string;
+  label: string;
+  default: number;
+  min: number;
+  max: number;
+  /** Whether the UI should step it on a log scale. */
+  log?: boolean;
+  unit?: string;
+  help: string;
+}
+
+export interface ChoiceParam {
+  kind: 'choice';
+  key: string;
+  label: string;
+  default: string;
+  options: { value: string; label: string }[];
+  help: string;
+}
+
+export interface BooleanParam {
+  kind: 'boolean';
+  key: string;
+  label: string;
+  default: boolean;
+  help: string;
+}
+
+export type RuleParam = NumberParam | ChoiceParam | BooleanParam;
+
+export interface RuleInfo {
+  name: RuleName;
+  label: string;
+  summary: string;
+  paper: { citation: string; url: string };
+  params: RuleParam[];
+}
+
+const feedbackScale: NumberParam = {
+  kind: 'number',
+  key: 'feedbackScale',
+  label: 'Feedback scale',
+  default: 1,
+  min: 1e-3,
+  max: 100,
+  log: true,
+  help: 'Scale of the fixed random feedback matrices (uniform, unit variance per row before scaling).',
+};
+
+const decorrelationParams: RuleParam[] = [
+  {
+    kind: 'number',
+    key: 'lambda',
+    label: 'Forgetting factor λ',
+    default: 0.99,
+    min: 0,
+    max: 0.99999,
+    help: 'Memory of the running correlation R ← λR + (1−λ)/B·g(H)ᵀs; closer to 1 averages over more batches.',
+  },
+  {
+    kind: 'number',
+    key: 'initScale',
+    label: 'Initial correlation scale',
+    default: 1,
+    min: 0,
+    max: 100,
+    help: 'Scale of R’s random start (a DFA matrix of this scale); 0 starts from zero.',
+  },
+  {
+    kind: 'choice',
+    key: 'g',
+    label: 'Nonlinearity g',
+    default: 'identity',
+    options: [
+      { value: 'identity', label: 'g(h) = h' },
+      { value: 'square', label: 'g(h) = h²/2 (error-modulated Hebbian)' },
+    ],
+    help: 'The function of the activations that is decorrelated from the broadcast signal.',
+  },
+  {
+    kind: 'number',
+    key: 'forwardBroadcast',
+    label: 'Forward broadcast',
+    default: 0,
+    min: 0,
+    max: 100,
+    help: 'Weight of the output layer’s extra descent on the hidden decorrelation losses (0 = off).',
+  },
+  {
+    kind: 'boolean',
+    key: 'freeze',
+    label: 'Freeze R',
+    default: false,
+    help: 'Keep R at its random start (an ablation: the rule then moves in DFA’s direction).',
+  },
+];
+
+export const RULES: readonly RuleInfo[] = [
+  {
+    name: 'bp',
+    label: 'Backpropagation',
+    summary: 'The exact gradient, carried back through the transposed forward weights. The reference.',
+    paper: { citation: 'Rumelhart, Hinton & Williams 1986', url: 'https://doi.org/10.1038/323533a0' },
+    params: [],
+  },
+  {
+    name: 'fa',
+    label: 'Feedback alignment (FA)',
+    summary: 'Backpropagation with each transposed weight replaced by a fixed random matrix.',
+    paper: { citation: 'Lillicrap et al. 2016', url: 'https://doi.org/10.1038/ncomms13276' },
+    params: [feedbackScale],
+  },
+  {
+    name: 'dfa',
+    label: 'Direct feedback alignment (DFA)',
+    summary: 'The output error is sent to every hidden layer through its own fixed random matrix.',
+    paper: { citation: 'Nøkland 2016', url: 'https://arxiv.org/abs/1609.01596' },
+    params: [feedbackScale],
+  },
+  {
+    name: 'drtp',
+    label: 'Direct random target projection (DRTP)',
+    summary: 'Like DFA, but the one-hot target is broadcast instead of the error.',
+    paper: { citation: 'Frenkel, Lefebvre & Bol 2021', url: 'https://doi.org/10.3389/fnins.2021.629892' },
+    params: [feedbackScale],
+  },
+  {
+    name: 'dkp',
+    label: 'Direct Kolen–Pollack (DKP)',
+    summary: 'DFA whose broadcast matrices learn from the activations and the error, aligning with the weights.',
+    paper: { citation: 'Webster, Choi & Ahn 2021', url: 'https://arxiv.org/abs/2010.07595' },
+    params: [
+      feedbackScale,
+      {
+        kind: 'number',
+        key: 'feedbackLr',
+        label: 'Feedback learning rate',
+        default: 1e-4,
+        min: 0,
+        max: 1,
+        log: true,
+        help: 'Rate of B ← B − η(Hᵀs/B + decay·B).',
+      },
+      {
+        kind: 'number',
+        key: 'feedbackDecay',
+        label: 'Feedback decay',
+        default: 1e-4,
+        min: 0,
+        max: 1,
+        help: 'Weight decay on the broadcast matrices.',
+      },
+    ],
+  },
+  {
+    name: 'ebd',
+    label: 'Error broadcast and decorrelation (EBD)',
+    summary:
+      'Broadcasts the MSE output error to every layer and trains each layer to be uncorrelated with it: a three-factor rule.',
+    paper: { citation: 'Erdogan et al. 2025, arXiv 2504.11558', url: 'https://arxiv.org/abs/2504.11558' },
+    params: decorrelationParams,
+  },
+  {
+    name: 'sbd',
+    label: 'Score broadcast and decorrelation (SBD)',
+    summary:
+      'EBD generalised to any loss whose optimal score has zero conditional mean (cross-entropy, exponential-family NLLs).',
+    paper: { citation: 'arXiv 2605.30638', url: 'https://arxiv.org/abs/2605.30638' },
+    params: [
+      ...decorrelationParams,
+      {
+        kind: 'choice',
+        key: 'expansion',
+        label: 'Score expansion',
+        default: 'none',
+        options: [
+          { value: 'none', label: 'None: broadcast s' },
+          { value: 'outer_probs', label: 's ⊗ [1; p] (C(C+1) directions)' },
+          { value: 'second_order', label: '[s; vec(ssᵀ − (diag p − ppᵀ))] (cross-entropy only)' },
+        ],
+        help: 'More decorrelation directions, each with zero conditional mean at the optimum.',
+      },
+    ],
+  },
+];
+
+export function ruleInfo(name: RuleName): RuleInfo {
+  const info = RULES.find((r) => r.name === name);
+  if (!info) throw new Error(`unknown rule ${name}`);
+  return info;
+}
+
+export type RuleParamValues = Record<string, number | string | boolean>;
+
+/** A rule's parameters with every missing one set to its default. */
+export function withDefaults(name: RuleName, params: RuleParamValues): RuleParamValues {
+  const out: RuleParamValues = {};
+  for (const p of ruleInfo(name).params) out[p.key] = params[p.key] ?? p.default;
+  return out;
+}
+
+/** Problems with a rule's parameters, as [key, message] pairs: unknown keys, wrong types, out-of-range values. */
+export function checkRuleParams(name: RuleName, params: RuleParamValues): [string, string][] {
+  const info = ruleInfo(name);
+  const problems: [string, string][] = [];
+  for (const key of Object.keys(params)) {
+    if (!info.params.some((p) => p.key === key)) {
+      const known = info.params.map((p) => p.key).join(', ') || 'none';
+      problems.push([key, `${info.label} has no parameter "${key}" (it has: ${known})`]);
+    }
+  }
+  for (const p of info.params) {
+    const value = params[p.key];
+    if (value === undefined) continue;
+    if (p.kind === 'number') {
+      if (typeof value !== 'number' || !Number.isFinite(value)) problems.push([p.key, `${p.label} must be a number`]);
+      else if (value < p.min || value > p.max)
+        problems.push([p.key, `${p.label} must be between ${p.min} and ${p.max}, got ${value}`]);
+    } else if (p.kind === 'choice') {
+      if (!p.options.some((o) => o.value === value)) {
+        problems.push([p.key, `${p.label} must be one of ${p.options.map((o) => o.value).join(', ')}`]);
+      }
+    } else if (typeof value !== 'boolean') problems.push([p.key, `${p.label} must be true or false`]);
+  }
+  return problems;
+}
