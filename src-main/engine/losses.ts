@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs-core';
-// Autodiff (custom losses' scores, the tests) needs the gradient kernels registered once.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 
 /**
  * Losses and their scores s = ∂loss/∂z per sample (z = the output layer's pre-activation). The score is the
@@ -50,19 +48,6 @@ export function computeLoss(name: LossName, z: tf.Tensor2D, target: tf.Tensor2D)
 /** The per-sample loss as a differentiable function, for autodiff checks and custom losses. */
 export function lossFunction(name: LossName): (z: tf.Tensor2D, target: tf.Tensor2D) => tf.Scalar {
   return (z, target) => computeLoss(name, z, target).loss;
-}
-
-/**
- * The score of any differentiable loss by autodiff: s_b = B · ∂(mean loss)/∂z_b. Lets a researcher try a
- * loss without writing its score by hand; the closed forms above are checked against it in the tests.
- */
-export function autodiffScore(
-  loss: (z: tf.Tensor2D, target: tf.Tensor2D) => tf.Scalar,
-  z: tf.Tensor2D,
-  target: tf.Tensor2D,
-): tf.Tensor2D {
-  const grad = tf.grad((zz: tf.Tensor) => loss(zz as tf.Tensor2D, target))(z) as tf.Tensor2D;
-  return tf.mul<tf.Tensor2D>(grad, z.shape[0]);
 }
 
 /**

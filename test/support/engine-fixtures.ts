@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '../../src-main/engine/autodiff';
 import type { Activation } from '../../shared/schemas/experiment';
 import type { LossName } from '../../src-main/engine/losses';
 import { Model, type ModelConfig } from '../../src-main/engine/model';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activate } from '../../../src-main/engine/activations';
-import { autodiffScore, computeLoss, lossFunction, type LossName } from '../../../src-main/engine/losses';
+import { autodiffScore } from '../../../src-main/engine/autodiff';
+import { computeLoss, lossFunction, type LossName } from '../../../src-main/engine/losses';
 import type { Model } from '../../../src-main/engine/model';
 import { computeUpdate } from '../../../src-main/engine/train-step';
 import { maxRelativeError, randomBatch, tinyModel, useCpuBackend } from '../../support/engine-fixtures';
