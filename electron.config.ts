@@ -14,6 +14,7 @@ export default defineConfig({
           main: resolve('src-main/main.ts'),
           server: resolve('src-main/server.ts'),
           cli: resolve('src-main/cli.ts'),
+          'training-process': resolve('src-main/training-process.ts'),
         },
       },
     },

@@ -1,41 +1,49 @@
 /**
  * `broadcast-lab` on the terminal: the same API handlers as the app, without a window.
- * It grows with the engine (run, list, show); this version manages sessions and starts serve mode.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { MethodName, RequestOf, ResponseOf } from '../shared/api/contract';
-import { ApiError } from '../shared/api/errors';
-import { Connection } from './api/connection';
+import { BackendChoice } from '../shared/api/contract';
 import { createApiHost, type ApiHost } from './api/host';
+import { apiClient } from './cli/caller';
+import { consoleOutput, table, type Output } from './cli/output';
+import { runCommand } from './cli/run-command';
+import { listCommand, resumeCommand, showCommand } from './cli/run-list';
 import { resolveDataDir } from './data-dir';
+import { nodeTrainingLauncher } from './runs/node-launcher';
+import type { TrainingProcessLauncher } from './runs/training-process';
 import { serve } from './server';
 import pkg from '../package.json';
 
 const USAGE = `broadcast-lab ${pkg.version} — a laboratory for biologically plausible learning
 
 Usage:
+  broadcast-lab run SPEC.json [--session NAME] [--backend B]   train an experiment file (see assets/examples)
+  broadcast-lab list [--session ID]       stored runs and their results
+  broadcast-lab show RUN                  a run's settings, final metrics and event log
+  broadcast-lab resume RUN                continue an interrupted or stopped run from its checkpoint
   broadcast-lab info                      versions, data folder, compute backends
   broadcast-lab sessions list             stored sessions
   broadcast-lab sessions create NAME      a new session
   broadcast-lab serve [--port N]          the app in a browser, on 127.0.0.1 (see serve --help)
 
 Options:
-  --data DIR   data folder (default: BROADCAST_LAB_DATA or the per-user data folder)
-  --json       print machine-readable JSON
-  -h, --help   this text
+  --data DIR      data folder (default: BROADCAST_LAB_DATA or the per-user data folder)
+  --backend B     auto (default), webgpu, tensorflow, wasm or cpu
+  --json          print machine-readable JSON
+  -h, --help      this text
   -v, --version`;
 
-interface Output {
-  out: (line: string) => void;
-  err: (line: string) => void;
+export interface CliContext {
+  io?: Output;
+  /** How training processes start; the default forks the built (or, from sources, tsx-run) entry. */
+  launch?: TrainingProcessLauncher;
 }
 
-const consoleOutput: Output = { out: (line) => console.log(line), err: (line) => console.error(line) };
-
 /** Runs one CLI command and returns the exit code (0 success, 1 failure, 2 usage error). */
-export async function runCli(argv: string[], io: Output = consoleOutput): Promise<number> {
+export async function runCli(argv: string[], context: CliContext = {}): Promise<number> {
+  const io = context.io ?? consoleOutput;
   if (argv[0] === 'serve') {
     await serve(argv.slice(1));
     return 0;
@@ -47,13 +55,15 @@ export async function runCli(argv: string[], io: Output = consoleOutput): Promis
       allowPositionals: true,
       options: {
         data: { type: 'string' },
+        session: { type: 'string' },
+        backend: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
     });
   } catch (error) {
-    io.err(`broadcast-lab: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    io.err(`broadcast-lab: ${message(error)}\n\n${USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -66,71 +76,113 @@ export async function runCli(argv: string[], io: Output = consoleOutput): Promis
     io.out(USAGE);
     return 0;
   }
-  const known = command === 'info' || (command === 'sessions' && (sub === 'list' || sub === 'create'));
-  if (!known) {
-    io.err(`broadcast-lab: unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
-    return 2;
-  }
-  if (command === 'sessions' && sub === 'create' && rest.length === 0) {
-    io.err('broadcast-lab: sessions create needs a NAME');
+  const usage = usageProblem(command, sub, rest, values.backend);
+  if (usage) {
+    io.err(`broadcast-lab: ${usage}\n\n${USAGE}`);
     return 2;
   }
 
   let host: ApiHost;
   try {
-    host = createApiHost({ mode: 'cli', dataDir: resolveDataDir(values.data) });
+    host = createApiHost({
+      mode: 'cli',
+      dataDir: resolveDataDir(values.data),
+      launch: context.launch ?? nodeTrainingLauncher(import.meta.url),
+    });
   } catch (error) {
-    io.err(`broadcast-lab: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`broadcast-lab: ${message(error)}`);
     return 1;
   }
+  const client = apiClient(host);
+  const print = (value: unknown, human: () => string) => io.out(values.json ? JSON.stringify(value, null, 2) : human());
   try {
-    const call = callerFor(host);
-    const print = (value: unknown, human: () => string) =>
-      io.out(values.json ? JSON.stringify(value, null, 2) : human());
-    if (command === 'info') {
-      const info = await call('app.info', {});
-      print(info, () =>
-        [
-          `${info.name} ${info.version}`,
-          `data:     ${info.databasePath} (schema v${info.schemaVersion})`,
-          `runtime:  ${Object.entries(info.versions)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', ')}`,
-          'backends: ' + info.backends.map((b) => `${b.name} (${b.available ? 'available' : b.detail})`).join('; '),
-        ].join('\n'),
-      );
-    } else if (sub === 'list') {
-      const sessions = await call('sessions.list', {});
-      print(sessions, () =>
-        sessions.length === 0
-          ? 'No sessions yet. Create one: broadcast-lab sessions create NAME'
-          : sessions
-              .map(
-                (s) => `${String(s.id).padStart(5)}  ${s.name}  (${s.experimentCount} experiments, ${s.runCount} runs)`,
-              )
-              .join('\n'),
-      );
-    } else {
-      const session = await call('sessions.create', { name: rest.join(' ') });
-      print(session, () => `created session ${session.id}: ${session.name}`);
+    switch (command) {
+      case 'run':
+        return await runCommand(host, client, io, {
+          specPath: sub!,
+          session: values.session,
+          backend: values.backend as BackendChoice | undefined,
+          json: values.json,
+        });
+      case 'list':
+        return await listCommand(client, io, values.json, values.session ? Number(values.session) : undefined);
+      case 'show':
+        return await showCommand(client, io, values.json, Number(sub));
+      case 'resume':
+        return await resumeCommand(host, client, io, Number(sub));
+      case 'info': {
+        const info = await client.call('app.info', {});
+        print(info, () =>
+          [
+            `${info.name} ${info.version}`,
+            `data:     ${info.databasePath} (schema v${info.schemaVersion})`,
+            `runtime:  ${Object.entries(info.versions)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')}`,
+            'backends:',
+            table(info.backends.map((b) => [`  ${b.name}`, b.available ? 'available' : 'unavailable', b.detail])),
+          ].join('\n'),
+        );
+        return 0;
+      }
+      default: {
+        if (sub === 'list') {
+          const sessions = await client.call('sessions.list', {});
+          print(sessions, () =>
+            sessions.length === 0
+              ? 'No sessions yet. Create one: broadcast-lab sessions create NAME'
+              : sessions
+                  .map(
+                    (s) =>
+                      `${String(s.id).padStart(5)}  ${s.name}  (${s.experimentCount} experiments, ${s.runCount} runs)`,
+                  )
+                  .join('\n'),
+          );
+        } else {
+          const session = await client.call('sessions.create', { name: rest.join(' ') });
+          print(session, () => `created session ${session.id}: ${session.name}`);
+        }
+        return 0;
+      }
     }
-    return 0;
   } catch (error) {
-    io.err(`broadcast-lab: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`broadcast-lab: ${message(error)}`);
     return 1;
   } finally {
-    host.close();
+    client.close();
+    await host.close();
   }
 }
 
-function callerFor(host: ApiHost) {
-  const connection = new Connection(host.bus, () => undefined);
-  return async <M extends MethodName>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> => {
-    const outcome = await host.dispatcher.invoke(method, request, connection);
-    if (!outcome.ok) throw ApiError.fromBody(outcome.error);
-    // The dispatcher ran this method's handler, whose return type is ResponseOf<M>.
-    return outcome.result as ResponseOf<M>;
-  };
+function usageProblem(
+  command: string,
+  sub: string | undefined,
+  rest: string[],
+  backend: string | undefined,
+): string | null {
+  if (backend !== undefined && !BackendChoice.safeParse(backend).success) {
+    return `--backend must be one of ${BackendChoice.options.join(', ')}, got "${backend}"`;
+  }
+  switch (command) {
+    case 'info':
+    case 'list':
+      return null;
+    case 'run':
+      return sub ? null : 'run needs an experiment file: broadcast-lab run SPEC.json';
+    case 'show':
+    case 'resume':
+      return sub && /^\d+$/.test(sub) ? null : `${command} needs a run id (see broadcast-lab list)`;
+    case 'sessions':
+      if (sub === 'list') return null;
+      if (sub === 'create') return rest.length > 0 ? null : 'sessions create needs a NAME';
+      return `unknown command "sessions ${sub ?? ''}"`;
+    default:
+      return `unknown command "${[command, sub, ...rest].filter(Boolean).join(' ')}"`;
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 const invokedDirectly =
@@ -141,7 +193,7 @@ if (invokedDirectly) {
       if (code !== 0 || process.argv[2] !== 'serve') process.exitCode = code;
     },
     (error: unknown) => {
-      console.error(`broadcast-lab: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`broadcast-lab: ${message(error)}`);
       process.exitCode = 1;
     },
   );

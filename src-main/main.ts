@@ -4,13 +4,16 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, utilityProcess } from 'electron';
 import { createApiHost } from './api/host';
 import { startShell } from './desktop/shell';
+import { utilityProcessLauncher } from './desktop/training-launcher';
+
+const mainDir = path.dirname(fileURLToPath(import.meta.url));
 
 startShell({
   electron: { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell },
-  mainDir: path.dirname(fileURLToPath(import.meta.url)),
+  mainDir,
   argv: process.argv,
   env: process.env,
   platform: process.platform,
@@ -19,6 +22,7 @@ startShell({
     const host = createApiHost({
       mode: 'desktop',
       dataDir,
+      launch: utilityProcessLauncher(utilityProcess, path.join(mainDir, 'training-process.js')),
       versions: { electron: process.versions.electron, chrome: process.versions.chrome },
     });
     for (const runId of host.store.interruptedAtOpen)

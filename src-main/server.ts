@@ -9,6 +9,7 @@ import { createApiHost } from './api/host';
 import { resolveDataDir } from './data-dir';
 import { startServer } from './serve/http-server';
 import { newToken } from './serve/token';
+import { nodeTrainingLauncher } from './runs/node-launcher';
 
 const USAGE = `Usage: broadcast-lab serve [--port N] [--host 127.0.0.1] [--data DIR] [--token T]
 
@@ -37,7 +38,11 @@ export async function serve(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be a whole number 0-65535, got ${values.port}`);
 
-  const host = createApiHost({ mode: 'serve', dataDir: resolveDataDir(values.data) });
+  const host = createApiHost({
+    mode: 'serve',
+    dataDir: resolveDataDir(values.data),
+    launch: nodeTrainingLauncher(import.meta.url),
+  });
   for (const runId of host.store.interruptedAtOpen)
     console.warn(`run ${runId} was interrupted by the last shutdown; its data is kept`);
   const server = await startServer({
@@ -52,10 +57,10 @@ export async function serve(argv: string[]): Promise<void> {
   console.log(`data: ${host.store.path}`);
 
   const shutdown = () => {
-    void server.close().then(() => {
-      host.close();
-      process.exit(0);
-    });
+    void server
+      .close()
+      .then(() => host.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -6,13 +6,14 @@ import {
   MetricSeries,
   MetricSplit,
   Run,
+  RunEvent,
   RunStatus,
   Session,
   SessionName,
 } from '../schemas/records';
 import { ExperimentSpec } from '../schemas/experiment';
 import { Issue } from './errors';
-import { EventFilter } from './events';
+import { EventFilter, RunProgress } from './events';
 
 /**
  * The one API of Broadcast Lab. Every method names its request and response schema; both transports
@@ -70,6 +71,29 @@ export const SeriesQuery = z.strictObject({
 });
 export type SeriesQuery = z.infer<typeof SeriesQuery>;
 
+export const BackendChoice = z.enum(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
+export type BackendChoice = z.infer<typeof BackendChoice>;
+
+export const DatasetInfo = z.object({
+  name: z.string(),
+  title: z.string(),
+  origin: z.enum(['built-in', 'synthetic', 'imported']),
+  present: z.boolean(),
+  downloadable: z.boolean(),
+  location: z.string().nullable(),
+  task: z.enum(['classification', 'regression']),
+  inputShape: z.array(z.number().int()),
+  outputSize: z.number().int(),
+  classNames: z.array(z.string()),
+  sizes: z.object({
+    train: z.number().int(),
+    validation: z.number().int().nullable(),
+    test: z.number().int().nullable(),
+  }),
+  problem: z.string().nullable(),
+});
+export type DatasetInfo = z.infer<typeof DatasetInfo>;
+
 export const contract = {
   'app.info': method(Empty, AppInfo),
 
@@ -89,12 +113,25 @@ export const contract = {
     Experiment,
   ),
   'experiments.delete': method(ById, Deleted),
+  /** Queues every run of the experiment (rules × seeds) and starts training them one after another. */
+  'experiments.start': method(z.strictObject({ id: Id, backend: BackendChoice.optional() }), z.array(Run)),
 
   'runs.list': method(
     z.strictObject({ sessionId: Id.optional(), experimentId: Id.optional(), status: RunStatus.optional() }),
     z.array(Run),
   ),
   'runs.get': method(ById, Run),
+  'runs.pause': method(ById, Run),
+  /** Continues a paused run, or restarts an interrupted, stopped or failed one from its latest checkpoint. */
+  'runs.resume': method(z.strictObject({ id: Id, backend: BackendChoice.optional() }), Run),
+  'runs.stop': method(ById, Run),
+  'runs.progress': method(ById, RunProgress.nullable()),
+  'runs.events': method(
+    z.strictObject({ runId: Id, limit: z.number().int().min(1).max(10000).optional() }),
+    z.array(RunEvent),
+  ),
+
+  'datasets.list': method(Empty, z.array(DatasetInfo)),
 
   'metrics.names': method(z.strictObject({ runId: Id }), z.array(MetricName)),
   'metrics.series': method(SeriesQuery, MetricSeries),

@@ -2,6 +2,16 @@ import { z } from 'zod';
 import { Id } from '../schemas/ids';
 import { MetricPoint, Run, RunEvent } from '../schemas/records';
 
+/** Where a training run stands; streamed at each metrics read. ETA and rate are over the run so far. */
+export const RunProgress = z.object({
+  epoch: z.number(),
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  samplesPerSecond: z.number(),
+  eta: z.number(),
+});
+export type RunProgress = z.infer<typeof RunProgress>;
+
 /** Events streamed from the engine host to subscribers. Metrics travel in batches, never one message per number. */
 export const ApiEvent = z.discriminatedUnion('type', [
   z.object({
@@ -12,6 +22,7 @@ export const ApiEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run.status'), run: Run }),
   z.object({ type: z.literal('metrics.batch'), runId: Id, points: z.array(MetricPoint) }),
   z.object({ type: z.literal('run.event'), event: RunEvent }),
+  z.object({ type: z.literal('run.progress'), runId: Id, progress: RunProgress }),
   // Desktop menu items whose work happens in the renderer; pushed under MENU_SUBSCRIPTION_ID, never subscribed to.
   z.object({ type: z.literal('menu.command'), command: z.enum(['session.new', 'file.open', 'file.export']) }),
 ]);
@@ -24,6 +35,7 @@ export const SUBSCRIBABLE_EVENT_TYPES = [
   'run.status',
   'metrics.batch',
   'run.event',
+  'run.progress',
 ] as const satisfies readonly ApiEventType[];
 
 /** A subscription receives the events matching every given filter; an omitted filter matches everything. */
@@ -50,6 +62,8 @@ function eventRunId(event: ApiEvent): number | null {
       return event.runId;
     case 'run.event':
       return event.event.runId;
+    case 'run.progress':
+      return event.runId;
     case 'session.changed':
     case 'menu.command':
       return null;

@@ -1,5 +1,9 @@
 import path from 'node:path';
-import type { AppInfo } from '../../shared/api/contract';
+import type { AppInfo, DatasetInfo } from '../../shared/api/contract';
+import { DatasetManager } from '../engine/data/manager';
+import { RunManager } from '../runs/run-manager';
+import type { TrainingProcessLauncher } from '../runs/training-process';
+import type { BackendChoice } from '../runs/protocol';
 import { openStore } from '../store';
 import type { Store } from '../store/types';
 import { DATABASE_FILE } from '../data-dir';
@@ -11,13 +15,18 @@ import { createHandlers } from './handlers';
 export interface ApiHost {
   store: Store;
   bus: EventBus;
+  runs: RunManager;
   dispatcher: Dispatcher;
-  close(): void;
+  /** Stops the active run (it checkpoints), then closes the database. */
+  close(): Promise<void>;
 }
 
 export interface ApiHostOptions extends DispatcherOptions {
   mode: AppInfo['mode'];
   dataDir: string;
+  /** Starts a training process: a Node child in serve mode and the CLI, a utilityProcess in the desktop app. */
+  launch: TrainingProcessLauncher;
+  backend?: BackendChoice;
   versions?: Record<string, string>;
 }
 
@@ -25,9 +34,41 @@ export interface ApiHostOptions extends DispatcherOptions {
 export function createApiHost(options: ApiHostOptions): ApiHost {
   const store = openStoreExplained(path.join(options.dataDir, DATABASE_FILE));
   const bus = new EventBus();
+  const runs = new RunManager({
+    store,
+    bus,
+    launch: options.launch,
+    dataDir: options.dataDir,
+    backend: options.backend,
+  });
+  const datasets = new DatasetManager({ dataDir: options.dataDir });
   const appInfo = () => buildAppInfo({ mode: options.mode, store, versions: options.versions ?? {} });
-  const dispatcher = createDispatcher(createHandlers({ store, bus, appInfo }), options);
-  return { store, bus, dispatcher, close: () => store.close() };
+  const listDatasets = async (): Promise<DatasetInfo[]> =>
+    (await datasets.list()).map((d) => ({
+      name: d.name,
+      title: d.title,
+      origin: d.origin,
+      present: d.present,
+      downloadable: d.downloadable,
+      location: d.location,
+      task: d.task,
+      inputShape: [...d.inputShape],
+      outputSize: d.outputSize,
+      classNames: [...d.classNames],
+      sizes: { ...d.sizes },
+      problem: d.problem,
+    }));
+  const dispatcher = createDispatcher(createHandlers({ store, bus, runs, datasets: listDatasets, appInfo }), options);
+  return {
+    store,
+    bus,
+    runs,
+    dispatcher,
+    close: async () => {
+      await runs.shutdown();
+      store.close();
+    },
+  };
 }
 
 /**

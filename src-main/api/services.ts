@@ -1,4 +1,5 @@
-import type { AppInfo } from '../../shared/api/contract';
+import type { AppInfo, DatasetInfo } from '../../shared/api/contract';
+import type { RunManager } from '../runs/run-manager';
 import type { Store } from '../store/types';
 import type { EventBus } from './event-bus';
 
@@ -6,5 +7,7 @@ import type { EventBus } from './event-bus';
 export interface ApiServices {
   store: Store;
   bus: EventBus;
+  runs: RunManager;
+  datasets: () => Promise<DatasetInfo[]>;
   appInfo: () => AppInfo;
 }

@@ -83,7 +83,8 @@ export interface ShellElectron {
 export interface ShellApi {
   dispatcher: Dispatcher;
   bus: EventBus;
-  close(): void;
+  /** Stops the active run (it checkpoints) and closes the database; a run cut short is resumable later. */
+  close(): void | Promise<void>;
 }
 
 export interface ShellOptions {
@@ -208,7 +209,7 @@ export function startShell(options: ShellOptions): Shell {
     });
     app.on('will-quit', () => {
       ipc?.dispose();
-      api?.close();
+      void api?.close();
       ipc = null;
       api = null;
     });
@@ -222,7 +223,7 @@ export function startShell(options: ShellOptions): Shell {
       log(`${title}: ${content}`);
       electron.dialog.showErrorBox(title, content);
       ipc?.dispose();
-      api?.close();
+      void api?.close();
       app.exit(1);
     }
   });

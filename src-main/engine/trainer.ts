@@ -102,7 +102,6 @@ export async function train(
       await control.waitWhilePaused();
       if (control.stopRequested) {
         const outcome = await flush(pending, hooks, options);
-        pending = [];
         if (outcome) return outcome;
         await checkpoint(epoch, b);
         return { status: 'stopped', step };
@@ -164,8 +163,9 @@ async function flush(
   if (pending.length === 0) return null;
   const scalars: tf.Scalar[] = [];
   for (const p of pending) scalars.push(p.tensors.loss, p.tensors.correct, ...Object.values(p.tensors.diagnostics));
-  const values = await tf.stack(scalars).data();
-  tf.dispose(scalars);
+  const stacked = tf.stack(scalars);
+  const values = await stacked.data();
+  tf.dispose([stacked, ...scalars]);
   const points: MetricPoint[] = [];
   let i = 0;
   let lossSum = 0;
@@ -248,16 +248,16 @@ export async function evaluate(
     const xs = gatherRows(dataset.x, width, indices);
     const targets = new Float32Array(count * classes);
     fillTargets(dataset, indices, classes, targets);
-    const [lossValue, correctValue] = await tf
-      .tidy(() => {
-        const x = tf.tensor2d(xs, [count, width]);
-        const target = tf.tensor2d(targets, [count, classes]);
-        const z = model.net.predict(x);
-        const { loss } = computeLoss(model.config.loss, z, target);
-        const hits = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(target, 1)), 'float32'));
-        return tf.stack([tf.mul(loss, count), hits]);
-      })
-      .data();
+    const summed = tf.tidy(() => {
+      const x = tf.tensor2d(xs, [count, width]);
+      const target = tf.tensor2d(targets, [count, classes]);
+      const z = model.net.predict(x);
+      const { loss } = computeLoss(model.config.loss, z, target);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(target, 1)), 'float32'));
+      return tf.stack([tf.mul(loss, count), hits]);
+    });
+    const [lossValue, correctValue] = await summed.data();
+    summed.dispose();
     lossSum += lossValue!;
     correct += correctValue!;
   }

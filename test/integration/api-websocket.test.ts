@@ -7,6 +7,7 @@ import { createApiHost, type ApiHost } from '../../src-main/api/host';
 import { startServer, WS_PATH, type RunningServer } from '../../src-main/serve/http-server';
 import { invalidRequests, runContractScenario } from '../support/api-scenario';
 import { closeCode, TestSocketClient } from '../support/ws-client';
+import { testTrainingLauncher } from '../support/training-launcher';
 
 const TOKEN = 'test-token-0123456789abcdef';
 let dir: string;
@@ -21,7 +22,12 @@ beforeAll(async () => {
   fs.mkdirSync(staticDir);
   fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Broadcast Lab</title>');
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'outside the renderer folder');
-  host = createApiHost({ mode: 'serve', dataDir: path.join(dir, 'data'), validateResponses: true });
+  host = createApiHost({
+    mode: 'serve',
+    dataDir: path.join(dir, 'data'),
+    validateResponses: true,
+    launch: testTrainingLauncher,
+  });
   server = await startServer({
     host: '127.0.0.1',
     port: 0,
@@ -36,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server.close();
-  host.close();
+  await host.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

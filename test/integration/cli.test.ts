@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src-main/cli';
 import { DATABASE_FILE } from '../../src-main/data-dir';
+import { testTrainingLauncher } from '../support/training-launcher';
 
 let dir: string;
 beforeEach(() => {
@@ -14,7 +15,10 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 async function cli(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli(argv, {
+    io: { out: (l) => out.push(l), err: (l) => err.push(l) },
+    launch: testTrainingLauncher,
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src-main/engine/autodiff';
 import type { Activation } from '../../shared/schemas/experiment';
+import type { ClassificationDataset } from '../../src-main/engine/data/types';
 import type { LossName } from '../../src-main/engine/losses';
 import { Model, type ModelConfig } from '../../src-main/engine/model';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../src-main/engine/optimizer';
@@ -74,4 +75,31 @@ export function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
     const scale = Math.max(tf.max(tf.abs(b)).dataSync()[0]!, 1e-8);
     return diff / scale;
   });
+}
+
+/** A small Gaussian-blob classification set, as the data layer would hand it to the trainer. */
+export function blobDataset(size: number, features: number, classes: number, seed = 1): ClassificationDataset {
+  const rng = new Rng(seed);
+  const centres = Array.from({ length: classes }, () => rng.fillNormal(new Float32Array(features), 1.5));
+  const x = new Float32Array(size * features);
+  const y = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    const c = i % classes;
+    y[i] = c;
+    for (let d = 0; d < features; d++) x[i * features + d] = centres[c]![d]! + rng.normal();
+  }
+  return {
+    task: 'classification',
+    name: 'blobs',
+    split: 'train',
+    size,
+    inputShape: [features],
+    featureSize: features,
+    outputSize: classes,
+    numClasses: classes,
+    classNames: Array.from({ length: classes }, (_, i) => `c${i}`),
+    x,
+    y,
+    contentHash: `blobs-${size}-${features}-${classes}-${seed}`,
+  };
 }

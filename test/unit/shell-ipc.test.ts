@@ -12,6 +12,7 @@ import { EventBus } from '../../src-main/api/event-bus';
 import type { Handlers } from '../../src-main/api/handler-types';
 import { registerApiIpc, type ApiIpc } from '../../src-main/desktop/ipc';
 import { FakeFrame, FakeIpcMain, FakeWebContents } from './fake-electron';
+import { testTrainingLauncher } from '../support/training-launcher';
 
 const spec: ExperimentSpecInput = {
   name: 'ebd vs bp',
@@ -38,8 +39,15 @@ const SAMPLE_REQUESTS: { [M in MethodName]: RequestOf<M> } = {
   'experiments.list': { sessionId: 1 },
   'experiments.duplicate': { id: 3, name: 'copy' },
   'experiments.delete': { id: 3 },
+  'experiments.start': { id: 3, backend: 'cpu' },
   'runs.list': { status: 'completed' },
   'runs.get': { id: 5 },
+  'runs.pause': { id: 5 },
+  'runs.resume': { id: 5 },
+  'runs.stop': { id: 5 },
+  'runs.progress': { id: 5 },
+  'runs.events': { runId: 5 },
+  'datasets.list': {},
   'metrics.names': { runId: 5 },
   'metrics.series': { runId: 5, name: 'loss', split: 'train', maxPoints: 100 },
   'events.subscribe': { filter: { types: ['run.status'] } },
@@ -260,15 +268,21 @@ describe('desktop IPC over the real API host and store', () => {
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-ipc-store-'));
-    host = createApiHost({ mode: 'desktop', dataDir: dir, versions: { electron: '45.5.0' }, validateResponses: true });
+    host = createApiHost({
+      mode: 'desktop',
+      dataDir: dir,
+      versions: { electron: '45.5.0' },
+      validateResponses: true,
+      launch: testTrainingLauncher,
+    });
     ipcMain = new FakeIpcMain();
     ipc = registerApiIpc({ ipcMain, dispatcher: host.dispatcher, bus: host.bus });
     contents = new FakeWebContents();
     ipc.trust(contents);
   });
-  afterEach(() => {
+  afterEach(async () => {
     ipc.dispose();
-    host.close();
+    await host.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -14,6 +14,7 @@ import { bundlePaths, devServerUrl, startShell, type ShellApi, type ShellOptions
 import { describeStartupError } from '../../src-main/desktop/startup-error';
 import { StoreError } from '../../src-main/store/types';
 import { createFakeElectron, settle, type FakeElectron } from './fake-electron';
+import { testTrainingLauncher } from '../support/training-launcher';
 
 function fakeApi(): ShellApi & { closed: number; dataDirs: string[] } {
   const handlers = Object.fromEntries(METHOD_NAMES.map((m) => [m, () => ({ method: m })])) as unknown as Handlers;
@@ -210,7 +211,9 @@ describe('desktop shell start-up', () => {
     fs.mkdirSync(userData, { recursive: true });
     const garbage = Buffer.from("this is not an SQLite database, but it is somebody's file\n".repeat(200));
     fs.writeFileSync(file, garbage);
-    const shell = start({ openApi: (dataDir) => createApiHost({ mode: 'desktop', dataDir }) });
+    const shell = start({
+      openApi: (dataDir) => createApiHost({ mode: 'desktop', dataDir, launch: testTrainingLauncher }),
+    });
     electron.app.becomeReady();
     await shell.started;
     expect(electron.errorBoxes).toHaveLength(1);

@@ -7,6 +7,7 @@ import { sessionHandlers } from './sessions';
 export function createHandlers(services: ApiServices): Handlers {
   return {
     'app.info': () => services.appInfo(),
+    'datasets.list': () => services.datasets(),
     ...sessionHandlers(services),
     ...experimentHandlers(services),
     ...runHandlers(services),

@@ -1,0 +1,87 @@
+import type { ApiHost } from '../api/host';
+import type { apiClient } from './caller';
+import { formatDuration, table, type Output } from './output';
+import { lastValue } from './run-command';
+
+/** `broadcast-lab list`: every stored run with its outcome. */
+export async function listCommand(
+  client: ReturnType<typeof apiClient>,
+  io: Output,
+  json: boolean,
+  sessionId?: number,
+): Promise<number> {
+  const runs = await client.call('runs.list', sessionId ? { sessionId } : {});
+  if (json) {
+    io.out(JSON.stringify(runs, null, 2));
+    return 0;
+  }
+  if (runs.length === 0) {
+    io.out('No runs yet. Start one: broadcast-lab run assets/examples/<file>.json');
+    return 0;
+  }
+  const rows = [['run', 'session', 'experiment', 'rule', 'seed', 'status', 'test accuracy', 'backend']];
+  for (const run of runs) {
+    const acc = await lastValue(client.call, run.id, 'accuracy', 'test');
+    rows.push([
+      String(run.id),
+      String(run.sessionId),
+      String(run.experimentId),
+      String(run.environment.label ?? run.rule),
+      String(run.seed),
+      run.status,
+      acc === null ? '—' : `${(100 * acc).toFixed(2)}%`,
+      run.backend ?? '—',
+    ]);
+  }
+  io.out(table(rows));
+  return 0;
+}
+
+/** `broadcast-lab show RUN`: a run's configuration, final metrics and event log. */
+export async function showCommand(
+  client: ReturnType<typeof apiClient>,
+  io: Output,
+  json: boolean,
+  runId: number,
+): Promise<number> {
+  const run = await client.call('runs.get', { id: runId });
+  const experiment = await client.call('experiments.get', { id: run.experimentId });
+  const names = await client.call('metrics.names', { runId });
+  const finals: Record<string, number | null> = {};
+  for (const n of names.filter((n) => n.split !== 'diagnostic')) {
+    finals[`${n.split}.${n.name}`] = await lastValue(client.call, runId, n.name, n.split);
+  }
+  const events = await client.call('runs.events', { runId });
+  if (json) {
+    io.out(JSON.stringify({ run, experiment, finals, events }, null, 2));
+    return 0;
+  }
+  io.out(
+    `run ${run.id}: ${String(run.environment.label ?? run.rule)}, seed ${run.seed} — ${run.status}${run.error ? ` (${run.error})` : ''}`,
+  );
+  io.out(`experiment ${experiment.id} "${experiment.name}", session ${run.sessionId}`);
+  io.out(
+    `backend: ${run.backend ?? '—'}; duration: ${run.startedAt && run.endedAt ? formatDuration((run.endedAt - run.startedAt) / 1000) : '—'}`,
+  );
+  for (const [key, value] of Object.entries(run.environment)) io.out(`  ${key}: ${String(value)}`);
+  io.out('final metrics:');
+  for (const [key, value] of Object.entries(finals)) io.out(`  ${key}: ${value === null ? '—' : value.toPrecision(5)}`);
+  io.out('events:');
+  for (const e of events) io.out(`  ${new Date(e.createdAt).toISOString()} ${e.level} ${e.kind}: ${e.message}`);
+  return 0;
+}
+
+/** `broadcast-lab resume RUN`: continues an interrupted or stopped run from its latest checkpoint. */
+export async function resumeCommand(
+  host: ApiHost,
+  client: ReturnType<typeof apiClient>,
+  io: Output,
+  runId: number,
+): Promise<number> {
+  await client.call('runs.resume', { id: runId });
+  io.err(`run ${runId} resumed`);
+  await host.runs.whenIdle();
+  const run = await client.call('runs.get', { id: runId });
+  io.out(`run ${runId}: ${run.status}${run.error ? ` (${run.error})` : ''}`);
+  return run.status === 'completed' ? 0 : 1;
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { ExperimentSpec } from '../../shared/schemas/experiment';
+import { MetricPoint } from '../../shared/schemas/records';
+import { BackendChoice } from '../../shared/api/contract';
+
+/**
+ * Messages between the host (Electron main, the serve process, the CLI) and a training process. Both sides
+ * parse what they receive: it crossed a process boundary.
+ */
+export { BackendChoice };
+
+const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected a byte array');
+
+export const HostMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('start'),
+    runId: z.number().int().positive(),
+    spec: ExperimentSpec,
+    arm: z.number().int().nonnegative(),
+    seed: z.number().int().nonnegative(),
+    dataDir: z.string(),
+    backend: BackendChoice,
+    /** The latest checkpoint, when resuming an interrupted or stopped run. */
+    checkpoint: Bytes.nullable(),
+  }),
+  z.object({ type: z.literal('pause') }),
+  z.object({ type: z.literal('resume') }),
+  z.object({ type: z.literal('stop') }),
+]);
+export type HostMessage = z.infer<typeof HostMessage>;
+
+export const ProgressMessage = z.object({
+  type: z.literal('progress'),
+  epoch: z.number(),
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  samplesPerSecond: z.number(),
+  eta: z.number(),
+});
+export type ProgressMessage = z.infer<typeof ProgressMessage>;
+
+export const WorkerMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('started'),
+    backend: z.string(),
+    device: z.string(),
+    /** Backend, versions, dataset identity: stored with the run. */
+    environment: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    resumedFromStep: z.number().int().nullable(),
+  }),
+  z.object({ type: z.literal('metrics'), points: z.array(MetricPoint) }),
+  ProgressMessage,
+  z.object({ type: z.literal('checkpoint'), step: z.number().int(), epoch: z.number(), bytes: Bytes }),
+  z.object({ type: z.literal('paused') }),
+  z.object({ type: z.literal('resumed') }),
+  z.object({
+    type: z.literal('finished'),
+    status: z.enum(['completed', 'stopped', 'diverged']),
+    step: z.number().int(),
+    /** For a diverged run: which layer and why. */
+    layer: z.number().int().nullable(),
+    reason: z.string().nullable(),
+  }),
+  z.object({ type: z.literal('failed'), message: z.string() }),
+]);
+export type WorkerMessage = z.infer<typeof WorkerMessage>;

@@ -1,0 +1,127 @@
+import { DatasetManager } from '../engine/data/manager';
+import { initBackend, type BackendName } from '../engine/backend';
+import { loadCheckpoint } from '../engine/checkpoint';
+import { Model } from '../engine/model';
+import { modelConfig } from '../engine/run-plan';
+import { train, type TrainControl } from '../engine/trainer';
+import { HostMessage, type WorkerMessage } from './protocol';
+import type { HostPort } from './training-process';
+
+/**
+ * The training process's side: waits for one 'start', trains that run, streams metrics, progress and
+ * checkpoints back, and obeys pause / resume / stop between steps. Any error is reported as 'failed' with its
+ * message; the process then exits.
+ */
+export function serveTrainingRequests(port: HostPort, exit: (code: number) => void): void {
+  let paused = false;
+  let stopRequested = false;
+  let wake: (() => void) | null = null;
+  const control: TrainControl = {
+    get stopRequested() {
+      return stopRequested;
+    },
+    waitWhilePaused: () =>
+      paused && !stopRequested ? new Promise<void>((resolve) => (wake = resolve)) : Promise.resolve(),
+  };
+  let started = false;
+
+  port.onMessage((raw) => {
+    const parsed = HostMessage.safeParse(raw);
+    if (!parsed.success) {
+      port.send({ type: 'failed', message: `training process got a malformed message: ${parsed.error.message}` });
+      return;
+    }
+    const message = parsed.data;
+    switch (message.type) {
+      case 'start':
+        if (started) return;
+        started = true;
+        run(message, port, control).then(
+          () => exit(0),
+          (error: unknown) => {
+            port.send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+            exit(1);
+          },
+        );
+        return;
+      case 'pause':
+        paused = true;
+        port.send({ type: 'paused' });
+        return;
+      case 'resume':
+      case 'stop':
+        if (message.type === 'stop') stopRequested = true;
+        paused = false;
+        wake?.();
+        wake = null;
+        if (message.type === 'resume') port.send({ type: 'resumed' });
+        return;
+    }
+  });
+}
+
+async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostPort, control: TrainControl) {
+  const send = (m: WorkerMessage) => port.send(m);
+  const backend = await initBackend(message.backend === 'auto' ? 'auto' : (message.backend as BackendName));
+  const manager = new DatasetManager({ dataDir: message.dataDir });
+  const { spec } = message;
+  const data = await manager.load(spec.dataset.name, {
+    trainSubset: spec.dataset.trainSubset,
+    validationFraction: spec.dataset.validationFraction,
+    standardise: spec.dataset.standardise,
+  });
+  const arm = spec.rules[message.arm];
+  if (!arm) throw new Error(`the experiment has no rule at position ${message.arm}`);
+  const model = new Model(
+    modelConfig(spec, arm, { inputSize: data.train.featureSize, outputSize: data.outputSize }),
+    message.seed,
+  );
+  const position = message.checkpoint ? loadCheckpoint(model, message.checkpoint) : undefined;
+  send({
+    type: 'started',
+    backend: backend.name,
+    device: backend.device,
+    environment: {
+      backend: backend.name,
+      device: backend.device,
+      skippedBackends: backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || null,
+      ...backend.versions,
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+      dataset: data.name,
+      datasetHash: data.contentHash,
+      trainSize: data.train.size,
+      validationSize: data.validation.size,
+      testSize: data.test.size,
+    },
+    resumedFromStep: position?.step ?? null,
+  });
+  const outcome = await train(
+    model,
+    { train: data.train, validation: data.validation, test: data.test },
+    {
+      epochs: spec.epochs,
+      batchSize: spec.batchSize,
+      readEvery: spec.monitoring.readEvery,
+      diagnosticsEvery: spec.monitoring.diagnosticsEvery,
+      checkpointEvery: spec.monitoring.checkpointEvery,
+      powerLimit: spec.monitoring.powerLimit,
+      seed: message.seed,
+    },
+    {
+      metrics: (points) => send({ type: 'metrics', points }),
+      progress: (p) => send({ type: 'progress', ...p }),
+      checkpoint: (at, bytes) => send({ type: 'checkpoint', step: at.step, epoch: at.epoch, bytes }),
+    },
+    control,
+    position,
+  );
+  model.dispose();
+  send({
+    type: 'finished',
+    status: outcome.status,
+    step: outcome.step,
+    layer: outcome.status === 'diverged' ? outcome.layer : null,
+    reason: outcome.status === 'diverged' ? outcome.reason : null,
+  });
+}

@@ -1,0 +1,43 @@
+/**
+ * Entry of a training process (bundled to out/main/training-process.js). Forked by serve mode and the CLI as a
+ * Node child process, and by the desktop app as an Electron utilityProcess, whose channel is process.parentPort.
+ */
+import { serveTrainingRequests } from './runs/run-training';
+import type { HostPort } from './runs/training-process';
+
+interface ParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
+
+// Messages still in the IPC pipe are lost if the process exits under them: count them out before exiting.
+let inFlight = 0;
+let exitCode: number | null = null;
+const exitWhenFlushed = () => {
+  if (exitCode !== null && inFlight === 0) process.exit(exitCode);
+};
+
+const port: HostPort = parentPort
+  ? {
+      send: (message) => parentPort.postMessage(message),
+      onMessage: (listener) => parentPort.on('message', (event) => listener(event.data)),
+    }
+  : {
+      send: (message) => {
+        inFlight += 1;
+        process.send?.(message, undefined, undefined, () => {
+          inFlight -= 1;
+          exitWhenFlushed();
+        });
+      },
+      onMessage: (listener) => process.on('message', listener),
+    };
+
+serveTrainingRequests(port, (code) => {
+  exitCode = code;
+  // A utility process's postMessage has no completion callback; give its queue a moment.
+  if (parentPort) setTimeout(() => process.exit(code), 200);
+  else exitWhenFlushed();
+});

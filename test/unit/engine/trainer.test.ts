@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { MetricPoint } from '../../../shared/schemas/records';
+import { loadCheckpoint, type TrainingPosition } from '../../../src-main/engine/checkpoint';
+import { Model, type ModelConfig } from '../../../src-main/engine/model';
+import { train, type TrainControl, type TrainOptions } from '../../../src-main/engine/trainer';
+import { blobDataset, decorrelationDefaults, tinyConfig, useCpuBackend } from '../../support/engine-fixtures';
+
+beforeAll(useCpuBackend);
+
+const data = { train: blobDataset(256, 5, 3, 1), validation: blobDataset(64, 5, 3, 2), test: blobDataset(64, 5, 3, 3) };
+const options: TrainOptions = {
+  epochs: 3,
+  batchSize: 16,
+  readEvery: 4,
+  diagnosticsEvery: 8,
+  checkpointEvery: 0,
+  powerLimit: 1e4,
+  seed: 7,
+};
+const ebdConfig = (): ModelConfig =>
+  tinyConfig({ rule: { name: 'ebd', ...decorrelationDefaults, lambda: 0.95 }, optimizer: { learningRate: 3e-3 } });
+const noControl: TrainControl = { stopRequested: false, waitWhilePaused: () => Promise.resolve() };
+
+async function record(model: Model, opts: Partial<TrainOptions> = {}, control = noControl, resume?: TrainingPosition) {
+  const points: MetricPoint[] = [];
+  const checkpoints: { position: TrainingPosition; bytes: Uint8Array }[] = [];
+  const outcome = await train(
+    model,
+    data,
+    { ...options, ...opts },
+    {
+      metrics: (p) => points.push(...p),
+      progress: () => undefined,
+      checkpoint: (position, bytes) => void checkpoints.push({ position, bytes }),
+    },
+    control,
+    resume,
+  );
+  return { outcome, points, checkpoints };
+}
+
+const values = (points: MetricPoint[]) => points.map((p) => `${p.split}/${p.name}@${p.step}=${p.value}`);
+
+describe('trainer', () => {
+  it('gives identical metrics for the same seed and different ones for another seed', async () => {
+    const a = await record(new Model(ebdConfig(), 4));
+    const b = await record(new Model(ebdConfig(), 4));
+    const c = await record(new Model(ebdConfig(), 5));
+    expect(a.outcome.status).toBe('completed');
+    expect(values(a.points)).toEqual(values(b.points));
+    expect(values(a.points)).not.toEqual(values(c.points));
+    expect(a.points.some((p) => p.split === 'test' && p.name === 'accuracy')).toBe(true);
+    expect(a.points.some((p) => p.name === 'layer1.decorrelation_norm')).toBe(true);
+  });
+
+  it('gives every rule the same initial weights under one seed', () => {
+    const bp = new Model(tinyConfig({ rule: { name: 'bp' } }), 9);
+    const ebd = new Model(ebdConfig(), 9);
+    for (let k = 1; k <= 3; k++)
+      expect(Array.from(bp.net.weightT(k).dataSync())).toEqual(Array.from(ebd.net.weightT(k).dataSync()));
+    bp.dispose();
+    ebd.dispose();
+  });
+
+  it('keeps the number of tensors constant over 500 steps', async () => {
+    const model = new Model(ebdConfig(), 1);
+    // Warm up once so that lazily created kernels and constants exist, then count.
+    await record(model, { epochs: 1 });
+    const before = tf.memory().numTensors;
+    const long = await record(model, { epochs: 32 }); // 32 epochs × 16 steps = 512 steps
+    expect(long.outcome.step).toBeGreaterThanOrEqual(500);
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('stops a run whose loss becomes non-finite and names the step', async () => {
+    const config = tinyConfig({ rule: { name: 'bp' }, optimizer: { kind: 'sgd', learningRate: 1e4 } });
+    const { outcome, points } = await record(new Model(config, 1));
+    expect(outcome.status).toBe('diverged');
+    if (outcome.status === 'diverged')
+      expect(outcome.reason).toMatch(/loss became (NaN|Infinity|-Infinity) at step \d+/);
+    expect(points.length).toBeGreaterThan(0);
+  });
+
+  it('stops a run whose activation power passes the limit and names the layer', async () => {
+    const { outcome } = await record(new Model(ebdConfig(), 1), { powerLimit: 1e-6 });
+    expect(outcome).toMatchObject({ status: 'diverged', layer: 1, step: 0 });
+  });
+
+  it('resumes from a checkpoint exactly where an uninterrupted run would be', async () => {
+    const straight = await record(new Model(ebdConfig(), 2), { checkpointEvery: 20 });
+    const cut = straight.checkpoints.find((c) => c.position.step === 20)!;
+    expect(cut.position.batchInEpoch).toBe(4); // 16 steps per epoch: step 20 is inside epoch 1
+    const resumed = new Model(ebdConfig(), 99); // another seed: everything must come from the checkpoint
+    const position = loadCheckpoint(resumed, cut.bytes);
+    const rest = await record(resumed, { checkpointEvery: 20 }, noControl, position);
+    expect(rest.outcome).toEqual(straight.outcome);
+    const after = (p: MetricPoint[]) => values(p.filter((q) => q.step >= 20));
+    expect(after(rest.points)).toEqual(after(straight.points));
+  });
+
+  it('checkpoints and reports "stopped" when asked to stop, and waits while paused', async () => {
+    let steps = 0;
+    let paused = false;
+    const control: TrainControl = {
+      get stopRequested() {
+        return steps >= 10;
+      },
+      waitWhilePaused: async () => {
+        steps += 1;
+        if (steps === 5) {
+          paused = true;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          paused = false;
+        }
+      },
+    };
+    const { outcome, checkpoints } = await record(new Model(ebdConfig(), 1), {}, control);
+    expect(paused).toBe(false);
+    expect(outcome).toEqual({ status: 'stopped', step: 9 });
+    expect(checkpoints.at(-1)?.position.step).toBe(9);
+  });
+});
