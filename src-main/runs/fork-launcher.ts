@@ -18,9 +18,11 @@ export function forkLauncher({ entry, execArgv = [] }: ForkOptions): TrainingPro
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    // A message to a process that has just died fails with EPIPE; its exit is what the host acts on.
+    child.on('error', () => undefined);
     const process: TrainingProcess = {
       send: (message) => {
-        if (child.connected) child.send(message);
+        if (child.connected) child.send(message, () => undefined);
       },
       onMessage: (listener) => child.on('message', listener),
       onExit: (listener) => child.once('exit', (code, signal) => listener(code, signal)),

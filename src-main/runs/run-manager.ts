@@ -22,6 +22,8 @@ interface Active {
   process: TrainingProcess;
   finished: boolean;
   stopping: boolean;
+  /** Its records are being deleted: ignore whatever it still sends. */
+  discarded?: boolean;
 }
 
 const RESUMABLE = new Set<Run['status']>(['interrupted', 'stopped', 'failed']);
@@ -115,6 +117,20 @@ export class RunManager {
     return this.requireRun(runId);
   }
 
+  /**
+   * Forgets runs whose records are about to be deleted: takes them off the queue and kills a live one at once
+   * (no checkpoint: there will be nothing to resume).
+   */
+  discard(runIds: readonly number[]): void {
+    const doomed = new Set(runIds);
+    for (let i = this.queue.length - 1; i >= 0; i--) if (doomed.has(this.queue[i]!.runId)) this.queue.splice(i, 1);
+    if (this.active && doomed.has(this.active.runId)) {
+      this.active.finished = true;
+      this.active.discarded = true;
+      this.active.process.kill();
+    }
+  }
+
   progressOf(runId: number): ProgressMessage | undefined {
     return this.progress.get(runId);
   }
@@ -187,6 +203,7 @@ export class RunManager {
   }
 
   private handle(active: Active, raw: unknown): void {
+    if (active.discarded) return;
     const parsed = WorkerMessage.safeParse(raw);
     const { store, bus } = this.options;
     const runId = active.runId;
@@ -265,7 +282,7 @@ export class RunManager {
   }
 
   private exited(active: Active, code: number | null, signal: string | null): void {
-    if (!active.finished) {
+    if (!active.finished && !active.discarded) {
       const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
       this.setStatus(active.runId, {
         status: 'interrupted',
@@ -276,6 +293,10 @@ export class RunManager {
     }
     this.progress.delete(active.runId);
     if (this.active === active) this.active = null;
+    if (active.discarded) {
+      this.pump();
+      return;
+    }
     this.pump();
   }
 
@@ -285,10 +306,13 @@ export class RunManager {
     return run;
   }
 
+  /** The run's process, while the run is running or paused (a finished run's process may still be exiting). */
   private requireActive(runId: number, action: string): Active {
     const run = this.requireRun(runId);
-    if (this.active?.runId !== runId)
+    const live = run.status === 'running' || run.status === 'paused';
+    if (this.active?.runId !== runId || this.active.finished || !live) {
       throw new ApiError('conflict', `Cannot ${action} run ${runId}: it is ${run.status}, not running.`);
+    }
     return this.active;
   }
 

@@ -13,7 +13,9 @@ export type DownsamplePlan =
 /**
  * Aligned buckets of width w over `span` steps number at most ceil((span - 1) / w) + 1, so a width of
  * span / (buckets - 1) keeps within the budget. The summary level chosen is the finest whose blocks are
- * that wide: one block per bucket, hence between buckets/2 and buckets buckets and as many rows read.
+ * that wide: one block per bucket, hence between buckets/2 and buckets buckets, read from at most as many
+ * rows (levels below 256 steps come sixteen 16-step blocks to a tile row). Bucket edges follow steps, not
+ * point counts, so a series with gaps fills fewer buckets: the x axis of a chart is the step.
  */
 export function planDownsample(lo: number, hi: number, buckets: number): DownsamplePlan {
   if (buckets < 2) return { kind: 'single' };

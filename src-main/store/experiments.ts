@@ -73,11 +73,11 @@ export function createExperimentStore(db: Db, file: string, now: () => number, o
   return {
     list: (sessionId) => (sessionId === undefined ? listAll.all() : listBySession.all(sessionId)).map(fromRow),
     get: byId,
-    create: (sessionId, spec) => create(sessionId, spec),
+    create: (sessionId, spec) => create.immediate(sessionId, spec),
     duplicate(id, name) {
       const original = byId(id);
       if (!original) return undefined;
-      return create(original.sessionId, { ...original.spec, name: name ?? copyName(original.spec.name) });
+      return create.immediate(original.sessionId, { ...original.spec, name: name ?? copyName(original.spec.name) });
     },
     delete: db.transaction((id: number): boolean => {
       const row = remove.get(id);

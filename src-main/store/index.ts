@@ -9,7 +9,8 @@ import { openDatabase } from './open-database';
 import { recoverInterruptedRuns } from './recovery';
 import { createRunStore } from './runs';
 import { createSessionStore } from './sessions';
-import { classifyOpenFailure } from './store-errors';
+import { guardMethods } from './guard';
+import { classifyOpenFailure, classifyRuntimeFailure } from './store-errors';
 import type { Store, StoreOptions } from './types';
 
 export { StoreError } from './types';
@@ -34,23 +35,30 @@ export function openStore(options: StoreOptions): Store {
     const forgetSeries = () => series.forget();
     const events = createEventStore(db, file, now);
     const interruptedAtOpen = Object.freeze(recoverInterruptedRuns(db, events, now));
+    const guard = <T extends object>(target: T): T =>
+      guardMethods(target, (error) => classifyRuntimeFailure(error, file, busyTimeoutMs));
     let closed = false;
     return {
       path: file,
       schemaVersion,
       interruptedAtOpen,
-      sessions: createSessionStore(db, now, forgetSeries),
-      experiments: createExperimentStore(db, file, now, forgetSeries),
-      runs: createRunStore(db, file, now),
-      metrics: createMetricStore(db, file, series),
-      checkpoints: createCheckpointStore(db, now),
-      events,
+      sessions: guard(createSessionStore(db, now, forgetSeries)),
+      experiments: guard(createExperimentStore(db, file, now, forgetSeries)),
+      runs: guard(createRunStore(db, file, now)),
+      metrics: guard(createMetricStore(db, file, series)),
+      checkpoints: guard(createCheckpointStore(db, now)),
+      events: guard(events),
       close() {
         if (closed) return;
         closed = true;
-        // Lets SQLite refresh the planner statistics that the session's writes made stale; cheap when nothing changed.
-        db.pragma('optimize');
-        db.close();
+        try {
+          // Refreshes the planner statistics this session's writes made stale; cheap when nothing changed.
+          db.pragma('optimize');
+        } catch {
+          // Statistics are an optimisation: a busy or full disk must not keep the file open.
+        } finally {
+          db.close();
+        }
       },
     };
   } catch (error) {

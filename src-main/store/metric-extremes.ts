@@ -11,6 +11,11 @@ export interface Extremes {
   maxValue: number;
 }
 
+/** A block of a summary level: `block` counts blocks of that level's width from step 0. */
+export interface BlockExtremes extends Extremes {
+  block: number;
+}
+
 export function pointExtremes(step: number, epoch: number, value: number): Extremes {
   return { count: 1, minStep: step, minEpoch: epoch, minValue: value, maxStep: step, maxEpoch: epoch, maxValue: value };
 }

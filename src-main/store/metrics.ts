@@ -9,7 +9,7 @@ import type { SeriesQuery } from '../../shared/api/contract';
 import { ChunkedInsert } from './chunked-insert';
 import { downsampleRange } from './downsample';
 import type { SeriesIndex, SeriesState } from './metric-series-index';
-import { SUMMARY_TOP_SHIFT, SummaryReader, SummaryWriter } from './metric-summary';
+import { SummaryReader, SummaryWriter } from './metric-summary';
 import { parseColumn } from './row-values';
 import type { Db } from './sqlite';
 import type { MetricStore } from './types';
@@ -32,15 +32,27 @@ interface SeriesBatch {
  * than the insert itself).
  */
 function checkPoint(p: MetricPoint, index: number): void {
-  const where = () => `metric point ${index} (${String(p.name)}/${String(p.split)} at step ${String(p.step)})`;
+  // Plain comparisons first; the message (and its closure) is only built for a bad point.
+  if (
+    typeof p.name === 'string' &&
+    p.name.length > 0 &&
+    SPLITS.has(p.split) &&
+    Number.isSafeInteger(p.step) &&
+    p.step >= 0 &&
+    Number.isFinite(p.epoch) &&
+    p.epoch >= 0 &&
+    Number.isFinite(p.value)
+  ) {
+    return;
+  }
+  const where = `metric point ${index} (${String(p.name)}/${String(p.split)} at step ${String(p.step)})`;
   if (typeof p.name !== 'string' || p.name.length === 0)
-    throw new TypeError(`${where()}: the name must be a non-empty string`);
-  if (!SPLITS.has(p.split)) throw new TypeError(`${where()}: the split must be one of ${[...SPLITS].join(', ')}`);
+    throw new TypeError(`${where}: the name must be a non-empty string`);
+  if (!SPLITS.has(p.split)) throw new TypeError(`${where}: the split must be one of ${[...SPLITS].join(', ')}`);
   if (!Number.isSafeInteger(p.step) || p.step < 0)
-    throw new RangeError(`${where()}: the step must be a non-negative integer`);
-  if (!Number.isFinite(p.epoch) || p.epoch < 0)
-    throw new RangeError(`${where()}: the epoch must be a finite number ≥ 0`);
-  if (!Number.isFinite(p.value)) throw new RangeError(`${where()}: the value must be finite, got ${String(p.value)}`);
+    throw new RangeError(`${where}: the step must be a non-negative integer`);
+  if (!Number.isFinite(p.epoch) || p.epoch < 0) throw new RangeError(`${where}: the epoch must be a finite number ≥ 0`);
+  throw new RangeError(`${where}: the value must be finite, got ${String(p.value)}`);
 }
 
 function groupBySeries(points: readonly MetricPoint[]): SeriesBatch[] {
@@ -72,20 +84,45 @@ function groupBySeries(points: readonly MetricPoint[]): SeriesBatch[] {
 }
 
 export function createMetricStore(db: Db, file: string, index: SeriesIndex): MetricStore {
-  const reader = new SummaryReader(db);
-  const summary = new SummaryWriter(db);
-  // A rewritten step keeps one value: a run resumed from a checkpoint replays steps it had recorded.
-  const writePoints = new ChunkedInsert(
+  const reader = new SummaryReader(db, file);
+  const summary = new SummaryWriter(db, file);
+  // Appends cannot conflict; a rewritten step keeps one value (a run resumed from a checkpoint replays steps).
+  const appendPoints = new ChunkedInsert(
+    db,
+    4,
+    (values) => `INSERT INTO metric_points (series_id, step, epoch, value) VALUES ${values}`,
+  );
+  const upsertPoints = new ChunkedInsert(
     db,
     4,
     (values) => `INSERT INTO metric_points (series_id, step, epoch, value) VALUES ${values}
       ON CONFLICT (series_id, step) DO UPDATE SET epoch = excluded.epoch, value = excluded.value`,
   );
-  const topLevelCount = db
-    .prepare<[number, number], number>(
-      'SELECT coalesce(sum(count), 0) FROM metric_summary WHERE series_id = ? AND level = ?',
-    )
+  const seriesOfRun = db.prepare<[number], { id: number }>('SELECT id FROM metric_series WHERE run_id = ?');
+  const deletePointsFrom = db.prepare<[number, number]>('DELETE FROM metric_points WHERE series_id = ? AND step >= ?');
+  const lastStepOf = db
+    .prepare<[number], number | null>('SELECT max(step) FROM metric_points WHERE series_id = ?')
     .pluck();
+  const saveTotals = db.prepare<[number, number | null, number]>(
+    'UPDATE metric_series SET point_count = ?, last_step = ? WHERE id = ?',
+  );
+  const deleteSeries = db.prepare<[number]>('DELETE FROM metric_series WHERE id = ?');
+  const truncateAll = db.transaction((runId: number, fromStep: number): number => {
+    let removed = 0;
+    for (const { id } of seriesOfRun.all(runId)) {
+      const deleted = deletePointsFrom.run(id, fromStep).changes;
+      if (deleted === 0) continue;
+      removed += deleted;
+      const lastStep = lastStepOf.get(id) ?? null;
+      if (lastStep === null) {
+        deleteSeries.run(id); // its trigger removes what is left of its summary
+        continue;
+      }
+      summary.truncate(id, fromStep);
+      saveTotals.run(reader.pointCount(id), lastStep, id);
+    }
+    return removed;
+  });
   const namesOf = db.prepare<[number], { name: string; split: string; count: number }>(
     'SELECT name, split, point_count AS count FROM metric_series WHERE run_id = ? ORDER BY name, split',
   );
@@ -93,22 +130,21 @@ export function createMetricStore(db: Db, file: string, index: SeriesIndex): Met
   function appendBatch(runId: number, batch: SeriesBatch): void {
     const series: SeriesState = index.findOrCreate(runId, batch.name, batch.split);
     const points = batch.points;
-    writePoints.run(points.length, (args, at, i) => {
+    const appending = batch.increasing && (series.lastStep === null || batch.minStep > series.lastStep);
+    (appending ? appendPoints : upsertPoints).run(points.length, (args, at, i) => {
       const p = points[i]!;
       args[at] = series.id;
       args[at + 1] = p.step;
       args[at + 2] = p.epoch;
       args[at + 3] = p.value;
     });
-    if (batch.increasing && (series.lastStep === null || batch.minStep > series.lastStep)) {
+    if (appending) {
       summary.appendSorted(series.id, points);
       series.count += points.length;
     } else {
-      summary.recompute(
-        series.id,
-        points.map((p) => p.step),
-      );
-      series.count = topLevelCount.get(series.id, SUMMARY_TOP_SHIFT) ?? 0;
+      const steps = points.map((p) => p.step);
+      summary.recompute(series.id, steps);
+      series.count = reader.pointCount(series.id);
     }
     series.firstStep = series.firstStep === null ? batch.minStep : Math.min(series.firstStep, batch.minStep);
     series.lastStep = series.lastStep === null ? batch.maxStep : Math.max(series.lastStep, batch.maxStep);
@@ -124,11 +160,25 @@ export function createMetricStore(db: Db, file: string, index: SeriesIndex): Met
       if (points.length === 0) return;
       const batches = groupBySeries(points);
       try {
-        insertAll(runId, batches);
+        // IMMEDIATE takes the write lock before the series lookups read anything, so that waiting for
+        // another writer goes through the busy timeout instead of failing on a stale read snapshot.
+        insertAll.immediate(runId, batches);
       } catch (error) {
         // The cached totals were advanced inside the transaction that just rolled back.
         index.forget();
         throw error;
+      }
+    },
+
+    truncate(runId, fromStep) {
+      if (!Number.isSafeInteger(fromStep) || fromStep < 0) {
+        throw new RangeError(`truncate needs a non-negative integer step, got ${fromStep}`);
+      }
+      try {
+        return truncateAll.immediate(runId, fromStep);
+      } finally {
+        // Totals and last steps changed under the cache (or the transaction rolled back): reload on next use.
+        index.forget();
       }
     },
 

@@ -156,6 +156,6 @@ export function createRunStore(db: Db, file: string, now: () => number): RunStor
       if (!run) throw new Error('the new run could not be read back');
       return run;
     },
-    update: (id, changes) => patch(id, changes),
+    update: (id, changes) => patch.immediate(id, changes),
   };
 }

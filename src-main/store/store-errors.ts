@@ -47,7 +47,7 @@ export function storeError(kind: StoreErrorKind, file: string, detail: string, c
       return new StoreError(
         kind,
         file,
-        `The database ${file} could not be opened (${detail}). ` +
+        `The database ${file} could not be read or written (${detail}). ` +
           `Check that the path names a file on a working disk with free space, ${ELSEWHERE}.`,
         options,
       );
@@ -58,19 +58,48 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Maps a SQLite or file-system failure met while opening or upgrading to the kind a user can act on. */
-export function classifyOpenFailure(error: unknown, file: string, busyTimeoutMs: number): StoreError {
+/** SQLite result codes that describe the file or the disk rather than the statement that met them. */
+const FILE_FAILURES = [
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTADB',
+  'SQLITE_READONLY',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_CANTOPEN',
+  'SQLITE_PERM',
+];
+
+/**
+ * Maps a failure met while opening or upgrading to the kind a user can act on: any SQLite or
+ * file-system error becomes a StoreError naming the file. Anything else is a bug and is returned as it
+ * is, so that it is not dressed up as a disk problem.
+ */
+export function classifyOpenFailure(error: unknown, file: string, busyTimeoutMs: number): unknown {
   if (error instanceof StoreError) return error;
-  const code = sqliteCode(error) ?? '';
+  const code = sqliteCode(error);
+  if (code === undefined) return error;
   const detail = messageOf(error);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return storeError('locked', file, `another connection holds its lock; gave up after ${busyTimeoutMs} ms`, error);
   }
   if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT'))
     return storeError('corrupt', file, detail, error);
-  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+  if (['SQLITE_PERM', 'SQLITE_AUTH', 'EACCES', 'EPERM', 'EROFS'].includes(code) || code.startsWith('SQLITE_READONLY')) {
     return storeError('read_only', file, detail, error);
   }
-  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return storeError('read_only', file, detail, error);
-  return storeError('io', file, detail, error);
+  if (code.startsWith('SQLITE_') || /^E[A-Z]+$/.test(code)) return storeError('io', file, detail, error);
+  return error;
+}
+
+/**
+ * A failure met while the store is in use: those about the file or the disk become StoreErrors of the
+ * same kinds as at opening, so that a disk that fills up or a page damaged after opening reaches the
+ * user naming the file. A statement's own failure (a constraint, a bad argument) passes through.
+ */
+export function classifyRuntimeFailure(error: unknown, file: string, busyTimeoutMs: number): unknown {
+  const code = sqliteCode(error);
+  if (code === undefined || !FILE_FAILURES.some((prefix) => code.startsWith(prefix))) return error;
+  return classifyOpenFailure(error, file, busyTimeoutMs);
 }

@@ -44,6 +44,10 @@ export interface NewRun {
   environment?: RunEnvironment;
 }
 
+/**
+ * Fields left out keep their value. A change to 'running' stamps startedAt, and a change to a finished
+ * status (completed, stopped, failed, diverged, interrupted) stamps endedAt, unless the patch gives them.
+ */
 export interface RunPatch {
   status?: RunStatus;
   backend?: string | null;
@@ -81,6 +85,7 @@ export interface NewEvent {
 }
 
 export interface SessionStore {
+  /** Most recently changed first (renaming, notes, adding or deleting an experiment). */
   list(): Session[];
   get(id: number): Session | undefined;
   create(input: { name: string; notes?: string }): Session;
@@ -106,21 +111,34 @@ export interface RunStore {
 }
 
 export interface MetricStore {
-  /** Appends points in one transaction; callers batch (hundreds to thousands of points per call). */
+  /**
+   * Appends points in one transaction; callers batch (hundreds to thousands of points per call). A step
+   * written again for the same (name, split) replaces its value, as when a run resumes from a checkpoint.
+   * Throws before writing anything if a point has a non-finite value or epoch, or a step that is not a
+   * non-negative integer; throws if the run does not exist.
+   */
   insert(runId: number, points: readonly MetricPoint[]): void;
+  /**
+   * Removes the run's points at `fromStep` and later, in every series, in one transaction: a run resumed
+   * from a checkpoint trains those steps again. A series left empty is removed. Returns the points removed.
+   */
+  truncate(runId: number, fromStep: number): number;
   names(runId: number): MetricName[];
   /** A series in step order, down-sampled to at most query.maxPoints while keeping each bucket's extremes. */
   series(query: SeriesQuery): MetricSeries;
 }
 
 export interface CheckpointStore {
+  /** Saving again at a step the run already has a checkpoint for replaces it. */
   save(runId: number, step: number, epoch: number, data: Uint8Array): CheckpointInfo;
   list(runId: number): CheckpointInfo[];
   latest(runId: number): Checkpoint | undefined;
 }
 
 export interface EventStore {
+  /** An event of a run is also filed under the run's session when no sessionId is given. */
   add(event: NewEvent): RunEvent;
+  /** Oldest first; with `limit`, the latest `limit` events matching the filter. */
   list(filter: { runId?: number; sessionId?: number; limit?: number }): RunEvent[];
 }
 

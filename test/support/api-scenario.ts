@@ -87,7 +87,7 @@ export async function runContractScenario(
       value: 1 / (step + 1),
     })),
   );
-  expect((await call('runs.list', { sessionId: session.id })).map((r) => r.id)).toEqual([run.id]);
+  expect((await call('runs.list', { experimentId: experiment.id })).map((r) => r.id)).toEqual([run.id]);
   expect((await call('runs.get', { id: run.id })).rule).toBe('ebd');
   expect(await call('metrics.names', { runId: run.id })).toEqual([{ name: 'loss', split: 'train', count: 500 }]);
   const series = await call('metrics.series', {
@@ -102,9 +102,30 @@ export async function runContractScenario(
   expect(series.points[0]?.step).toBe(100);
   expect(Math.max(...series.points.map((p) => p.value))).toBeCloseTo(1 / 101);
 
+  // Training: queue the experiment's runs (2 rules × 2 seeds), then take the last one off the queue and back.
+  const started = await call('experiments.start', { id: experiment.id, backend: 'cpu' });
+  expect(started.map((r) => [r.rule, r.seed])).toEqual([
+    ['ebd', 1],
+    ['dfa', 1],
+    ['ebd', 2],
+    ['dfa', 2],
+  ]);
+  const last = started.at(-1)!;
+  expect((await call('runs.stop', { id: last.id })).status).toBe('stopped');
+  expect((await call('runs.resume', { id: last.id })).status).toBe('queued');
+  expect((await call('runs.stop', { id: last.id })).status).toBe('stopped');
+  expect(await call('runs.progress', { id: last.id })).toBeNull();
+  expect((await call('runs.events', { runId: last.id })).map((e) => e.kind)).toContain('resume');
+  covered.add('runs.pause');
+  const pause = await invoke('runs.pause', { id: last.id });
+  expect(pause).toMatchObject({ ok: false, error: { code: 'conflict' } });
+  for (const r of started) await invoke('runs.stop', { id: r.id });
+  const datasets = await call('datasets.list', {});
+  expect(datasets.find((d) => d.name === 'fashion-mnist')).toMatchObject({ task: 'classification', outputSize: 10 });
+
   const opened = await call('sessions.open', { id: session.id });
   expect(opened.experiments.map((e) => e.id)).toEqual([experiment.id]);
-  expect(opened.runs.map((r) => r.id)).toEqual([run.id]);
+  expect(opened.runs.map((r) => r.id)).toEqual(expect.arrayContaining([run.id, last.id]));
 
   expect(await call('sessions.delete', { id: session.id })).toEqual({ deleted: true });
   expect(store.runs.get(run.id)).toBeUndefined();

@@ -13,6 +13,8 @@ import type { Handlers } from '../../src-main/api/handler-types';
 import { registerApiIpc, type ApiIpc } from '../../src-main/desktop/ipc';
 import { FakeFrame, FakeIpcMain, FakeWebContents } from './fake-electron';
 import { testTrainingLauncher } from '../support/training-launcher';
+import { runContractScenario, type RawInvoke } from '../support/api-scenario';
+import type { ApiEvent } from '../../shared/api/events';
 
 const spec: ExperimentSpecInput = {
   name: 'ebd vs bp',
@@ -287,47 +289,12 @@ describe('desktop IPC over the real API host and store', () => {
   });
 
   it('carries every contract method to its handler and back', async () => {
-    const called: MethodName[] = [];
-    const call = async <M extends MethodName>(method: M, payload: RequestOf<M>) => {
-      called.push(method);
-      const outcome = InvokeOutcome.parse(
-        await ipcMain.invoke(IPC_INVOKE_CHANNEL, contents.invokeEvent(), { method, payload }),
-      );
-      if (!outcome.ok) throw new Error(`${method} failed: ${JSON.stringify(outcome.error)}`);
-      return outcome.result as Record<string, unknown> & { id: number };
-    };
-
-    const info = await call('app.info', {});
-    expect(info).toMatchObject({ mode: 'desktop', databasePath: path.join(dir, 'broadcast-lab.sqlite') });
-    const session = await call('sessions.create', { name: 'Pilot' });
-    const subscription = await call('events.subscribe', { filter: { types: ['session.changed'] } });
-    await call('sessions.list', {});
-    await call('sessions.rename', { id: session.id, name: 'Pilot 2' });
-    expect(contents.sent).toContainEqual([
-      IPC_EVENT_CHANNEL,
-      subscription.subscriptionId,
-      { type: 'session.changed', sessionId: session.id, change: 'updated' },
-    ]);
-    await call('sessions.setNotes', { id: session.id, notes: 'n' });
-    await call('sessions.open', { id: session.id });
-    expect(await call('experiments.validate', { spec })).toMatchObject({ ok: true });
-    const experiment = await call('experiments.create', { sessionId: session.id, spec });
-    await call('experiments.get', { id: experiment.id });
-    await call('experiments.list', { sessionId: session.id });
-    const copy = await call('experiments.duplicate', { id: experiment.id, name: 'copy' });
-    const run = host.store.runs.create({ experimentId: experiment.id, rule: 'ebd', seed: 1 });
-    host.store.metrics.insert(run.id, [{ step: 1, epoch: 0, split: 'train', name: 'loss', value: 0.5 }]);
-    await call('runs.list', { sessionId: session.id });
-    await call('runs.get', { id: run.id });
-    await call('metrics.names', { runId: run.id });
-    await call('metrics.series', { runId: run.id, name: 'loss', split: 'train' });
-    expect(await call('events.unsubscribe', { subscriptionId: String(subscription.subscriptionId) })).toEqual({
-      removed: true,
-    });
-    await call('experiments.delete', { id: copy.id });
-    await call('sessions.delete', { id: session.id });
-
-    expect([...called].sort()).toEqual([...METHOD_NAMES].sort());
+    const invoke: RawInvoke = async (method, payload) =>
+      InvokeOutcome.parse(await ipcMain.invoke(IPC_INVOKE_CHANNEL, contents.invokeEvent(), { method, payload }));
+    const events = () =>
+      contents.sent.filter(([channel]) => channel === IPC_EVENT_CHANNEL).map(([, , event]) => event as ApiEvent);
+    const covered = await runContractScenario(invoke, host.store, events);
+    expect([...covered].sort()).toEqual([...METHOD_NAMES].sort());
   });
 
   it('reports a missing record as not_found, not as a transport failure', async () => {

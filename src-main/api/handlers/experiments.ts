@@ -14,7 +14,7 @@ type ExperimentHandlers = Pick<
   | 'experiments.delete'
 >;
 
-export function experimentHandlers({ store, bus }: ApiServices): ExperimentHandlers {
+export function experimentHandlers({ store, bus, runs }: ApiServices): ExperimentHandlers {
   const touched = (sessionId: number) => bus.publish({ type: 'session.changed', sessionId, change: 'updated' });
   return {
     'experiments.validate': ({ spec }) => {
@@ -36,6 +36,7 @@ export function experimentHandlers({ store, bus }: ApiServices): ExperimentHandl
     },
     'experiments.delete': ({ id }) => {
       const experiment = found(store.experiments.get(id), 'experiment', id);
+      runs.discard(store.runs.list({ experimentId: id }).map((r) => r.id));
       store.experiments.delete(id);
       touched(experiment.sessionId);
       return { deleted: true as const };

@@ -7,7 +7,7 @@ type SessionHandlers = Pick<
   'sessions.list' | 'sessions.create' | 'sessions.rename' | 'sessions.setNotes' | 'sessions.delete' | 'sessions.open'
 >;
 
-export function sessionHandlers({ store, bus }: ApiServices): SessionHandlers {
+export function sessionHandlers({ store, bus, runs }: ApiServices): SessionHandlers {
   return {
     'sessions.list': () => store.sessions.list(),
     'sessions.create': ({ name, notes }) => {
@@ -26,7 +26,9 @@ export function sessionHandlers({ store, bus }: ApiServices): SessionHandlers {
       return session;
     },
     'sessions.delete': ({ id }) => {
-      found(store.sessions.delete(id) ? true : undefined, 'session', id);
+      found(store.sessions.get(id), 'session', id);
+      runs.discard(store.runs.list({ sessionId: id }).map((r) => r.id));
+      store.sessions.delete(id);
       bus.publish({ type: 'session.changed', sessionId: id, change: 'deleted' });
       return { deleted: true as const };
     },

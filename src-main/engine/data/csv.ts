@@ -36,10 +36,34 @@ export function sniffDelimiter(text: string): ',' | ';' | '\t' {
   return ',';
 }
 
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
 /** Splits text into records of cells. Blank lines are skipped; an unclosed quote is an error. */
 export function parseCsvRecords(text: string, file: string, delimiter: string): CsvRecords {
   const records: string[][] = [];
   const lines: number[] = [];
+  eachCsvRecord(text, file, delimiter, (cells, line) => {
+    records.push(cells);
+    lines.push(line);
+  });
+  return { records, lines };
+}
+
+/**
+ * Calls `visit` with each record's cells and the line it starts on. Tables are read this way rather
+ * than as one array of all cells: millions of retained cell strings cost more in garbage collection
+ * than the parsing itself.
+ */
+export function eachCsvRecord(
+  text: string,
+  file: string,
+  delimiter: string,
+  visit: (cells: string[], line: number) => void,
+): void {
+  const sep = delimiter.charCodeAt(0);
+  // Character codes, not one-character strings: this loop runs once per byte of a possibly 100 MB table.
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a UTF-8 byte-order mark, as spreadsheet programs write
   let line = 1;
   const n = text.length;
@@ -48,28 +72,28 @@ export function parseCsvRecords(text: string, file: string, delimiter: string): 
     const cells: string[] = [];
     let blank = true;
     for (;;) {
-      let cell = '';
-      if (text[i] === '"') {
+      let cell: string;
+      if (text.charCodeAt(i) === QUOTE) {
         blank = false;
         i++;
+        cell = '';
         for (;;) {
-          if (i >= n) throw new DatasetError('table', file, `line ${startLine}: a quoted cell is never closed`);
-          const ch = text[i]!;
-          if (ch === '"') {
-            if (text[i + 1] === '"') {
-              cell += '"';
-              i += 2;
-              continue;
-            }
+          const close = text.indexOf('"', i);
+          if (close < 0) throw new DatasetError('table', file, `line ${startLine}: a quoted cell is never closed`);
+          const piece = text.slice(i, close);
+          for (let k = piece.indexOf('\n'); k >= 0; k = piece.indexOf('\n', k + 1)) line++;
+          cell += piece;
+          i = close + 1;
+          if (text.charCodeAt(i) === QUOTE) {
+            cell += '"'; // "" inside quotes is one quote
             i++;
-            break;
+            continue;
           }
-          if (ch === '\n') line++;
-          cell += ch;
-          i++;
+          break;
         }
         // After a closing quote only a delimiter or the end of the record may follow.
-        if (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') {
+        const next = text.charCodeAt(i);
+        if (i < n && next !== sep && next !== LF && next !== CR) {
           throw new DatasetError(
             'table',
             file,
@@ -78,29 +102,26 @@ export function parseCsvRecords(text: string, file: string, delimiter: string): 
         }
       } else {
         const start = i;
-        while (i < n && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') i++;
+        let c = text.charCodeAt(i);
+        while (i < n && c !== sep && c !== LF && c !== CR) c = text.charCodeAt(++i);
         cell = text.slice(start, i);
         if (cell.length > 0) blank = false;
       }
       cells.push(cell);
-      if (i < n && text[i] === delimiter) {
+      if (i < n && text.charCodeAt(i) === sep) {
         blank = false;
         i++;
         continue;
       }
       break;
     }
-    if (text[i] === '\r') i++;
-    if (text[i] === '\n') {
+    if (text.charCodeAt(i) === CR) i++;
+    if (text.charCodeAt(i) === LF) {
       i++;
       line++;
     }
-    if (!blank) {
-      records.push(cells);
-      lines.push(startLine);
-    }
+    if (!blank) visit(cells, startLine);
   }
-  return { records, lines };
 }
 
 interface Columns {
@@ -124,7 +145,7 @@ function columns(header: readonly string[], file: string, labelColumn: string | 
       throw new DatasetError(
         'table',
         file,
-        `has no column '${name}' for the label; the header has: ${header.join(', ')}`,
+        `has no column '${name}' for the label; the header has: ${header.map((h) => `'${h}'`).join(', ')}`,
       );
     }
     return c;
@@ -162,18 +183,23 @@ export interface CsvTable {
 /** Parses and checks the whole table: every row as wide as the header, every feature cell a number. */
 export function parseCsvTable(text: string, file: string, options: CsvOptions = {}): CsvTable {
   const delimiter = options.delimiter ?? sniffDelimiter(text);
-  const { records, lines } = parseCsvRecords(text, file, delimiter);
-  if (records.length === 0) throw new DatasetError('table', file, 'is empty; expected a header row and data rows');
-  const header = records[0]!.map((h) => h.trim());
-  const cols = columns(header, file, options.labelColumn ?? 'label');
-  const size = records.length - 1;
-  if (size === 0) throw new DatasetError('table', file, 'has a header but no data rows');
-  const d = cols.features.length;
-  const x = new Float32Array(size * d);
+  // Set by the first record; a holder object, since a closure assigns it.
+  const head: { header: string[] | null; cols: Columns | null } = { header: null, cols: null };
+  let d = 0;
+  let size = 0;
+  // Grown by doubling: the row count is known only at the end.
+  let x = new Float32Array(0);
   const labelCells: string[] = [];
-  for (let r = 0; r < size; r++) {
-    const cells = records[r + 1]!;
-    const line = lines[r + 1]!;
+  const lines: number[] = [];
+  eachCsvRecord(text, file, delimiter, (cells, line) => {
+    const { header, cols } = head;
+    if (header === null || cols === null) {
+      head.header = cells.map((h) => h.trim());
+      head.cols = columns(head.header, file, options.labelColumn ?? 'label');
+      d = head.cols.features.length;
+      x = new Float32Array(d * 1024);
+      return;
+    }
     if (cells.length !== header.length) {
       throw new DatasetError(
         'table',
@@ -181,9 +207,15 @@ export function parseCsvTable(text: string, file: string, options: CsvOptions = 
         `line ${line} has ${cells.length} cells but the header has ${header.length} columns`,
       );
     }
+    if ((size + 1) * d > x.length) {
+      const grown = new Float32Array(x.length * 2);
+      grown.set(x);
+      x = grown;
+    }
+    const base = size * d;
     for (let f = 0; f < d; f++) {
       const c = cols.features[f]!;
-      x[r * d + f] = cellNumber(cells[c]!, file, line, c, header[c]!);
+      x[base + f] = cellNumber(cells[c]!, file, line, c, header[c]!);
     }
     for (const c of cols.labels) {
       const cell = cells[c]!.trim();
@@ -191,16 +223,23 @@ export function parseCsvTable(text: string, file: string, options: CsvOptions = 
         throw new DatasetError('table', file, `line ${line}, column ${c + 1} ('${header[c]}'): the label is empty`);
       labelCells.push(cell);
     }
-  }
+    lines.push(line);
+    size++;
+  });
+  const finalHeader = head.header;
+  const finalCols = head.cols;
+  if (finalHeader === null || finalCols === null)
+    throw new DatasetError('table', file, 'is empty; expected a header row and data rows');
+  if (size === 0) throw new DatasetError('table', file, 'has a header but no data rows');
   return {
     file,
-    header,
-    featureNames: cols.features.map((c) => header[c]!),
-    labelColumns: cols.labels,
+    header: finalHeader,
+    featureNames: finalCols.features.map((c) => finalHeader[c]!),
+    labelColumns: finalCols.labels,
     size,
-    x,
+    x: x.slice(0, size * d),
     labelCells,
-    lines: lines.slice(1),
+    lines,
   };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RawPart } from './types';
+import type { RawPart, RawSource } from './types';
 
 /**
  * Content hashes: sha256 over a small JSON header (shape and element types) followed by the raw bytes of
@@ -13,7 +13,11 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
+/** The element type by what the array holds, so a Buffer (a Uint8Array subclass) hashes like a Uint8Array. */
 function elementType(a: ArrayBufferView): string {
+  if (a instanceof Uint8Array) return 'Uint8Array';
+  if (a instanceof Int32Array) return 'Int32Array';
+  if (a instanceof Float32Array) return 'Float32Array';
   return a.constructor.name;
 }
 
@@ -48,4 +52,13 @@ export function hashSource(
     test: parts.test,
   };
   return createHash('sha256').update(JSON.stringify(header)).digest('hex');
+}
+
+/** hashSource over the hashes of a source's own parts. */
+export function hashRawSource(source: RawSource): string {
+  return hashSource(source, {
+    train: hashPart(source.train, source.inputShape),
+    validation: source.validation === null ? null : hashPart(source.validation, source.inputShape),
+    test: source.test === null ? null : hashPart(source.test, source.inputShape),
+  });
 }

@@ -96,8 +96,9 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
 
 /** IDX stores multi-byte values big-endian; typed arrays are native (little-endian) order, so convert. */
 function decodeValues(body: Uint8Array, type: IdxType, count: number): IdxValues {
-  if (type === 'uint8') return body.slice();
-  if (type === 'int8') return new Int8Array(body.slice().buffer);
+  // Copies into plain typed arrays: a Buffer's slice() is a view, and would pin the whole file in memory.
+  if (type === 'uint8') return new Uint8Array(body);
+  if (type === 'int8') return new Int8Array(body.buffer, body.byteOffset, count).slice();
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   switch (type) {
     case 'int16': {

@@ -1,4 +1,5 @@
-import type { Dirent } from 'node:fs';
+import { createHash } from 'node:crypto';
+import fsSync, { type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DatasetError, ioError } from './errors';
@@ -49,13 +50,32 @@ function byName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function entries(dir: string): Promise<Dirent[]> {
+interface Entry {
+  readonly name: string;
+  isDirectory(): boolean;
+  isFile(): boolean;
+}
+
+/** Sorted, visible entries; symbolic links are followed (class folders linked in from elsewhere are common). */
+async function entries(dir: string): Promise<Entry[]> {
+  let list: Dirent[];
   try {
-    const list = await fs.readdir(dir, { withFileTypes: true });
-    return list.filter((e) => !ignored(e.name)).sort((a, b) => byName(a.name, b.name));
+    list = await fs.readdir(dir, { withFileTypes: true });
   } catch (error) {
     throw ioError(dir, error);
   }
+  const visible = list.filter((e) => !ignored(e.name)).sort((a, b) => byName(a.name, b.name));
+  return Promise.all(
+    visible.map(async (e): Promise<Entry> => {
+      if (!e.isSymbolicLink()) return e;
+      const target = await fs.stat(path.join(dir, e.name)).catch(() => null); // a dangling link is skipped
+      return {
+        name: e.name,
+        isDirectory: () => target?.isDirectory() ?? false,
+        isFile: () => target?.isFile() ?? false,
+      };
+    }),
+  );
 }
 
 /** The image files of one class folder (directly inside, or inside its `images/` subfolder). */
@@ -234,7 +254,49 @@ function toGrey(rgb: Uint8Array): Uint8Array {
 
 /** Decodes every image of the folder into one source. */
 export async function readImageFolder(root: string, options: ImageFolderOptions = {}): Promise<RawSource> {
-  const scan = await scanImageFolder(root);
+  return decodeImageFolder(await scanImageFolder(root), options);
+}
+
+/**
+ * Identifies the folder's inputs without decoding: every file's path, label, size and modification
+ * time, and the channel option. Any added, removed, renamed or rewritten image changes it.
+ */
+export async function fingerprintImageFolder(scan: ImageFolderScan, options: ImageFolderOptions = {}): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(
+    JSON.stringify({
+      format: 'broadcast-lab/image-folder/v1',
+      channels: options.channels ?? 'auto',
+      classes: scan.classNames,
+    }),
+  );
+  for (const [split, files] of [
+    ['train', scan.train],
+    ['validation', scan.validation],
+    ['test', scan.test],
+  ] as const) {
+    if (files === null) continue;
+    for (let i = 0; i < files.length; i++) {
+      const { file, label } = files[i]!;
+      // statSync: for tens of thousands of small files it is several times faster than the thread pool.
+      let stat: fsSync.Stats;
+      try {
+        stat = fsSync.statSync(file);
+      } catch (error) {
+        throw ioError(file, error);
+      }
+      hash.update(
+        `${split}\u0000${path.relative(scan.root, file)}\u0000${label}\u0000${stat.size}\u0000${stat.mtimeMs}\n`,
+      );
+      if (i % 4096 === 4095) await new Promise((resolve) => setImmediate(resolve)); // let the event loop breathe
+    }
+  }
+  return hash.digest('hex');
+}
+
+/** Decodes the images a scan found. */
+export async function decodeImageFolder(scan: ImageFolderScan, options: ImageFolderOptions = {}): Promise<RawSource> {
+  const root = scan.root;
   const total = scan.train.length + (scan.validation?.length ?? 0) + (scan.test?.length ?? 0);
   const progress = { done: 0, total, report: options.onProgress };
   const geometry: { value: Geometry | null } = { value: null };

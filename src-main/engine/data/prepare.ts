@@ -76,10 +76,17 @@ export function prepareSplits(source: RawSource, options: LoadOptions = {}): Loa
   const width = source.inputShape.reduce((a, b) => a * b, 1);
   const numClasses = source.task === 'classification' ? source.outputSize : null;
   const rng = new Rng(seed);
+  // Parts that come through unchanged (a source's own test split) are hashed once, not twice.
+  const hashes = new Map<RawPart, string>();
+  const hashOf = (part: RawPart): string => {
+    let h = hashes.get(part);
+    if (h === undefined) hashes.set(part, (h = hashPart(part, source.inputShape)));
+    return h;
+  };
   const sourceHash = hashSource(source, {
-    train: hashPart(source.train, source.inputShape),
-    validation: source.validation === null ? null : hashPart(source.validation, source.inputShape),
-    test: source.test === null ? null : hashPart(source.test, source.inputShape),
+    train: hashOf(source.train),
+    validation: source.validation === null ? null : hashOf(source.validation),
+    test: source.test === null ? null : hashOf(source.test),
   });
 
   let train = source.train;
@@ -147,7 +154,7 @@ export function prepareSplits(source: RawSource, options: LoadOptions = {}): Loa
       featureSize: width,
       outputSize: source.outputSize,
       x,
-      contentHash: hashPart(part, source.inputShape),
+      contentHash: hashOf(part),
     };
     if (source.task === 'classification') {
       if (!(part.y instanceof Int32Array)) throw new Error(`${source.name}: classification labels must be Int32Array`);

@@ -39,10 +39,26 @@ export const DOWNLOAD_SOURCES: Readonly<Record<DownloadableName, DownloadSource>
       'http://yann.lecun.com/exdb/mnist/',
     ],
     files: [
-      { name: 'train-images-idx3-ubyte.gz', size: 9912422, checksum: sha256('440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609') },
-      { name: 'train-labels-idx1-ubyte.gz', size: 28881, checksum: sha256('3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c') },
-      { name: 't10k-images-idx3-ubyte.gz', size: 1648877, checksum: sha256('8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6') },
-      { name: 't10k-labels-idx1-ubyte.gz', size: 4542, checksum: sha256('f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6') },
+      {
+        name: 'train-images-idx3-ubyte.gz',
+        size: 9912422,
+        checksum: sha256('440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609'),
+      },
+      {
+        name: 'train-labels-idx1-ubyte.gz',
+        size: 28881,
+        checksum: sha256('3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c'),
+      },
+      {
+        name: 't10k-images-idx3-ubyte.gz',
+        size: 1648877,
+        checksum: sha256('8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6'),
+      },
+      {
+        name: 't10k-labels-idx1-ubyte.gz',
+        size: 4542,
+        checksum: sha256('f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6'),
+      },
     ],
     extract: 'none',
   },
@@ -66,7 +82,11 @@ export const DOWNLOAD_SOURCES: Readonly<Record<DownloadableName, DownloadSource>
     homepage: 'https://www.cs.toronto.edu/~kriz/cifar.html',
     mirrors: ['https://www.cs.toronto.edu/~kriz/'],
     files: [
-      { name: 'cifar-10-binary.tar.gz', size: 170052171, checksum: sha256('c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd') },
+      {
+        name: 'cifar-10-binary.tar.gz',
+        size: 170052171,
+        checksum: sha256('c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd'),
+      },
     ],
     extract: 'tar.gz',
   },
