@@ -6,7 +6,7 @@ import globals from 'globals';
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'crypto', 'worker_threads'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'release/', 'test-results/', '.carry/', '.gl/'] },
+  { ignores: ['node_modules/', 'out/', 'release/', 'test-results/', '.carry/', '.gl/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],

@@ -71,7 +71,6 @@ describe('Sessions view against the real server', () => {
         name: 'EBD vs BP, 2×256',
         dataset: { name: 'fashion-mnist' },
         network: { hidden: [{ units: 256 }, { units: 256 }] },
-        loss: 'cross_entropy',
         rules: [{ rule: 'ebd' }, { rule: 'bp' }],
         seeds: [1, 2, 3],
         epochs: 5,

@@ -13,7 +13,13 @@ vi.mock('electron', async () => {
   const fake = createFakeElectron({ userData: path.join(os.tmpdir(), 'bl-entry-user-data-unused') });
   state.fake = fake;
   const { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell } = fake;
-  return { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell };
+  // No training starts in this test; the entry point only builds the launcher.
+  const utilityProcess = {
+    fork: () => {
+      throw new Error('no training process in this test');
+    },
+  };
+  return { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, utilityProcess };
 });
 
 vi.mock('../../src-main/api/host', async () => {
@@ -48,7 +54,11 @@ describe('src-main/main.ts', () => {
     fake.app.becomeReady();
     await vi.waitFor(() => expect(fake.windows).toHaveLength(1));
     expect(state.hostOptions).toEqual([
-      expect.objectContaining({ mode: 'desktop', dataDir: path.join(os.tmpdir(), 'bl-entry-user-data-unused') }),
+      expect.objectContaining({
+        mode: 'desktop',
+        dataDir: path.join(os.tmpdir(), 'bl-entry-user-data-unused'),
+        launch: expect.any(Function),
+      }),
     ]);
     const win = fake.windows[0]!;
     expect(win.options.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false });
