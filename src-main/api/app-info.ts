@@ -1,14 +1,9 @@
 import path from 'node:path';
-import type { AppInfo, BackendInfo } from '../../shared/api/contract';
+import type { AppInfo } from '../../shared/api/contract';
+import { probeBackends } from '../engine/backend-probe';
 import type { Store } from '../store/types';
 import pkg from '../../package.json';
 
-/** Until the engine lands, the backends are listed with the reason each is not usable yet. */
-const PLANNED_BACKENDS: BackendInfo[] = ['webgpu', 'tensorflow', 'wasm', 'cpu'].map((name) => ({
-  name,
-  available: false,
-  detail: 'training engine not installed in this version',
-}));
 
 export interface AppInfoInput {
   mode: AppInfo['mode'];
@@ -26,6 +21,6 @@ export function buildAppInfo({ mode, store, versions = {} }: AppInfoInput): AppI
     databasePath: store.path,
     schemaVersion: store.schemaVersion,
     versions: { node: process.versions.node, ...versions },
-    backends: PLANNED_BACKENDS,
+    backends: probeBackends(),
   };
 }
