@@ -24,7 +24,6 @@ const { values } = parseArgs({
 });
 const batch = Number(values.batch);
 const steps = Number(values.steps);
-const sizes = [784, 1024, 512, 10];
 
 const decorrelation = { lambda: 0.99, initScale: 1, g: 'identity', forwardBroadcast: 0, freeze: false } as const;
 const cases: {
@@ -139,7 +138,7 @@ for (const c of cases) {
       },
       rule: c.rule,
       loss: c.loss,
-      optimizer: { ...DEFAULT_OPTIMIZER, learningRate: 1e-4 },
+      optimizer: { ...DEFAULT_OPTIMIZER, kind: c.sgd ? 'sgd' : 'adam', learningRate: 1e-4 },
       regularizers: { power: { coefficient: c.power, target: 1 }, activationL1: 0, weightDecay: 0 },
     },
     1,

@@ -93,8 +93,11 @@ export class Optimizer {
           const v = this.second[i]!;
           m.assign(tf.add(tf.mul(b1, m), tf.mul(1 - b1, grad)));
           v.assign(tf.add(tf.mul(b2, v), tf.mul(1 - b2, tf.square(grad))));
-          const update = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), config.epsilon));
-          variable.assign(tf.sub(variable, tf.mul(rate, update)));
+          // lr·(m/c₁)/(√(v/c₂)+ε) = (lr·√c₂/c₁)·m/(√v+ε√c₂): the same update with two fewer full-size ops, which
+          // matters on wasm where the optimiser's element-wise work rivals the products.
+          const root2 = Math.sqrt(correction2);
+          const step = tf.div(m, tf.add(tf.sqrt(v), config.epsilon * root2));
+          variable.assign(tf.sub(variable, tf.mul((rate * root2) / correction1, step)));
           return;
         }
       }
