@@ -14,6 +14,7 @@ import { DEFAULT_OPTIMIZER } from '../src-main/engine/optimizer';
 import { Rng } from '../src-main/engine/random';
 import type { RuleConfig } from '../src-main/engine/rules';
 import { trainStep } from '../src-main/engine/train-step';
+import { NO_REGULARIZERS } from '../src-main/engine/regularizers';
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +33,8 @@ const cases: {
   power: number;
   loss: 'mse' | 'cross_entropy';
   extra: [number, number, number][];
+  /** Coefficient of the layer-entropy term (its O(N²B) inverse update is part of the step). */
+  entropy?: number;
 }[] = [
   { label: 'BP', rule: { name: 'bp' }, power: 0, loss: 'mse', extra: bpProducts() },
   { label: 'FA', rule: { name: 'fa', feedbackScale: 1 }, power: 0, loss: 'mse', extra: bpProducts() },
@@ -57,6 +60,26 @@ const cases: {
     power: 0.01,
     loss: 'mse',
     extra: [...broadcastProducts(), ...correlationProducts()],
+  },
+  {
+    label: 'EBD + entropy',
+    rule: { name: 'ebd', ...decorrelation, expansion: 'none' },
+    power: 0.01,
+    entropy: 1e-3,
+    loss: 'mse',
+    // The inverse update: U·P and (UP)ᵀK per hidden layer, U being 2B × N, plus S and K (2B × 2B × N).
+    extra: [
+      ...broadcastProducts(),
+      ...correlationProducts(),
+      [2 * batch, 1024, 1024],
+      [1024, 2 * batch, 1024],
+      [2 * batch, 1024, 2 * batch],
+      [2 * batch, 2 * batch, 1024],
+      [2 * batch, 512, 512],
+      [512, 2 * batch, 512],
+      [2 * batch, 512, 2 * batch],
+      [2 * batch, 2 * batch, 512],
+    ],
   },
   {
     label: 'SBD + power',
@@ -138,8 +161,12 @@ for (const c of cases) {
       },
       rule: c.rule,
       loss: c.loss,
-      optimizer: { ...DEFAULT_OPTIMIZER, kind: c.sgd ? 'sgd' : 'adam', learningRate: 1e-4 },
-      regularizers: { power: { coefficient: c.power, target: 1 }, activationL1: 0, weightDecay: 0 },
+      optimizer: { ...DEFAULT_OPTIMIZER, learningRate: 1e-4 },
+      regularizers: {
+        ...NO_REGULARIZERS,
+        power: { coefficient: c.power, target: 1 },
+        entropy: { coefficient: c.entropy ?? 0, lambda: 0.99, epsilon: 0.01 },
+      },
     },
     1,
   );
@@ -171,4 +198,4 @@ for (const c of cases) {
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-console.log('targets: products/step ≥ 0.7; EBD/SBD + power ≤ 1.3× DFA + power');
+console.log('targets: products/step ≥ 0.7; EBD/SBD + power ≤ 1.3× DFA + power; EBD + entropy ≤ 2× DFA + power');

@@ -49,6 +49,14 @@ export const RegularizerSpec = z.strictObject({
     .default({ coefficient: 0, target: 1 }),
   activationL1: z.number().min(0).default(0),
   weightDecay: z.number().min(0).default(0),
+  /** Layer entropy ½ log det(R_h + εI), maximised; tracked with an O(N²B) inverse update. */
+  entropy: z
+    .strictObject({
+      coefficient: z.number().min(0).default(0),
+      lambda: z.number().min(0).max(0.99999).default(0.99),
+      epsilon: z.number().positive().max(100).default(0.01),
+    })
+    .default({ coefficient: 0, lambda: 0.99, epsilon: 0.01 }),
 });
 export type RegularizerSpec = z.infer<typeof RegularizerSpec>;
 

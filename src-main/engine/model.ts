@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { EntropyTracker } from './entropy';
 import type { LossName } from './losses';
 import { Network, type NetworkConfig } from './network';
 import { Optimizer, type OptimizerConfig, type Param } from './optimizer';
@@ -23,6 +24,8 @@ export class Model {
   readonly net: Network;
   readonly rule: Rule;
   readonly optimizer: Optimizer;
+  /** The layer-entropy trackers of hidden layers 1..L-1 (index k), when the entropy term is on. */
+  readonly entropy: (EntropyTracker | null)[] = [];
 
   constructor(
     readonly config: ModelConfig,
@@ -32,6 +35,12 @@ export class Model {
     this.net = new Network(config.network, rng);
     this.rule = createRule(config.rule, this.net, rng);
     this.optimizer = new Optimizer(config.optimizer, this.params());
+    const entropy = config.regularizers.entropy;
+    for (let k = 0; k < this.net.depth; k++) {
+      this.entropy.push(
+        k > 0 && entropy && entropy.coefficient > 0 ? new EntropyTracker(this.net.sizes[k]!, entropy) : null,
+      );
+    }
   }
 
   /** Weights then biases, layer by layer: the order of the gradients the step produces. */
@@ -51,6 +60,7 @@ export class Model {
     }
     for (const [name, v] of this.rule.state()) state.set(`rule.${name}`, v);
     for (const [name, v] of this.optimizer.state()) state.set(name, v);
+    this.entropy.forEach((tracker, k) => tracker && state.set(`entropy${k}`, tracker.matrix));
     return state;
   }
 
@@ -58,5 +68,6 @@ export class Model {
     this.net.dispose();
     this.rule.dispose();
     this.optimizer.dispose();
+    for (const tracker of this.entropy) tracker?.dispose();
   }
 }

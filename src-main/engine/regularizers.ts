@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { EntropyConfig } from './entropy';
 
 /**
  * Layer regularisers that keep decorrelation rules from collapsing (activations → 0) or exploding. Each is a
@@ -12,12 +13,17 @@ export interface RegularizerConfig {
   activationL1: number;
   /** ℓ2 weight decay on every weight matrix (not the biases). */
   weightDecay: number;
+  /** Layer entropy ½ log det(R_h + εI), maximised (see entropy.ts); absent or coefficient 0 = off. */
+  entropy?: EntropyConfig;
 }
+
+export const NO_ENTROPY: EntropyConfig = { coefficient: 0, lambda: 0.99, epsilon: 0.01 };
 
 export const NO_REGULARIZERS: RegularizerConfig = {
   power: { coefficient: 0, target: 1 },
   activationL1: 0,
   weightDecay: 0,
+  entropy: NO_ENTROPY,
 };
 
 /** Φ of the enabled regularisers for hidden layer k, already scaled, or null when none is on. */

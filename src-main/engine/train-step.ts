@@ -32,6 +32,7 @@ export function trainStep(
     const { loss, correct, diagnostics, gradWt, gradB } = computeUpdate(model, x, target, collect);
     model.optimizer.apply([...gradWt.slice(1), ...gradB.slice(1)], epoch);
     model.net.applyMasks();
+    if (model.optimizer.stepCount % 100 === 0) for (const tracker of model.entropy) tracker?.symmetrise();
     return { loss, correct, diagnostics };
   });
 }
@@ -88,7 +89,9 @@ export function computeUpdate(model: Model, x: tf.Tensor2D, target: tf.Tensor2D,
     const phi = tf.mul<tf.Tensor2D>(signal.modulatory, post);
     const ruleTerm = tf.mul<tf.Tensor2D>(phi, signal.scale);
     const reg = regularizerPhi(config.regularizers, pass.h[k]!, fprime);
-    const total = reg ? tf.add<tf.Tensor2D>(ruleTerm, reg) : ruleTerm;
+    const entropy = model.entropy[k]?.phi(pass.h[k]!, fprime) ?? null;
+    let total = reg ? tf.add<tf.Tensor2D>(ruleTerm, reg) : ruleTerm;
+    if (entropy) total = tf.add<tf.Tensor2D>(total, entropy);
     gradWt[k] = matMulAT(pass.h[k - 1]!, total);
     gradB[k] = tf.sum<tf.Tensor1D>(total, 0);
     if (collect) signals[k] = { modulatory: signal.modulatory, postsynaptic: post, ruleTerm };

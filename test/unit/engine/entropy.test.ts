@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EntropyTracker, type EntropyConfig } from '../../../src-main/engine/entropy';
+import { invertSpd, logDetSpd } from '../../../src-main/engine/small-linalg';
+import { Rng } from '../../../src-main/engine/random';
+import { useCpuBackend } from '../../support/engine-fixtures';
+
+beforeAll(useCpuBackend);
+
+const N = 6;
+const B = 4;
+const config: EntropyConfig = { coefficient: 0.5, lambda: 0.9, epsilon: 0.05 };
+
+/** The matrix the tracker inverts, built explicitly in float64: M ← λM + c·HᵀH + s²·EᵀE (E: B identity rows in turn). */
+class ExplicitM {
+  m = new Float64Array(N * N);
+  cursor = 0;
+  constructor() {
+    for (let i = 0; i < N; i++) this.m[i * N + i] = config.epsilon;
+  }
+  next(h: Float32Array): Float64Array {
+    const { lambda, epsilon } = config;
+    const c = (1 - lambda) / B;
+    const s2 = ((1 - lambda) * epsilon * N) / B;
+    const out = new Float64Array(N * N);
+    for (let i = 0; i < N; i++)
+      for (let j = 0; j < N; j++) {
+        let hh = 0;
+        for (let b = 0; b < B; b++) hh += h[b * N + i]! * h[b * N + j]!;
+        out[i * N + j] = lambda * this.m[i * N + j]! + c * hh;
+      }
+    for (let r = 0; r < B; r++) {
+      const i = (this.cursor + r) % N;
+      out[i * N + i]! += s2;
+    }
+    this.cursor = (this.cursor + B) % N;
+    this.m = out;
+    return out;
+  }
+}
+
+function randomH(rng: Rng): Float32Array {
+  return rng.fillNormal(new Float32Array(B * N), 1);
+}
+
+describe('layer entropy with a tracked inverse', () => {
+  it('keeps P equal to the inverse of the explicitly accumulated matrix', () => {
+    const tracker = new EntropyTracker(N, config);
+    const explicit = new ExplicitM();
+    const rng = new Rng(4);
+    for (let step = 0; step < 25; step++) {
+      const h = randomH(rng);
+      tf.tidy(() => void tracker.phi(tf.tensor2d(h, [B, N]), tf.ones([B, N])));
+      const expected = invertSpd(explicit.next(h), N);
+      const got = tracker.matrix.dataSync();
+      const scale = Math.max(...expected.map(Math.abs));
+      const error = Math.max(...Array.from(got, (v, i) => Math.abs(v - expected[i]!)));
+      expect(error / scale).toBeLessThan(2e-3);
+    }
+    tracker.dispose();
+  });
+
+  it('returns the gradient of −coef·½ log det M with respect to the pre-activations', () => {
+    // With f = identity (f' = 1), Φ must equal ∂(−coef·½ log det M(H))/∂H, M including this batch.
+    const tracker = new EntropyTracker(N, config);
+    const explicit = new ExplicitM();
+    const rng = new Rng(8);
+    const warm = randomH(rng);
+    tf.tidy(() => void tracker.phi(tf.tensor2d(warm, [B, N]), tf.ones([B, N])));
+    explicit.next(warm);
+    const h = randomH(rng);
+    const phi = tf.tidy(() => tracker.phi(tf.tensor2d(h, [B, N]), tf.ones([B, N])).dataSync());
+    const objective = (hh: Float32Array) => {
+      const probe = new ExplicitM();
+      probe.m = explicit.m.slice();
+      probe.cursor = explicit.cursor;
+      return -config.coefficient * 0.5 * logDetSpd(probe.next(hh), N);
+    };
+    const eps = 1e-3;
+    for (const index of [0, 5, 13, B * N - 1]) {
+      const up = h.slice();
+      const down = h.slice();
+      up[index]! += eps;
+      down[index]! -= eps;
+      const numeric = (objective(up) - objective(down)) / (2 * eps);
+      expect(phi[index]!).toBeCloseTo(numeric, 3);
+    }
+    tracker.dispose();
+  });
+
+  it('inverts a symmetric positive-definite matrix and refuses one that is not', () => {
+    const a = [4, 2, 0, 2, 5, 1, 0, 1, 3];
+    const inv = invertSpd(a, 3);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        let sum = 0;
+        for (let k = 0; k < 3; k++) sum += a[i * 3 + k]! * inv[k * 3 + j]!;
+        expect(sum).toBeCloseTo(i === j ? 1 : 0, 10);
+      }
+    expect(() => invertSpd([1, 2, 2, 1], 2)).toThrow(/not positive definite/);
+  });
+});
