@@ -28,6 +28,8 @@ export interface LayerSignals {
  *                               and EBD/SBD's Rₖ restricted to the score rows) and the transpose of the linear
  *                               path it stands in for, W_{k+1}ᵀ···W_Lᵀ (activation derivatives ignored), as
  *                               BioTorch reports for FA/DFA; with broadcast_norm_ratio = ‖Bₖ‖ / ‖path‖.
+ *  layerK.feedback_angle        FA: angle in degrees between the fixed feedback matrix F_{k+1} and the forward
+ *                               weights W_{k+1} it replaces; with feedback_norm_ratio = ‖F‖ / ‖W‖.
  *  layerK.{pre,post,mod}.{mean,std}, layerK.mod.mean_abs — the three factors of the update, over the batch:
  *                               presynaptic H_{k-1}, postsynaptic f'(Uₖ)·g'(Hₖ), modulatory δₖ.
  */
@@ -57,6 +59,13 @@ export function collectDiagnostics(
       const path = linearPath(ctx, k);
       out[name('broadcast_angle')] = tf.mul(180 / Math.PI, tf.acos(tf.clipByValue(cosine(broadcast, path), -1, 1)));
       out[name('broadcast_norm_ratio')] = tf.div(frobenius(broadcast), tf.add(frobenius(path), 1e-12));
+    }
+    const feedback = ctx.ruleFeedback?.(k) ?? null;
+    if (feedback) {
+      // FA: the fixed matrix against the forward weights it replaces, W_{k+1} = (stored W_{k+1}ᵀ)ᵀ.
+      const forward = tf.transpose(net.weightT(k + 1));
+      out[name('feedback_angle')] = tf.mul(180 / Math.PI, tf.acos(tf.clipByValue(cosine(feedback, forward), -1, 1)));
+      out[name('feedback_norm_ratio')] = tf.div(frobenius(feedback), tf.add(frobenius(forward), 1e-12));
     }
     addMoments(out, name('pre'), pass.h[k - 1]!);
     addMoments(out, name('post'), signal.postsynaptic);

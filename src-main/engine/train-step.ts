@@ -63,6 +63,7 @@ export function computeUpdate(model: Model, x: tf.Tensor2D, target: tf.Tensor2D,
     loss: config.loss,
     batchSize,
     ruleBroadcast: (k) => rule.broadcastMatrix?.(k) ?? null,
+    ruleFeedback: (k) => rule.feedbackMatrix?.(k) ?? null,
     ruleState: () => rule.state(),
   };
   const correct = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(target, 1)), 'float32')) as tf.Scalar;

@@ -28,6 +28,7 @@ export function createFa(net: Network, rng: Rng, params: FaParams): Rule {
       postsynaptic: null,
       scale: 1 / ctx.batchSize,
     }),
+    feedbackMatrix: (k) => feedback.get(k + 1) ?? null,
     state: () => new Map([...feedback].map(([k, v]) => [`feedback${k}`, v])),
     dispose: () => feedback.forEach((v) => v.dispose()),
   };

@@ -16,6 +16,7 @@ export interface StepContext {
   readonly batchSize: number;
   /** The rule's broadcast matrix for layer k and its named state, for diagnostics (see Rule). */
   readonly ruleBroadcast?: (k: number) => tf.Tensor2D | null;
+  readonly ruleFeedback?: (k: number) => tf.Tensor2D | null;
   readonly ruleState?: () => Map<string, tf.Variable>;
 }
 
@@ -51,6 +52,8 @@ export interface Rule {
    * s·B gives the signal), or null when the rule uses the true weights (BP) or a layer-to-layer matrix (FA).
    */
   broadcastMatrix?(k: number): tf.Tensor2D | null;
+  /** FA's fixed matrix standing in for W_{k+1} (N_{k+1} × Nₖ), for the weight–feedback alignment diagnostic. */
+  feedbackMatrix?(k: number): tf.Tensor2D | null;
   /** Rule state that a checkpoint must carry, by name. */
   state(): Map<string, tf.Variable>;
   dispose(): void;

@@ -4,7 +4,14 @@ import type { MetricPoint } from '../../../shared/schemas/records';
 import { loadCheckpoint, type TrainingPosition } from '../../../src-main/engine/checkpoint';
 import { Model, type ModelConfig } from '../../../src-main/engine/model';
 import { train, type TrainControl, type TrainOptions } from '../../../src-main/engine/trainer';
-import { blobDataset, decorrelationDefaults, tinyConfig, useCpuBackend } from '../../support/engine-fixtures';
+import { computeUpdate } from '../../../src-main/engine/train-step';
+import {
+  blobDataset,
+  decorrelationDefaults,
+  randomBatch,
+  tinyConfig,
+  useCpuBackend,
+} from '../../support/engine-fixtures';
 
 beforeAll(useCpuBackend);
 
@@ -120,5 +127,33 @@ describe('trainer', () => {
     expect(paused).toBe(false);
     expect(outcome).toEqual({ status: 'stopped', step: 9 });
     expect(checkpoints.at(-1)?.position.step).toBe(9);
+  });
+});
+
+describe('diagnostics', () => {
+  it('measure what they claim on known cases', () => {
+    const { x, y } = randomBatch(16, 5, 3);
+    const run = (config: ModelConfig) => {
+      const model = new Model(config, 3);
+      const values = tf.tidy(() => {
+        const update = computeUpdate(model, x, y, true);
+        return Object.fromEntries(Object.entries(update.diagnostics).map(([k, v]) => [k, v.dataSync()[0]!]));
+      });
+      model.dispose();
+      return values;
+    };
+    const bp = run(tinyConfig({ rule: { name: 'bp' } }));
+    expect(bp['layer1.bp_cosine']).toBeCloseTo(1, 5);
+    expect(bp['layer2.bp_cosine']).toBeCloseTo(1, 5);
+    const fa = run(tinyConfig({ rule: { name: 'fa', feedbackScale: 1 } }));
+    // The top hidden layer's FA signal differs from BP's only through F₃ vs W₃: random, so far from 1.
+    expect(Math.abs(fa['layer2.bp_cosine']!)).toBeLessThan(0.9);
+    expect(fa['layer2.feedback_angle']).toBeGreaterThan(30);
+    const frozen = run(tinyConfig({ rule: { name: 'ebd', ...decorrelationDefaults, freeze: true } }));
+    const dfa = run(tinyConfig({ rule: { name: 'dfa', feedbackScale: 1 } }));
+    // Frozen EBD and DFA share their matrices, hence their alignment with the forward path and with BP.
+    expect(frozen['layer1.broadcast_angle']).toBeCloseTo(dfa['layer1.broadcast_angle']!, 3);
+    expect(frozen['layer1.bp_cosine']).toBeCloseTo(dfa['layer1.bp_cosine']!, 3);
+    for (const v of [bp, fa, frozen]) expect(v['layer1.mean_abs_correlation']).toBeGreaterThan(0);
   });
 });
