@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { BackendName } from './backend';
 
-const require = createRequire(import.meta.url);
+const resolveFrom = createRequire(import.meta.url);
 
 export interface BackendAvailability {
   name: BackendName;
@@ -11,7 +11,7 @@ export interface BackendAvailability {
 
 function installed(pkg: string): boolean {
   try {
-    require.resolve(`${pkg}/package.json`);
+    resolveFrom.resolve(`${pkg}/package.json`);
     return true;
   } catch {
     return false;

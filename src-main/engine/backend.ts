@@ -14,7 +14,7 @@ export interface BackendReport {
   skipped: { name: BackendName; reason: string }[];
 }
 
-const require = createRequire(import.meta.url);
+const resolveFrom = createRequire(import.meta.url);
 
 /**
  * Picks the compute backend: the preferred one, or the best that initialises (webgpu, tensorflow, wasm, cpu).
@@ -48,7 +48,7 @@ async function activate(name: BackendName): Promise<string> {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       // Bundled code cannot find the .wasm files beside the package by itself: point at them.
       const dist =
-        path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+        path.join(path.dirname(resolveFrom.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
       wasm.setWasmPaths(dist);
       await setBackend('wasm');
       return 'WebAssembly (SIMD, one thread)';
