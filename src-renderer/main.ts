@@ -4,6 +4,7 @@ import { createClient } from './lib/api/client';
 import { selectTransport } from './lib/api/select-transport';
 import { appContextMap } from './lib/context';
 import { ConnectionState } from './lib/stores/connection.svelte';
+import { DesignState } from './lib/stores/design.svelte';
 import { NavigationState } from './lib/stores/navigation.svelte';
 import { SessionsState } from './lib/stores/sessions.svelte';
 import { ThemeState } from './lib/stores/theme.svelte';
@@ -22,6 +23,7 @@ export default mount(App, {
     client,
     theme,
     connection: new ConnectionState(client),
+    design: new DesignState(),
     navigation: new NavigationState(),
     sessions: new SessionsState(client),
   }),

@@ -1,6 +1,7 @@
 import { getContext } from 'svelte';
 import type { ApiClient } from './api/client';
 import type { ConnectionState } from './stores/connection.svelte';
+import type { DesignState } from './stores/design.svelte';
 import type { NavigationState } from './stores/navigation.svelte';
 import type { SessionsState } from './stores/sessions.svelte';
 import type { ThemeState } from './stores/theme.svelte';
@@ -9,6 +10,7 @@ import type { ThemeState } from './stores/theme.svelte';
 export interface AppContext {
   client: ApiClient;
   connection: ConnectionState;
+  design: DesignState;
   navigation: NavigationState;
   sessions: SessionsState;
   theme: ThemeState;

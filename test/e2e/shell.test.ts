@@ -23,7 +23,9 @@ describe('App shell: navigation, keyboard and theme', () => {
       await shell.go(view);
       expect(await shell.tab(view).getAttribute('aria-selected')).toBe('true');
       expect(await lab.page.getByTestId('view-title').textContent()).toBe(view.charAt(0).toUpperCase() + view.slice(1));
-      if (view !== 'sessions') await lab.page.getByTestId('placeholder').waitFor();
+      if (view === 'design') await lab.page.getByTestId('design-form').waitFor();
+      else if (view === 'monitor') await lab.page.getByTestId('monitor').waitFor();
+      else if (view !== 'sessions') await lab.page.getByTestId('placeholder').waitFor();
       await screenshot(lab.page, `view-${view}`);
     }
     expect(lab.errors).toEqual([]);

@@ -1,0 +1,28 @@
+import type { RunStatus } from '../../../shared/schemas/records';
+
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export function formatRate(samplesPerSecond: number): string {
+  if (!Number.isFinite(samplesPerSecond) || samplesPerSecond <= 0) return '—';
+  return samplesPerSecond >= 1000
+    ? `${(samplesPerSecond / 1000).toFixed(1)}k samples/s`
+    : `${Math.round(samplesPerSecond)} samples/s`;
+}
+
+/** Which controls a run's status allows (what the run manager accepts). */
+export function controlsFor(status: RunStatus): { pause: boolean; resume: boolean; stop: boolean } {
+  return {
+    pause: status === 'running',
+    resume: status === 'paused' || status === 'interrupted' || status === 'stopped' || status === 'failed',
+    stop: status === 'running' || status === 'paused' || status === 'queued',
+  };
+}
+
+export const FINISHED: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'diverged', 'interrupted'];

@@ -1,0 +1,23 @@
+import type { Issue } from '../../../shared/api/errors';
+import type { ExperimentSpec } from '../../../shared/schemas/experiment';
+import { checkForm, defaultForm, fromSpec, issuesAt, type DesignForm } from '../design/form';
+
+/** The experiment being designed. Lives for the whole app so that leaving the Design view keeps the work. */
+export class DesignState {
+  form = $state<DesignForm>(defaultForm());
+  /** The chosen session; 'new' creates one named newSessionName on Run. */
+  session = $state<number | 'new' | null>(null);
+  newSessionName = $state('My session');
+
+  readonly checked = $derived(checkForm(this.form));
+  readonly issues: Issue[] = $derived(this.checked.issues);
+  readonly spec: ExperimentSpec | null = $derived(this.checked.ok ? this.checked.spec : null);
+
+  at(path: string, nested = false): string[] {
+    return issuesAt(this.issues, path, nested);
+  }
+
+  load(spec: ExperimentSpec): void {
+    this.form = fromSpec(spec);
+  }
+}

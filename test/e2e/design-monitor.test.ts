@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openLab, screenshot, type Lab } from './harness';
+import { DesignPage } from './pages/design-page';
+import { MonitorPage } from './pages/monitor-page';
+import { SessionsPage } from './pages/sessions-page';
+
+interface SeriesReply {
+  points: { step: number; value: number }[];
+}
+
+describe('Design and Monitor views against the real server and real training', () => {
+  let lab: Lab;
+  let design: DesignPage;
+  let monitor: MonitorPage;
+  let experimentId = 0;
+
+  beforeAll(async () => {
+    lab = await openLab();
+    design = new DesignPage(lab.page);
+    monitor = new MonitorPage(lab.page);
+    const sessions = new SessionsPage(lab.page);
+    await sessions.shell.waitForConnection('connected');
+    await sessions.waitForList();
+    await sessions.create('Design e2e');
+  });
+
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  test('designs a tiny experiment; an out-of-range hyperparameter is named inline and blocks Run', async () => {
+    await design.open();
+    await design.chooseDataset('gaussian-mixture');
+    await design.fill('design-name', 'GM: EBD vs BP');
+    await design.fill('design-train-subset', 1200);
+    await design.fill('design-layer-units', 16);
+    await design.fill('design-seeds', '1');
+    await design.fill('design-epochs', 4);
+    await design.fill('design-batchSize', 16);
+    expect(await design.arm(0).getAttribute('data-rule')).toBe('ebd');
+    expect(await design.arm(1).getAttribute('data-rule')).toBe('bp');
+    // Every catalogue parameter shows its default, range and paper.
+    expect(await design.param(0, 'lambda').getByTestId('rule-param-input').inputValue()).toBe('0.99');
+    expect(await design.param(0, 'lambda').textContent()).toContain('range 0–0.99999');
+    expect(await design.arm(0).getByTestId('rule-paper').getAttribute('href')).toContain('arxiv.org');
+    await expect.poll(() => design.runButton.isEnabled()).toBe(true);
+
+    await design.setParam(0, 'lambda', 2);
+    const issue = design.param(0, 'lambda').getByTestId('field-issue');
+    await issue.waitFor();
+    expect(await issue.textContent()).toContain('must be between 0 and 0.99999, got 2');
+    expect(await design.runButton.isDisabled()).toBe(true);
+    expect(await design.runReason.textContent()).toContain('rules.0.params.lambda');
+    await screenshot(lab.page, 'design-invalid');
+
+    await design.setParam(0, 'lambda', 0.99);
+    await issue.waitFor({ state: 'detached' });
+    await expect.poll(() => design.runButton.isEnabled()).toBe(true);
+  });
+
+  test('importing a malformed spec file names the problem and keeps the form', async () => {
+    await design.importFile('broken.json', '{ "name": "half a file",');
+    await design.importError.waitFor();
+    expect(await design.importError.textContent()).toContain('broken.json is not valid JSON');
+
+    await design.importFile('incomplete.json', JSON.stringify({ name: 'no data', rules: [{ rule: 'ebd' }] }));
+    await expect
+      .poll(() => design.importError.textContent())
+      .toContain('incomplete.json is not a valid experiment spec');
+    expect(await design.importError.textContent()).toContain('dataset');
+    expect(await lab.page.getByTestId('design-name').inputValue()).toBe('GM: EBD vs BP');
+    await screenshot(lab.page, 'design');
+  });
+
+  test('Run starts training and the monitor shows live progress and curves; pause and resume work', async () => {
+    await design.runButton.click();
+    await monitor.shell.panel('monitor').waitFor();
+    await lab.page.waitForFunction(() => /^#monitor\/\d+$/.test(window.location.hash));
+    experimentId = Number(new URL(lab.page.url()).hash.split('/')[1]);
+    await expect.poll(() => monitor.rows.count()).toBe(2);
+    const [first] = await monitor.runIds();
+    if (first === undefined) throw new Error('no run rows');
+
+    await monitor.waitForStatus(first, 'running', 30_000);
+    await monitor.waitForPoints('chart-train-loss', 1);
+    await monitor.rowById(first).getByTestId('run-pause').click();
+    await monitor.waitForStatus(first, 'paused', 10_000);
+    expect(await monitor.rowById(first).getByTestId('run-resume').isEnabled()).toBe(true);
+    expect(await monitor.rowById(first).getByTestId('run-pause').isDisabled()).toBe(true);
+    const pausedPoints = await monitor.pointsPlotted('chart-train-loss');
+
+    await monitor.rowById(first).getByTestId('run-resume').click();
+    await monitor.waitForStatus(first, /^(running|completed)$/, 10_000);
+    await monitor.waitForPoints('chart-train-loss', pausedPoints + 1);
+    expect(await monitor.rowById(first).getByTestId('run-progress-text').textContent()).toMatch(/step \d+\/\d+/);
+  }, 60_000);
+
+  test('runs finish; after a reload the monitor shows the stored values', async () => {
+    const ids = await monitor.runIds();
+    for (const id of ids) await monitor.waitForStatus(id, 'completed', 60_000);
+    await monitor.waitForPoints('chart-test-accuracy', 2);
+    await lab.page.getByTestId('event-item').first().waitFor();
+    await screenshot(lab.page, 'monitor');
+
+    await lab.page.reload();
+    await monitor.shell.panel('monitor').waitFor();
+    expect(new URL(lab.page.url()).hash).toBe(`#monitor/${experimentId}`);
+    await expect.poll(() => monitor.rows.count()).toBe(2);
+    for (const id of ids) {
+      const stored = (await lab.invoke('metrics.series', {
+        runId: id,
+        name: 'accuracy',
+        split: 'test',
+        maxPoints: 2000,
+      })) as SeriesReply;
+      const last = stored.points.at(-1)?.value;
+      expect(last).toBeTypeOf('number');
+      await expect.poll(() => monitor.testAccuracy(id)).toBe(last);
+    }
+    await monitor.waitForPoints('chart-train-loss', 2);
+    expect(await lab.page.getByTestId('event-item').count()).toBeGreaterThan(0);
+    expect(lab.errors).toEqual([]);
+  }, 90_000);
+});

@@ -1,0 +1,57 @@
+import type { Locator, Page } from 'playwright-core';
+import { AppShell } from './app-shell';
+
+/** Page object for the Design view: building an experiment spec through the form. */
+export class DesignPage {
+  readonly shell: AppShell;
+
+  constructor(readonly page: Page) {
+    this.shell = new AppShell(page);
+  }
+
+  async open(): Promise<void> {
+    await this.shell.go('design');
+    await this.page.getByTestId('design-form').waitFor();
+  }
+
+  /** Waits for datasets.list to fill the picker, then picks one. */
+  async chooseDataset(name: string): Promise<void> {
+    await this.page.locator(`[data-testid="design-dataset"] option[value="${name}"]`).waitFor({ state: 'attached' });
+    await this.page.getByTestId('design-dataset').selectOption(name);
+    await this.page.getByTestId('design-dataset-info').waitFor();
+  }
+
+  async fill(testid: string, value: string | number): Promise<void> {
+    await this.page.getByTestId(testid).fill(String(value));
+  }
+
+  arm(index: number): Locator {
+    return this.page.getByTestId('rule-arm').nth(index);
+  }
+
+  param(armIndex: number, key: string): Locator {
+    return this.arm(armIndex).getByTestId(`rule-param-${key}`);
+  }
+
+  async setParam(armIndex: number, key: string, value: string | number): Promise<void> {
+    await this.param(armIndex, key).getByTestId('rule-param-input').fill(String(value));
+  }
+
+  get runButton(): Locator {
+    return this.page.getByTestId('design-run');
+  }
+
+  get runReason(): Locator {
+    return this.page.getByTestId('design-run-reason');
+  }
+
+  async importFile(name: string, content: string): Promise<void> {
+    await this.page
+      .getByTestId('design-import')
+      .setInputFiles({ name, mimeType: 'application/json', buffer: Buffer.from(content) });
+  }
+
+  get importError(): Locator {
+    return this.page.getByTestId('design-import-error');
+  }
+}
