@@ -4,7 +4,6 @@ import { probeBackends } from '../engine/backend-probe';
 import type { Store } from '../store/types';
 import pkg from '../../package.json';
 
-
 export interface AppInfoInput {
   mode: AppInfo['mode'];
   store: Store;

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// page.waitForFunction callbacks run in the browser, where document and window exist.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openLab, screenshot, type Lab } from './harness';
 import { DesignPage } from './pages/design-page';

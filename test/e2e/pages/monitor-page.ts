@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// page.waitForFunction callbacks run in the browser, where document and window exist.
 import type { Locator, Page } from 'playwright-core';
 import { AppShell } from './app-shell';
 
