@@ -1,10 +1,11 @@
-/// <reference lib="dom" />
-// page.waitForFunction callbacks run in the browser, where document and window exist.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openLab, screenshot, type Lab } from './harness';
 import { DesignPage } from './pages/design-page';
 import { MonitorPage } from './pages/monitor-page';
 import { SessionsPage } from './pages/sessions-page';
+
+/** Exists in the page, where waitForFunction's callback runs; this file compiles without the DOM library. */
+declare const window: { location: { hash: string } };
 
 interface SeriesReply {
   points: { step: number; value: number }[];

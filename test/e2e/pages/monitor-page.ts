@@ -1,7 +1,8 @@
-/// <reference lib="dom" />
-// page.waitForFunction callbacks run in the browser, where document and window exist.
 import type { Locator, Page } from 'playwright-core';
 import { AppShell } from './app-shell';
+
+/** Exists in the page, where waitForFunction's callbacks run; this file compiles without the DOM library. */
+declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
 
 /** Page object for the Monitor view: runs, their controls, live charts and the event log. */
 export class MonitorPage {
