@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsvRecords, readCsvSource } from '../../src-main/engine/data/csv';
-import { DatasetError } from '../../src-main/engine/data/errors';
 import { prepareSplits } from '../../src-main/engine/data/prepare';
+import { failure } from '../support/dataset-failure';
 
 let dir: string;
 beforeAll(() => {
@@ -16,15 +16,6 @@ function write(name: string, text: string): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   return file;
-}
-
-async function failure(promise: Promise<unknown>): Promise<DatasetError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DatasetError);
-  return error as DatasetError;
 }
 
 describe('CSV tables', () => {

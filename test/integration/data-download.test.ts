@@ -7,11 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { downloadFile } from '../../src-main/engine/data/download';
-import { DatasetError } from '../../src-main/engine/data/errors';
 import { DatasetManager, type DatasetDownloadProgress } from '../../src-main/engine/data/manager';
 import type { DownloadSource } from '../../src-main/engine/data/sources';
 import { extractTarGz } from '../../src-main/engine/data/tar';
 import { gzip, idxBytes, writeCifar10Folder } from '../fixtures/data/make';
+import { failure } from '../support/dataset-failure';
 
 /**
  * A file server on 127.0.0.1 with the behaviours a download must survive: Range requests, a connection
@@ -124,15 +124,6 @@ function serve(
     })),
     extract,
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<DatasetError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DatasetError);
-  return error as DatasetError;
 }
 
 describe('dataset downloads from a local server', () => {

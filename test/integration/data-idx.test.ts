@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError } from '../../src-main/engine/data/errors';
 import { peekMaybeGzip } from '../../src-main/engine/data/gzip';
 import { parseIdx, parseIdxHeader, readIdxPair } from '../../src-main/engine/data/idx';
 import { locateIdxFiles, readIdxFolder, summariseIdxFiles } from '../../src-main/engine/data/idx-folder';
 import { gzip, idxBytes, idxPair, writeIdxFolder } from '../fixtures/data/make';
+import { failure } from '../support/dataset-failure';
 
 let dir: string;
 beforeAll(() => {
@@ -18,15 +18,6 @@ function write(name: string, bytes: Buffer): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, bytes);
   return file;
-}
-
-async function failure(promise: Promise<unknown>): Promise<DatasetError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DatasetError);
-  return error as DatasetError;
 }
 
 describe('IDX parser', () => {

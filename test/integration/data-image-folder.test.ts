@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatasetError } from '../../src-main/engine/data/errors';
 import { decodeImage } from '../../src-main/engine/data/image-decode';
 import { readImageFolder, scanImageFolder } from '../../src-main/engine/data/image-folder';
 import { prepareSplits } from '../../src-main/engine/data/prepare';
 import { imageBytes, writeFile } from '../fixtures/data/make';
+import { failure } from '../support/dataset-failure';
 
 const CIFAR_JPG = path.resolve(import.meta.dirname, '../../../shared/data/cifar10-jpg.tar.gz');
 
@@ -16,15 +16,6 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-imgdir-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-async function failure(promise: Promise<unknown>): Promise<DatasetError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DatasetError);
-  return error as DatasetError;
-}
 
 describe('image folders', () => {
   it('reads root/<split>/<class>/* with classes in sorted order and one label per folder', async () => {

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DatasetError } from '../../src-main/engine/data/errors';
 import { fingerprintImageFolder, scanImageFolder } from '../../src-main/engine/data/image-folder';
 import { DatasetManager } from '../../src-main/engine/data/manager';
 import { readSourceCache, writeSourceCache } from '../../src-main/engine/data/source-cache';
 import { imageBytes, writeCifar10Folder, writeFile, writeIdxFolder } from '../fixtures/data/make';
+import { failure } from '../support/dataset-failure';
 
 let dir: string;
 let manager: DatasetManager;
@@ -20,15 +20,6 @@ beforeEach(() => {
   });
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-async function failure(promise: Promise<unknown>): Promise<DatasetError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DatasetError);
-  return error as DatasetError;
-}
 
 describe('dataset manager', () => {
   it('lists built-ins (absent, with what a download would bring) and the synthetic generators', async () => {
