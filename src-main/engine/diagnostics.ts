@@ -30,8 +30,9 @@ export interface LayerSignals {
  *                               BioTorch reports for FA/DFA; with broadcast_norm_ratio = ‖Bₖ‖ / ‖path‖.
  *  layerK.feedback_angle        FA: angle in degrees between the fixed feedback matrix F_{k+1} and the forward
  *                               weights W_{k+1} it replaces; with feedback_norm_ratio = ‖F‖ / ‖W‖.
- *  layerK.{pre,post,mod}.{mean,std}, layerK.mod.mean_abs — the three factors of the update, over the batch:
- *                               presynaptic H_{k-1}, postsynaptic f'(Uₖ)·g'(Hₖ), modulatory δₖ.
+ *  layerK.{pre,post,mod}.{mean,std,q05,q25,q50,q75,q95}, layerK.mod.mean_abs — the three factors of the update
+ *                               over batch and units: presynaptic H_{k-1}, postsynaptic f'(Uₖ)·g'(Hₖ),
+ *                               modulatory δₖ; quantiles from an evenly strided sample of at most 4096 entries.
  */
 export function collectDiagnostics(
   ctx: StepContext,
@@ -67,9 +68,9 @@ export function collectDiagnostics(
       out[name('feedback_angle')] = tf.mul(180 / Math.PI, tf.acos(tf.clipByValue(cosine(feedback, forward), -1, 1)));
       out[name('feedback_norm_ratio')] = tf.div(frobenius(feedback), tf.add(frobenius(forward), 1e-12));
     }
-    addMoments(out, name('pre'), pass.h[k - 1]!);
-    addMoments(out, name('post'), signal.postsynaptic);
-    addMoments(out, name('mod'), signal.modulatory);
+    addDistribution(out, name('pre'), pass.h[k - 1]!);
+    addDistribution(out, name('post'), signal.postsynaptic);
+    addDistribution(out, name('mod'), signal.modulatory);
     out[name('mod.mean_abs')] = tf.mean(tf.abs(signal.modulatory));
   }
   return out;
@@ -79,10 +80,42 @@ function ctxRuleState(ctx: StepContext): Map<string, tf.Variable> {
   return ctx.ruleState?.() ?? new Map();
 }
 
-function addMoments(out: Record<string, tf.Scalar>, prefix: string, x: tf.Tensor): void {
+/** The quantiles recorded for each factor, as metric suffixes: q05 is the 5th percentile. */
+export const FACTOR_QUANTILES = [
+  { suffix: 'q05', p: 0.05 },
+  { suffix: 'q25', p: 0.25 },
+  { suffix: 'q50', p: 0.5 },
+  { suffix: 'q75', p: 0.75 },
+  { suffix: 'q95', p: 0.95 },
+] as const;
+/**
+ * Quantiles are read from an evenly strided sample of at most this many entries: a full sort of B × N values
+ * every diagnostics step would cost more than the step, and 4096 samples put the 5th percentile within about
+ * ±0.7 percentile points.
+ */
+const QUANTILE_SAMPLE = 4096;
+
+/** Mean, std and quantiles of one factor over batch and units: the distribution the three-factor panel draws. */
+export function addDistribution(out: Record<string, tf.Scalar>, prefix: string, x: tf.Tensor): void {
   const { mean, variance } = tf.moments(x);
   out[`${prefix}.mean`] = mean as tf.Scalar;
   out[`${prefix}.std`] = tf.sqrt(variance) as tf.Scalar;
+  const flat = tf.reshape(x, [-1]);
+  const size = flat.shape[0]!;
+  const sample = size > QUANTILE_SAMPLE ? tf.gather(flat, stridedIndices(size, QUANTILE_SAMPLE)) : flat;
+  const n = sample.shape[0]!;
+  // topk sorts descending; the ascending rank r sits at n − 1 − r.
+  const sorted = tf.topk(sample, n, true).values;
+  for (const { suffix, p } of FACTOR_QUANTILES) {
+    const rank = Math.round(p * (n - 1));
+    out[`${prefix}.${suffix}`] = tf.reshape(tf.slice(sorted, [n - 1 - rank], [1]), []);
+  }
+}
+
+function stridedIndices(size: number, count: number): tf.Tensor1D {
+  const indices = new Int32Array(count);
+  for (let i = 0; i < count; i++) indices[i] = Math.floor((i * size) / count);
+  return tf.tensor1d(indices, 'int32');
 }
 
 function cosine(a: tf.Tensor, b: tf.Tensor): tf.Scalar {

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricPoint } from '../../../shared/schemas/records';
 import { loadCheckpoint, type TrainingPosition } from '../../../src-main/engine/checkpoint';
+import { addDistribution, FACTOR_QUANTILES } from '../../../src-main/engine/diagnostics';
 import { Model, type ModelConfig } from '../../../src-main/engine/model';
+import { Rng } from '../../../src-main/engine/random';
 import { train, type TrainControl, type TrainOptions } from '../../../src-main/engine/trainer';
 import { computeUpdate } from '../../../src-main/engine/train-step';
 import {
@@ -155,5 +157,33 @@ describe('diagnostics', () => {
     expect(frozen['layer1.broadcast_angle']).toBeCloseTo(dfa['layer1.broadcast_angle']!, 3);
     expect(frozen['layer1.bp_cosine']).toBeCloseTo(dfa['layer1.bp_cosine']!, 3);
     for (const v of [bp, fa, frozen]) expect(v['layer1.mean_abs_correlation']).toBeGreaterThan(0);
+  });
+
+  it("record each factor's quantiles: exact on small layers, from a strided sample on large ones", () => {
+    const quantilesOf = (values: Float32Array, prefix: string) =>
+      tf.tidy(() => {
+        const out: Record<string, tf.Scalar> = {};
+        addDistribution(out, prefix, tf.tensor2d(values, [values.length / 100, 100]));
+        return Object.fromEntries(
+          FACTOR_QUANTILES.map(({ suffix }) => [suffix, out[`${prefix}.${suffix}`]!.dataSync()[0]!]),
+        );
+      });
+    const rank = (sorted: Float32Array, p: number) => sorted[Math.round(p * (sorted.length - 1))]!;
+    // 2,000 distinct values in a shuffled order: every quantile is exactly the value of its rank.
+    const small = Float32Array.from({ length: 2000 }, (_, i) => ((i * 7919) % 2000) / 10 - 50);
+    const smallSorted = small.slice().sort();
+    const exact = quantilesOf(small, 'pre');
+    for (const { suffix, p } of FACTOR_QUANTILES) expect(exact[suffix]).toBe(rank(smallSorted, p));
+    // 40,000 skewed values: the 4,096-entry sample lands within one percentile point of the true quantile.
+    const rng = new Rng(5);
+    const large = Float32Array.from({ length: 40_000 }, () => Math.exp(rng.normal()));
+    const largeSorted = large.slice().sort();
+    const sampled = quantilesOf(large, 'mod');
+    for (const { suffix, p } of FACTOR_QUANTILES) {
+      expect(sampled[suffix]).toBeGreaterThanOrEqual(rank(largeSorted, Math.max(0, p - 0.01)));
+      expect(sampled[suffix]).toBeLessThanOrEqual(rank(largeSorted, Math.min(1, p + 0.01)));
+    }
+    expect(sampled.q05).toBeLessThan(sampled.q50!);
+    expect(sampled.q50).toBeLessThan(sampled.q95!);
   });
 });
