@@ -94,6 +94,38 @@ export const DatasetInfo = z.object({
 });
 export type DatasetInfo = z.infer<typeof DatasetInfo>;
 
+export const Preset = z.object({
+  /** Stable identifier (kebab-case), for menus, links and tests. */
+  id: z.string(),
+  title: z.string(),
+  /** The rule whose preset this is; null for comparisons of several rules. */
+  rule: z.string().nullable(),
+  spec: ExperimentSpec,
+});
+export type Preset = z.infer<typeof Preset>;
+
+export const EpochEstimate = z.object({
+  backend: z.string(),
+  device: z.string(),
+  /** The split sizes a run of this spec trains and evaluates on. */
+  splits: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+  stepsPerEpoch: z.number().int(),
+  arms: z.array(
+    z.object({
+      label: z.string(),
+      msPerStep: z.number(),
+      secondsPerEpoch: z.number(),
+      /** Timed steps the median is over. */
+      timedSteps: z.number().int(),
+    }),
+  ),
+  /** Every run of the experiment (arms × seeds) one after another, as the queue runs them. */
+  totalSeconds: z.number(),
+  /** Runs that were training while the step was timed: the estimate is then pessimistic. */
+  busyRuns: z.number().int().nonnegative(),
+});
+export type EpochEstimate = z.infer<typeof EpochEstimate>;
+
 export const contract = {
   'app.info': method(Empty, AppInfo),
 
@@ -113,6 +145,13 @@ export const contract = {
     Experiment,
   ),
   'experiments.delete': method(ById, Deleted),
+  /** Times the step of each arm on the backend a run would use (random data, a few steps) and scales it to the data. */
+  'experiments.estimate': method(
+    z.strictObject({ spec: ExperimentSpec, backend: BackendChoice.optional() }),
+    EpochEstimate,
+  ),
+  'presets.list': method(Empty, z.array(Preset)),
+
   /** Queues every run of the experiment (rules × seeds) and starts training them one after another. */
   'experiments.start': method(z.strictObject({ id: Id, backend: BackendChoice.optional() }), z.array(Run)),
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { AppInfo, DatasetInfo } from '../../shared/api/contract';
 import { DatasetManager } from '../engine/data/manager';
 import { RunManager } from '../runs/run-manager';
+import { StepEstimator } from '../runs/step-estimator';
 import type { TrainingProcessLauncher } from '../runs/training-process';
 import type { BackendChoice } from '../runs/protocol';
 import { openStore } from '../store';
@@ -58,7 +59,17 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
       sizes: { ...d.sizes },
       problem: d.problem,
     }));
-  const dispatcher = createDispatcher(createHandlers({ store, bus, runs, datasets: listDatasets, appInfo }), options);
+  const dispatcher = createDispatcher(
+    createHandlers({
+      store,
+      bus,
+      runs,
+      estimator: new StepEstimator(options.launch),
+      datasets: listDatasets,
+      appInfo,
+    }),
+    options,
+  );
   return {
     store,
     bus,

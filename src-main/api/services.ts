@@ -1,5 +1,6 @@
 import type { AppInfo, DatasetInfo } from '../../shared/api/contract';
 import type { RunManager } from '../runs/run-manager';
+import type { StepEstimator } from '../runs/step-estimator';
 import type { Store } from '../store/types';
 import type { EventBus } from './event-bus';
 
@@ -8,6 +9,7 @@ export interface ApiServices {
   store: Store;
   bus: EventBus;
   runs: RunManager;
+  estimator: StepEstimator;
   datasets: () => Promise<DatasetInfo[]>;
   appInfo: () => AppInfo;
 }

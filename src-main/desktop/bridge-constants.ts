@@ -25,6 +25,8 @@ export const BRIDGE_METHOD_NAMES = [
   'experiments.list',
   'experiments.duplicate',
   'experiments.delete',
+  'experiments.estimate',
+  'presets.list',
   'experiments.start',
   'runs.list',
   'runs.get',

@@ -71,7 +71,8 @@ const POWER_TARGET = 0.1;
 /** Power-normalisation coefficient for rules whose signal is scaled by 1/B (FA, DFA, DKP). */
 const POWER_DIRECT = 0.01;
 /** The same strength relative to EBD/SBD's signal, which is scaled by ζ = (1−λ)/B. */
-const POWER_DECORRELATION = POWER_DIRECT * (1 - DECORRELATION_LAMBDA);
+/** POWER_DIRECT · (1 − λ), written out: the product in floating point prints as 1.0000000000000009e-5. */
+const POWER_DECORRELATION = 1e-5;
 /** DRTP's target signal never fades, so its activations are held firmly. */
 const POWER_DRTP = 3;
 /** Rate of the hidden layers relative to the readout for the broadcast rules. */

@@ -23,6 +23,14 @@ export const HostMessage = z.discriminatedUnion('type', [
     /** The latest checkpoint, when resuming an interrupted or stopped run. */
     checkpoint: Bytes.nullable(),
   }),
+  /** Time the training step of every arm of a spec on random data, for the time-per-epoch estimate. */
+  z.object({
+    type: z.literal('estimate'),
+    spec: ExperimentSpec,
+    backend: BackendChoice,
+    inputSize: z.number().int().positive(),
+    outputSize: z.number().int().positive(),
+  }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   z.object({ type: z.literal('stop') }),
@@ -62,5 +70,14 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     reason: z.string().nullable(),
   }),
   z.object({ type: z.literal('failed'), message: z.string() }),
+  z.object({
+    type: z.literal('estimated'),
+    backend: z.string(),
+    device: z.string(),
+    /** One timing per arm of the spec, in its order. */
+    arms: z.array(
+      z.object({ msPerStep: z.number(), msPerEvalSample: z.number(), steps: z.number().int().nonnegative() }),
+    ),
+  }),
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;

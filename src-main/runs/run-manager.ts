@@ -40,6 +40,11 @@ export class RunManager {
 
   constructor(private readonly options: RunManagerOptions) {}
 
+  /** The backend runs get when a request names none (the host's --backend, else automatic). */
+  get defaultBackend(): BackendChoice {
+    return this.options.backend ?? 'auto';
+  }
+
   /** Creates the experiment's runs (seed-major: the first results cover every rule) and queues them. */
   startExperiment(experimentId: number, backend?: BackendChoice): Run[] {
     const { store } = this.options;

@@ -3,6 +3,7 @@ import { initBackend, type BackendName } from '../engine/backend';
 import { loadCheckpoint } from '../engine/checkpoint';
 import { Model } from '../engine/model';
 import { modelConfig } from '../engine/run-plan';
+import { timeTrainingStep } from '../engine/step-timing';
 import { train, type TrainControl } from '../engine/trainer';
 import { HostMessage, type WorkerMessage } from './protocol';
 import type { HostPort } from './training-process';
@@ -38,6 +39,20 @@ export function serveTrainingRequests(port: HostPort, exit: (code: number) => vo
         started = true;
         run(message, port, control).then(
           () => exit(0),
+          (error: unknown) => {
+            port.send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+            exit(1);
+          },
+        );
+        return;
+      case 'estimate':
+        if (started) return;
+        started = true;
+        measureArms(message).then(
+          (estimate) => {
+            port.send(estimate);
+            exit(0);
+          },
           (error: unknown) => {
             port.send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
             exit(1);
@@ -124,4 +139,16 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
     layer: outcome.status === 'diverged' ? outcome.layer : null,
     reason: outcome.status === 'diverged' ? outcome.reason : null,
   });
+}
+
+async function measureArms(
+  message: Extract<HostMessage, { type: 'estimate' }>,
+): Promise<Extract<WorkerMessage, { type: 'estimated' }>> {
+  const backend = await initBackend(message.backend === 'auto' ? 'auto' : (message.backend as BackendName));
+  const shape = { inputSize: message.inputSize, outputSize: message.outputSize };
+  const arms = [];
+  for (const arm of message.spec.rules) {
+    arms.push(await timeTrainingStep(modelConfig(message.spec, arm, shape), { batchSize: message.spec.batchSize }));
+  }
+  return { type: 'estimated', backend: backend.name, device: backend.device, arms };
 }

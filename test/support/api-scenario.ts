@@ -123,6 +123,16 @@ export async function runContractScenario(
   const datasets = await call('datasets.list', {});
   expect(datasets.find((d) => d.name === 'fashion-mnist')).toMatchObject({ task: 'classification', outputSize: 10 });
 
+  // Presets come with every default filled in; the estimate times each arm and scales it to the data.
+  const presets = await call('presets.list', {});
+  expect(presets.find((p) => p.id === 'fashion-mlp-ebd')?.spec.rules[0]?.rule).toBe('ebd');
+  const estimate = await call('experiments.estimate', { spec: sampleSpec, backend: 'cpu' });
+  expect(estimate).toMatchObject({ backend: 'cpu', splits: { train: 1000 }, stepsPerEpoch: 31 });
+  expect(estimate.arms.map((a) => a.label)).toEqual(['EBD', 'DFA']);
+  const perSeed = estimate.arms.reduce((sum, a) => sum + a.secondsPerEpoch, 0);
+  expect(estimate.arms.every((a) => a.msPerStep > 0 && a.secondsPerEpoch >= (31 * a.msPerStep) / 1000)).toBe(true);
+  expect(estimate.totalSeconds).toBeCloseTo(perSeed * 2, 9);
+
   const opened = await call('sessions.open', { id: session.id });
   expect(opened.experiments.map((e) => e.id)).toEqual([experiment.id]);
   expect(opened.runs.map((r) => r.id)).toEqual(expect.arrayContaining([run.id, last.id]));

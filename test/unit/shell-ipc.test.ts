@@ -41,6 +41,8 @@ const SAMPLE_REQUESTS: { [M in MethodName]: RequestOf<M> } = {
   'experiments.list': { sessionId: 1 },
   'experiments.duplicate': { id: 3, name: 'copy' },
   'experiments.delete': { id: 3 },
+  'experiments.estimate': { spec, backend: 'cpu' },
+  'presets.list': {},
   'experiments.start': { id: 3, backend: 'cpu' },
   'runs.list': { status: 'completed' },
   'runs.get': { id: 5 },

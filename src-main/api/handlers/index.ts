@@ -1,6 +1,8 @@
 import type { ApiServices } from '../services';
 import type { Handlers } from '../handler-types';
+import { estimateHandlers } from './estimate';
 import { experimentHandlers } from './experiments';
+import { presetList } from './presets';
 import { runHandlers } from './runs';
 import { sessionHandlers } from './sessions';
 
@@ -10,6 +12,8 @@ export function createHandlers(services: ApiServices): Handlers {
     'datasets.list': () => services.datasets(),
     ...sessionHandlers(services),
     ...experimentHandlers(services),
+    ...estimateHandlers(services),
+    'presets.list': presetList,
     ...runHandlers(services),
     'events.subscribe': ({ filter }, connection) => ({ subscriptionId: connection.subscribe(filter ?? {}) }),
     'events.unsubscribe': ({ subscriptionId }, connection) => ({ removed: connection.unsubscribe(subscriptionId) }),

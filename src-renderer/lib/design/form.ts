@@ -6,7 +6,11 @@ import {
   type ExperimentSpecInput,
   type Loss,
   type OptimizerSpec,
+  type RegularizerSpec,
 } from '../../../shared/schemas/experiment';
+
+type OptimizerSpecInput = NonNullable<ExperimentSpecInput['optimizer']>;
+type RegularizerSpecInput = NonNullable<ExperimentSpecInput['regularizers']>;
 
 /**
  * The designer's form, kept close to what the inputs hold (numbers may be null while a field is empty, seeds are
@@ -15,6 +19,7 @@ import {
  */
 export type InitScheme = 'xavier_uniform' | 'xavier_normal' | 'kaiming_uniform' | 'kaiming_normal';
 export type OptimizerKind = OptimizerSpec['kind'];
+export type ScheduleKind = OptimizerSpec['schedule']['kind'];
 
 export interface LayerForm {
   key: number;
@@ -22,11 +27,47 @@ export interface LayerForm {
   activation: Activation;
 }
 
+/** An optimiser as its inputs hold it; the experiment has one and each arm may override it. */
+export interface OptimizerForm {
+  kind: OptimizerKind;
+  learningRate: number | null;
+  momentum: number | null;
+  beta1: number | null;
+  beta2: number | null;
+  epsilon: number | null;
+  /** Per-layer rate multipliers as typed, "0.3, 0.3, 1"; empty = all 1. */
+  layerRates: string;
+  scheduleKind: ScheduleKind;
+  scheduleEvery: number | null;
+  scheduleFactor: number | null;
+  scheduleGamma: number | null;
+}
+
+export interface RegularizerForm {
+  powerCoefficient: number | null;
+  powerTarget: number | null;
+  activationL1: number | null;
+  weightDecay: number | null;
+  entropyCoefficient: number | null;
+  entropyLambda: number | null;
+  entropyEpsilon: number | null;
+}
+
 export interface ArmForm {
   key: number;
   rule: RuleName;
   label: string;
   params: RuleParamValues;
+  /** This arm's own optimiser and regularisers; null = the experiment's. */
+  optimizer: OptimizerForm | null;
+  regularizers: RegularizerForm | null;
+}
+
+export interface MonitoringForm {
+  readEvery: number | null;
+  diagnosticsEvery: number | null;
+  checkpointEvery: number | null;
+  powerLimit: number | null;
 }
 
 export interface DesignForm {
@@ -35,18 +76,19 @@ export interface DesignForm {
   dataset: string;
   trainSubset: number | null;
   validationFraction: number | null;
+  standardise: boolean;
   hidden: LayerForm[];
   initScheme: InitScheme;
+  initGain: number | null;
+  weightSparsity: number | null;
   loss: Loss;
   arms: ArmForm[];
-  optimizerKind: OptimizerKind;
-  learningRate: number | null;
-  powerCoefficient: number | null;
-  powerTarget: number | null;
-  entropyCoefficient: number | null;
+  optimizer: OptimizerForm;
+  regularizers: RegularizerForm;
   seeds: string;
   epochs: number | null;
   batchSize: number | null;
+  monitoring: MonitoringForm;
 }
 
 let nextKey = 1;
@@ -55,41 +97,65 @@ export function newKey(): number {
 }
 
 export function newArm(rule: RuleName): ArmForm {
-  return { key: newKey(), rule, label: '', params: withDefaults(rule, {}) };
+  return { key: newKey(), rule, label: '', params: withDefaults(rule, {}), optimizer: null, regularizers: null };
 }
 
+/** Every default comes from the shared schema, so the form starts where a hand-written spec would. */
 export function defaultForm(): DesignForm {
-  return {
+  const defaults = ExperimentSpec.parse({
     name: 'EBD vs BP',
-    description: '',
-    dataset: '',
-    trainSubset: null,
-    validationFraction: 0.1,
-    hidden: [{ key: newKey(), units: 256, activation: 'relu' }],
-    initScheme: 'kaiming_uniform',
-    loss: 'mse',
-    arms: [newArm('ebd'), newArm('bp')],
-    optimizerKind: 'adam',
-    learningRate: 1e-3,
-    powerCoefficient: 0,
-    powerTarget: 1,
-    entropyCoefficient: 0,
-    seeds: '1, 2, 3',
+    dataset: { name: 'placeholder' },
+    network: { hidden: [{ units: 256 }] },
+    rules: [{ rule: 'ebd' }, { rule: 'bp' }],
+    seeds: [1, 2, 3],
     epochs: 10,
     batchSize: 64,
-  };
+  });
+  return { ...fromSpec(defaults), dataset: '' };
 }
 
 /** "1, 2,3" → [1, 2, 3]; a token that is not a number stays NaN so that the schema names it at its index. */
-export function parseSeeds(text: string): number[] {
+export function parseNumberList(text: string): number[] {
   const tokens = text
     .split(/[,\s]+/)
     .map((t) => t.trim())
     .filter(Boolean);
-  return tokens.map((t) => (/^-?\d+(\.\d+)?$/.test(t) ? Number(t) : Number.NaN));
+  return tokens.map((t) => (/^-?(\d+(\.\d*)?|\.\d+)(e-?\d+)?$/i.test(t) ? Number(t) : Number.NaN));
 }
 
 const num = (value: number | null): number | undefined => (value === null ? undefined : value);
+
+function optimizerInput(form: OptimizerForm): OptimizerSpecInput {
+  const schedule =
+    form.scheduleKind === 'step'
+      ? { kind: 'step' as const, every: num(form.scheduleEvery) as number, factor: num(form.scheduleFactor) as number }
+      : form.scheduleKind === 'exponential'
+        ? { kind: 'exponential' as const, gamma: num(form.scheduleGamma) as number }
+        : { kind: 'constant' as const };
+  return {
+    kind: form.kind,
+    learningRate: num(form.learningRate),
+    momentum: num(form.momentum),
+    beta1: num(form.beta1),
+    beta2: num(form.beta2),
+    epsilon: num(form.epsilon),
+    layerRates: parseNumberList(form.layerRates),
+    schedule,
+  };
+}
+
+function regularizerInput(form: RegularizerForm): RegularizerSpecInput {
+  return {
+    power: { coefficient: num(form.powerCoefficient), target: num(form.powerTarget) },
+    activationL1: num(form.activationL1),
+    weightDecay: num(form.weightDecay),
+    entropy: {
+      coefficient: num(form.entropyCoefficient),
+      lambda: num(form.entropyLambda),
+      epsilon: num(form.entropyEpsilon),
+    },
+  };
+}
 
 export function toSpecInput(form: DesignForm): ExperimentSpecInput {
   return {
@@ -99,29 +165,65 @@ export function toSpecInput(form: DesignForm): ExperimentSpecInput {
       name: form.dataset,
       trainSubset: num(form.trainSubset),
       validationFraction: num(form.validationFraction),
+      standardise: form.standardise,
     },
     network: {
       hidden: form.hidden.map((l) => ({ units: num(l.units) as number, activation: l.activation })),
-      init: { scheme: form.initScheme },
+      init: { scheme: form.initScheme, gain: num(form.initGain) },
+      weightSparsity: num(form.weightSparsity),
     },
     loss: form.loss,
     rules: form.arms.map((arm) => ({
       rule: arm.rule,
       ...(arm.label.trim() ? { label: arm.label.trim() } : {}),
       params: { ...arm.params },
+      ...(arm.optimizer ? { optimizer: optimizerInput(arm.optimizer) } : {}),
+      ...(arm.regularizers ? { regularizers: regularizerInput(arm.regularizers) } : {}),
     })),
-    optimizer: { kind: form.optimizerKind, learningRate: num(form.learningRate) },
-    regularizers: {
-      power: { coefficient: num(form.powerCoefficient), target: num(form.powerTarget) },
-      entropy: { coefficient: num(form.entropyCoefficient) },
-    },
-    seeds: parseSeeds(form.seeds),
+    optimizer: optimizerInput(form.optimizer),
+    regularizers: regularizerInput(form.regularizers),
+    seeds: parseNumberList(form.seeds),
     epochs: num(form.epochs) as number,
     batchSize: num(form.batchSize) as number,
+    monitoring: {
+      readEvery: num(form.monitoring.readEvery),
+      diagnosticsEvery: num(form.monitoring.diagnosticsEvery),
+      checkpointEvery: num(form.monitoring.checkpointEvery),
+      powerLimit: num(form.monitoring.powerLimit),
+    },
   };
 }
 
-/** The form showing a (parsed, complete) spec, e.g. one imported from a file. */
+export function optimizerForm(spec: OptimizerSpec): OptimizerForm {
+  const schedule = spec.schedule;
+  return {
+    kind: spec.kind,
+    learningRate: spec.learningRate,
+    momentum: spec.momentum,
+    beta1: spec.beta1,
+    beta2: spec.beta2,
+    epsilon: spec.epsilon,
+    layerRates: spec.layerRates.join(', '),
+    scheduleKind: schedule.kind,
+    scheduleEvery: schedule.kind === 'step' ? schedule.every : 1000,
+    scheduleFactor: schedule.kind === 'step' ? schedule.factor : 0.5,
+    scheduleGamma: schedule.kind === 'exponential' ? schedule.gamma : 0.95,
+  };
+}
+
+export function regularizerForm(spec: RegularizerSpec): RegularizerForm {
+  return {
+    powerCoefficient: spec.power.coefficient,
+    powerTarget: spec.power.target,
+    activationL1: spec.activationL1,
+    weightDecay: spec.weightDecay,
+    entropyCoefficient: spec.entropy.coefficient,
+    entropyLambda: spec.entropy.lambda,
+    entropyEpsilon: spec.entropy.epsilon,
+  };
+}
+
+/** The form showing a (parsed, complete) spec; toSpecInput of it parses back to the same spec. */
 export function fromSpec(spec: ExperimentSpec): DesignForm {
   return {
     name: spec.name,
@@ -129,23 +231,26 @@ export function fromSpec(spec: ExperimentSpec): DesignForm {
     dataset: spec.dataset.name,
     trainSubset: spec.dataset.trainSubset ?? null,
     validationFraction: spec.dataset.validationFraction,
+    standardise: spec.dataset.standardise,
     hidden: spec.network.hidden.map((l) => ({ key: newKey(), units: l.units, activation: l.activation })),
     initScheme: spec.network.init.scheme,
+    initGain: spec.network.init.gain,
+    weightSparsity: spec.network.weightSparsity,
     loss: spec.loss,
     arms: spec.rules.map((r) => ({
       key: newKey(),
       rule: r.rule,
       label: r.label ?? '',
       params: withDefaults(r.rule, r.params),
+      optimizer: r.optimizer ? optimizerForm(r.optimizer) : null,
+      regularizers: r.regularizers ? regularizerForm(r.regularizers) : null,
     })),
-    optimizerKind: spec.optimizer.kind,
-    learningRate: spec.optimizer.learningRate,
-    powerCoefficient: spec.regularizers.power.coefficient,
-    powerTarget: spec.regularizers.power.target,
-    entropyCoefficient: spec.regularizers.entropy.coefficient,
+    optimizer: optimizerForm(spec.optimizer),
+    regularizers: regularizerForm(spec.regularizers),
     seeds: spec.seeds.join(', '),
     epochs: spec.epochs,
     batchSize: spec.batchSize,
+    monitoring: { ...spec.monitoring },
   };
 }
 

@@ -1,7 +1,9 @@
 import type { RunStatus } from '../../../shared/schemas/records';
 
+/** A duration as people plan with it: "0.4 s", "42 s", "3 min 5 s", "2 h 10 min". */
 export function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);

@@ -1,3 +1,4 @@
+import type { BackendChoice } from '../../../shared/api/contract';
 import type { Issue } from '../../../shared/api/errors';
 import type { ExperimentSpec } from '../../../shared/schemas/experiment';
 import { checkForm, defaultForm, fromSpec, issuesAt, type DesignForm } from '../design/form';
@@ -8,6 +9,8 @@ export class DesignState {
   /** The chosen session; 'new' creates one named newSessionName on Run. */
   session = $state<number | 'new' | null>(null);
   newSessionName = $state('My session');
+  /** Where the runs train; the estimate is measured there too. */
+  backend = $state<BackendChoice>('auto');
 
   readonly checked = $derived(checkForm(this.form));
   readonly issues: Issue[] = $derived(this.checked.issues);

@@ -21,6 +21,12 @@ export class DesignPage {
     await this.page.getByTestId('design-dataset-info').waitFor();
   }
 
+  /** Waits for presets.list to fill the picker, then loads one into the form. */
+  async choosePreset(id: string): Promise<void> {
+    await this.page.locator(`[data-testid="design-preset"] option[value="${id}"]`).waitFor({ state: 'attached' });
+    await this.page.getByTestId('design-preset').selectOption(id);
+  }
+
   async fill(testid: string, value: string | number): Promise<void> {
     await this.page.getByTestId(testid).fill(String(value));
   }
