@@ -14,6 +14,7 @@ import {
 import { ExperimentSpec } from '../schemas/experiment';
 import { Issue } from './errors';
 import { EventFilter, RunProgress } from './events';
+import { SessionFilter } from './session-filter';
 
 /**
  * The one API of Broadcast Lab. Every method names its request and response schema; both transports
@@ -129,7 +130,8 @@ export type EpochEstimate = z.infer<typeof EpochEstimate>;
 export const contract = {
   'app.info': method(Empty, AppInfo),
 
-  'sessions.list': method(Empty, z.array(Session)),
+  /** Most recently changed first; `{}` lists them all (see SessionFilter for what each field matches). */
+  'sessions.list': method(SessionFilter, z.array(Session)),
   'sessions.create': method(z.strictObject({ name: SessionName, notes: z.string().max(100_000).optional() }), Session),
   'sessions.rename': method(z.strictObject({ id: Id, name: SessionName }), Session),
   'sessions.setNotes': method(z.strictObject({ id: Id, notes: z.string().max(100_000) }), Session),

@@ -1,5 +1,6 @@
 import { SessionName, type Session } from '../../shared/schemas/records';
-import type { Db } from './sqlite';
+import { registerFoldFunction, sessionFilterSql } from './session-filter-sql';
+import type { Db, Statement } from './sqlite';
 import type { SessionStore } from './types';
 
 const SESSION_SELECT = `
@@ -13,7 +14,19 @@ const SESSION_SELECT = `
  * the cascade removed.
  */
 export function createSessionStore(db: Db, now: () => number, onDeleted: () => void): SessionStore {
-  const list = db.prepare<[], Session>(`${SESSION_SELECT} ORDER BY s.updated_at DESC, s.id DESC`);
+  registerFoldFunction(db);
+  // One statement per filter shape, prepared on first use (a handful of shapes at most).
+  const listStatements = new Map<string, Statement<(string | number)[], Session>>();
+  function listStatement(where: string): Statement<(string | number)[], Session> {
+    let statement = listStatements.get(where);
+    if (!statement) {
+      statement = db.prepare<(string | number)[], Session>(
+        `${SESSION_SELECT}${where} ORDER BY s.updated_at DESC, s.id DESC`,
+      );
+      listStatements.set(where, statement);
+    }
+    return statement;
+  }
   const get = db.prepare<[number], Session>(`${SESSION_SELECT} WHERE s.id = ?`);
   const insert = db.prepare<[string, string, number, number], { id: number }>(
     'INSERT INTO sessions (name, notes, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id',
@@ -25,7 +38,10 @@ export function createSessionStore(db: Db, now: () => number, onDeleted: () => v
   const byId = (id: number): Session | undefined => get.get(id);
 
   return {
-    list: () => list.all(),
+    list(filter = {}) {
+      const { where, args } = sessionFilterSql(filter);
+      return listStatement(where).all(...args);
+    },
     get: byId,
     create({ name, notes }) {
       const stamp = now();

@@ -11,6 +11,7 @@ import type {
 } from '../../shared/schemas/records';
 import type { ExperimentSpec } from '../../shared/schemas/experiment';
 import type { SeriesQuery } from '../../shared/api/contract';
+import type { SessionFilter } from '../../shared/api/session-filter';
 
 /** Why a database could not be used. Every kind carries a message that names the file and what to do. */
 export type StoreErrorKind = 'corrupt' | 'locked' | 'read_only' | 'newer_schema' | 'io';
@@ -85,8 +86,11 @@ export interface NewEvent {
 }
 
 export interface SessionStore {
-  /** Most recently changed first (renaming, notes, adding or deleting an experiment). */
-  list(): Session[];
+  /**
+   * Most recently changed first (renaming, notes, adding or deleting an experiment), narrowed by the filter in
+   * SQL. The filter is trusted to have passed the SessionFilter schema.
+   */
+  list(filter?: SessionFilter): Session[];
   get(id: number): Session | undefined;
   create(input: { name: string; notes?: string }): Session;
   rename(id: number, name: string): Session | undefined;

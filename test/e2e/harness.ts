@@ -29,6 +29,8 @@ export interface ServerHandle {
   /** Everything the process wrote, for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** SIGKILLs the server and the processes it started (training), as a crash or a power cut would. */
+  crash(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -82,7 +84,34 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     dataDir: options.dataDir,
     output: () => output,
     stop: () => stopProcess(child),
+    crash: () => crashProcess(child),
   };
+}
+
+/** Linux lists a process's children in /proc; elsewhere none are found and only the server is killed. */
+function childPids(pid: number): number[] {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return text.split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function crashProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const children = childPids(child.pid);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // The server first, so that it cannot record its children's deaths: what is left is what a crash leaves.
+  child.kill('SIGKILL');
+  await exited;
+  for (const pid of children) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {

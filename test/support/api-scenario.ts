@@ -136,6 +136,10 @@ export async function runContractScenario(
   const opened = await call('sessions.open', { id: session.id });
   expect(opened.experiments.map((e) => e.id)).toEqual([experiment.id]);
   expect(opened.runs.map((r) => r.id)).toEqual(expect.arrayContaining([run.id, last.id]));
+  // The filter is applied by the store: the session has a completed EBD run on fashion-mnist, and no BP.
+  const found = { query: 'ebd STUDY', rule: 'ebd', dataset: 'fashion-mnist', status: 'completed' } as const;
+  expect((await call('sessions.list', found)).map((s) => s.id)).toEqual([session.id]);
+  expect(await call('sessions.list', { ...found, rule: 'bp' })).toEqual([]);
 
   expect(await call('sessions.delete', { id: session.id })).toEqual({ deleted: true });
   expect(store.runs.get(run.id)).toBeUndefined();
@@ -151,6 +155,7 @@ export const invalidRequests: { method: string; payload: unknown; code: string; 
   { method: 'sessions.create', payload: { name: '   ' }, code: 'invalid_request', mentions: 'name' },
   { method: 'sessions.create', payload: { name: 'x', extra: 1 }, code: 'invalid_request', mentions: 'extra' },
   { method: 'sessions.rename', payload: { id: -3, name: 'x' }, code: 'invalid_request', mentions: 'id' },
+  { method: 'sessions.list', payload: { from: 9, to: 1 }, code: 'invalid_request', mentions: 'from' },
   {
     method: 'experiments.create',
     payload: { sessionId: 1, spec: { name: 'x' } },

@@ -9,7 +9,7 @@ type SessionHandlers = Pick<
 
 export function sessionHandlers({ store, bus, runs }: ApiServices): SessionHandlers {
   return {
-    'sessions.list': () => store.sessions.list(),
+    'sessions.list': (filter) => store.sessions.list(filter),
     'sessions.create': ({ name, notes }) => {
       const session = store.sessions.create({ name, notes: notes ?? '' });
       bus.publish({ type: 'session.changed', sessionId: session.id, change: 'created' });

@@ -78,6 +78,64 @@ export class SessionsPage {
     await this.deleteDialog.waitFor({ state: 'hidden' });
   }
 
+  get detail(): Locator {
+    return this.page.getByTestId('session-detail');
+  }
+
+  // Search and filters
+
+  async search(text: string): Promise<void> {
+    await this.page.getByTestId('session-search').fill(text);
+  }
+
+  async filter(by: 'rule' | 'dataset' | 'status', value: string): Promise<void> {
+    await this.page.getByTestId(`session-filter-${by}`).selectOption(value);
+  }
+
+  async clearFilters(): Promise<void> {
+    await this.page.getByTestId('session-filter-clear').click();
+  }
+
+  /** Waits until the list shows exactly these sessions (in any order): filtering is debounced and asynchronous. */
+  async waitForNames(expected: string[], timeout = 10_000): Promise<void> {
+    const want = [...expected].sort().join('\n');
+    const deadline = Date.now() + timeout;
+    let got = '';
+    while (Date.now() < deadline) {
+      got = (await this.names()).sort().join('\n');
+      if (got === want && (await this.page.locator('[aria-busy="true"]').count()) === 0) return;
+      await this.page.waitForTimeout(50);
+    }
+    throw new Error(`the session list shows [${got.split('\n').join(', ')}], expected [${expected.join(', ')}]`);
+  }
+
+  // Notes
+
+  get notes(): Locator {
+    return this.detail.getByTestId('session-notes');
+  }
+
+  get notesState(): Locator {
+    return this.detail.getByTestId('session-notes-state');
+  }
+
+  async saveNotes(): Promise<void> {
+    await this.detail.getByTestId('session-notes-save').click();
+    await this.detail.locator('[data-testid="session-notes-state"][data-state="saved"]').waitFor();
+  }
+
+  // Runs of the open session
+
+  runRow(runId: number): Locator {
+    return this.detail.locator(`[data-testid="run-row"][data-run-id="${runId}"]`);
+  }
+
+  async waitForRunStatus(runId: number, status: string, timeout = 30_000): Promise<void> {
+    await this.detail
+      .locator(`[data-testid="run-row"][data-run-id="${runId}"][data-status="${status}"]`)
+      .waitFor({ timeout });
+  }
+
   async openSession(name: string): Promise<Locator> {
     await this.row(name).getByTestId('session-open').click();
     const detail = this.page.getByTestId('session-detail');
