@@ -25,6 +25,7 @@ describe('App shell: navigation, keyboard and theme', () => {
       expect(await lab.page.getByTestId('view-title').textContent()).toBe(view.charAt(0).toUpperCase() + view.slice(1));
       if (view === 'design') await lab.page.getByTestId('design-form').waitFor();
       else if (view === 'monitor') await lab.page.getByTestId('monitor').waitFor();
+      else if (view === 'compare') await lab.page.getByTestId('compare').waitFor();
       else if (view !== 'sessions') await lab.page.getByTestId('placeholder').waitFor();
       await screenshot(lab.page, `view-${view}`);
     }

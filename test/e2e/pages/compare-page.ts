@@ -1,0 +1,120 @@
+import type { Locator, Page } from 'playwright-core';
+import { AppShell } from './app-shell';
+
+/** Exists in the page, where waitForFunction's callbacks run; this file compiles without the DOM library. */
+declare const document: {
+  querySelectorAll(selector: string): ArrayLike<{ getAttribute(name: string): string | null }>;
+};
+
+export type SummaryMetricId = 'test-accuracy' | 'validation-accuracy' | 'train-loss' | 'test-loss';
+
+export interface SummaryCell {
+  mean: number;
+  std: number;
+  n: number;
+  text: string;
+}
+
+/** Page object for the Compare view: the run picker, the chart with its bands, the tables and the config diff. */
+export class ComparePage {
+  readonly shell: AppShell;
+
+  constructor(readonly page: Page) {
+    this.shell = new AppShell(page);
+  }
+
+  async open(): Promise<void> {
+    await this.shell.go('compare');
+    await this.page.getByTestId('compare').waitFor();
+  }
+
+  /** Shows one session's experiments, or every session's for null. */
+  async filterSession(name: string | null): Promise<void> {
+    await this.page.getByTestId('compare-session-filter').selectOption(name === null ? { value: '' } : { label: name });
+  }
+
+  experiment(id: number): Locator {
+    return this.page.locator(`[data-testid="compare-experiment"][data-experiment-id="${id}"]`);
+  }
+
+  async expand(experimentId: number): Promise<void> {
+    const toggle = this.experiment(experimentId).getByTestId('compare-experiment-toggle');
+    await toggle.waitFor();
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+  }
+
+  /** Ticks "select group" for the group whose label starts with the given text, inside one experiment. */
+  async selectGroup(experimentId: number, labelStart: string): Promise<void> {
+    await this.experiment(experimentId)
+      .locator(`[data-testid="compare-group"][data-group-label^="${labelStart}"]`)
+      .getByTestId('compare-group-select')
+      .check();
+  }
+
+  table(labelStart: string): Locator {
+    return this.page.locator(`[data-testid="summary-table"][data-group-label^="${labelStart}"]`);
+  }
+
+  get tables(): Locator {
+    return this.page.getByTestId('summary-table');
+  }
+
+  /** Waits until every summary cell has its numbers (none still loading). */
+  async waitForSummaries(timeout = 15_000): Promise<void> {
+    await this.page.waitForFunction(
+      () => {
+        const tables = document.querySelectorAll('[data-testid="summary-table"]');
+        return (
+          tables.length > 0 &&
+          document.querySelectorAll('[data-testid="summary-table"] [aria-busy="true"]').length === 0
+        );
+      },
+      undefined,
+      { timeout },
+    );
+  }
+
+  async cell(labelStart: string, metric: SummaryMetricId, stat: 'final' | 'best'): Promise<SummaryCell> {
+    const cell = this.table(labelStart).getByTestId(`summary-${metric}-${stat}`);
+    return {
+      mean: Number(await cell.getAttribute('data-mean')),
+      std: Number(await cell.getAttribute('data-std')),
+      n: Number(await cell.getAttribute('data-n')),
+      text: ((await cell.textContent()) ?? '').trim(),
+    };
+  }
+
+  /** Each config-diff row as its path and one value per group. */
+  async diff(): Promise<{ path: string; values: string[] }[]> {
+    await this.page.getByTestId('config-diff').waitFor();
+    const rows = this.page.getByTestId('config-diff-row');
+    const out: { path: string; values: string[] }[] = [];
+    for (let i = 0; i < (await rows.count()); i++) {
+      const row = rows.nth(i);
+      const values = await row.getByTestId('config-diff-value').allTextContents();
+      out.push({ path: (await row.getAttribute('data-path')) ?? '', values: values.map((v) => v.trim()) });
+    }
+    return out;
+  }
+
+  async chooseMetric(split: string, name: string): Promise<void> {
+    await this.page.getByTestId('compare-metric').selectOption(`${split}|${name}`);
+  }
+
+  async setBand(kind: 'std' | 'ci95'): Promise<void> {
+    await this.page.getByTestId(`compare-band-${kind}`).check();
+  }
+
+  band(labelStart: string): Locator {
+    return this.page.locator(`[data-testid="compare-band"][data-group-label^="${labelStart}"]`);
+  }
+
+  /** The band's half-width where it ends, once it is drawn with the given kind. */
+  async bandWidth(labelStart: string, kind: 'std' | 'ci95', timeout = 10_000): Promise<number> {
+    const band = this.band(labelStart);
+    await this.page
+      .locator(`[data-testid="compare-band"][data-group-label^="${labelStart}"][data-band-kind="${kind}"]`)
+      .waitFor({ timeout });
+    return Number(await band.getAttribute('data-band-width'));
+  }
+}
