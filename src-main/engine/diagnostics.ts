@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FACTOR_QUANTILES, layerMetric } from '../../shared/diagnostics';
 import { frobenius, matMulAT } from './linalg';
 import { bpPhis } from './rules/bp';
 import type { StepContext } from './rules/rule';
@@ -46,7 +47,7 @@ export function collectDiagnostics(
   for (let k = 1; k < net.depth; k++) {
     const h = pass.h[k]!;
     const signal = signals[k]!;
-    const name = (metric: string) => `layer${k}.${metric}`;
+    const name = (metric: string) => layerMetric(k, metric);
     out[name('activation_power')] = tf.mean(tf.square(h));
     out[name('mean_abs_correlation')] = meanAbsCorrelation(h, score);
     const correlation = state.get(`correlation${k}`);
@@ -80,14 +81,6 @@ function ctxRuleState(ctx: StepContext): Map<string, tf.Variable> {
   return ctx.ruleState?.() ?? new Map();
 }
 
-/** The quantiles recorded for each factor, as metric suffixes: q05 is the 5th percentile. */
-export const FACTOR_QUANTILES = [
-  { suffix: 'q05', p: 0.05 },
-  { suffix: 'q25', p: 0.25 },
-  { suffix: 'q50', p: 0.5 },
-  { suffix: 'q75', p: 0.75 },
-  { suffix: 'q95', p: 0.95 },
-] as const;
 /**
  * Quantiles are read from an evenly strided sample of at most this many entries: a full sort of B × N values
  * every diagnostics step would cost more than the step, and 4096 samples put the 5th percentile within about

@@ -37,7 +37,7 @@ describe('Design and Monitor views against the real server and real training', (
     await design.fill('design-name', 'GM: EBD vs BP');
     await design.fill('design-train-subset', 1200);
     await design.fill('design-layer-units', 16);
-    await design.fill('design-seeds', '1');
+    await design.fill('design-seeds', '1, 2');
     await design.fill('design-epochs', 4);
     await design.fill('design-batchSize', 16);
     expect(await design.arm(0).getAttribute('data-rule')).toBe('ebd');
@@ -80,7 +80,7 @@ describe('Design and Monitor views against the real server and real training', (
     await monitor.shell.panel('monitor').waitFor();
     await lab.page.waitForFunction(() => /^#monitor\/\d+$/.test(window.location.hash));
     experimentId = Number(new URL(lab.page.url()).hash.split('/')[1]);
-    await expect.poll(() => monitor.rows.count()).toBe(2);
+    await expect.poll(() => monitor.rows.count()).toBe(4);
     const [first] = await monitor.runIds();
     if (first === undefined) throw new Error('no run rows');
 
@@ -96,7 +96,12 @@ describe('Design and Monitor views against the real server and real training', (
     await monitor.waitForStatus(first, /^(running|completed)$/, 10_000);
     await monitor.waitForPoints('chart-train-loss', pausedPoints + 1);
     expect(await monitor.rowById(first).getByTestId('run-progress-text').textContent()).toMatch(/step \d+\/\d+/);
-  }, 60_000);
+
+    // Diagnostics and the three factors arrive while it trains (every 100 steps by default).
+    await monitor.waitForPoints('chart-diagnostic-layer1', 1, 60_000);
+    await monitor.waitForPoints('chart-factor-mod', 3, 60_000);
+    expect(await lab.page.getByTestId('diagnostic-definition').textContent()).toMatch(/backpropagation|Rₖ|power/);
+  }, 120_000);
 
   test('runs finish; after a reload the monitor shows the stored values', async () => {
     const ids = await monitor.runIds();
@@ -108,7 +113,7 @@ describe('Design and Monitor views against the real server and real training', (
     await lab.page.reload();
     await monitor.shell.panel('monitor').waitFor();
     expect(new URL(lab.page.url()).hash).toBe(`#monitor/${experimentId}`);
-    await expect.poll(() => monitor.rows.count()).toBe(2);
+    await expect.poll(() => monitor.rows.count()).toBe(4);
     for (const id of ids) {
       const stored = (await lab.invoke('metrics.series', {
         runId: id,
@@ -122,6 +127,27 @@ describe('Design and Monitor views against the real server and real training', (
     }
     await monitor.waitForPoints('chart-train-loss', 2);
     expect(await lab.page.getByTestId('event-item').count()).toBeGreaterThan(0);
+
+    // Each seed drawn raw: the chart holds exactly the stored points, and their values sum to the stored ones.
+    await lab.page.getByTestId('monitor-seed-view').selectOption('seeds');
+    let total = 0;
+    let sum = 0;
+    for (const id of ids) {
+      const stored = (await lab.invoke('metrics.series', { runId: id, name: 'loss', split: 'train' })) as SeriesReply;
+      total += stored.points.length;
+      for (const p of stored.points) sum += p.value;
+    }
+    await expect.poll(() => monitor.pointsPlotted('chart-train-loss')).toBe(total);
+    expect(Number(await monitor.chart('chart-train-loss').getAttribute('data-sum'))).toBeCloseTo(sum, 6);
+    // Mean ± 95% CI and smoothing are display only, and say so.
+    await lab.page.getByTestId('monitor-seed-view').selectOption('ci95');
+    await lab.page.getByTestId('monitor-smoothing').selectOption('10');
+    expect(await lab.page.getByTestId('monitor-smoothing-note').textContent()).toContain(
+      'smoothed: trailing mean of 10 points',
+    );
+    await screenshot(lab.page, 'monitor-bands');
+    await lab.page.getByTestId('three-factor-panel').scrollIntoViewIfNeeded();
+    await screenshot(lab.page, 'monitor-diagnostics');
     expect(lab.errors).toEqual([]);
   }, 90_000);
 });

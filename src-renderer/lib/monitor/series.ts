@@ -27,6 +27,8 @@ export function seriesKey(runId: number, ref: SeriesRef): string {
 export class SeriesBook {
   readonly #series = new Map<string, XY[]>();
   readonly #loading = new Map<string, XY[]>();
+  /** Series whose history came down-sampled: their steps differ between runs. */
+  readonly #downsampled = new Set<string>();
 
   get(runId: number, ref: SeriesRef): XY[] {
     return this.#series.get(seriesKey(runId, ref)) ?? [];
@@ -37,8 +39,10 @@ export class SeriesBook {
   }
 
   /** Stored history in, then the live points that came meanwhile and lie past its end. */
-  finishLoad(runId: number, ref: SeriesRef, history: XY[]): void {
+  finishLoad(runId: number, ref: SeriesRef, history: XY[], downsampled = false): void {
     const key = seriesKey(runId, ref);
+    if (downsampled) this.#downsampled.add(key);
+    else this.#downsampled.delete(key);
     const buffered = this.#loading.get(key) ?? [];
     this.#loading.delete(key);
     const last = history.at(-1)?.x ?? -1;
@@ -63,8 +67,13 @@ export class SeriesBook {
     return changed;
   }
 
+  isDownsampled(runId: number, ref: SeriesRef): boolean {
+    return this.#downsampled.has(seriesKey(runId, ref));
+  }
+
   clear(): void {
     this.#series.clear();
     this.#loading.clear();
+    this.#downsampled.clear();
   }
 }

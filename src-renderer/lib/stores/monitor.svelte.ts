@@ -2,12 +2,15 @@ import type { RunProgress } from '../../../shared/api/events';
 import type { Experiment, MetricPoint, Run, RunEvent } from '../../../shared/schemas/records';
 import type { ApiClient } from '../api/client';
 import { errorMessage, isDisconnected } from '../api/errors';
+import type { CompareLine } from '../compare/lines';
+import { monitorLines, type SeedView } from '../monitor/lines';
 import { SeriesBook, TEST_ACCURACY, TRAIN_LOSS, type SeriesRef, type XY } from '../monitor/series';
+
+/** The series every monitor shows; panels add theirs with track(). */
+const ALWAYS: SeriesRef[] = [TRAIN_LOSS, TEST_ACCURACY];
 
 const MAX_POINTS = 2000;
 const EVENT_LIMIT = 200;
-/** Diagnostics shown first when a run has them: alignment with BP, then decorrelation. */
-const PREFERRED_DIAGNOSTICS = [/^layer1\.bp_cosine$/, /bp_cosine/, /decorrelation/];
 
 /**
  * One experiment being watched: its runs, their progress and events, and the plotted series. History comes from
@@ -20,7 +23,8 @@ export class MonitorState {
   progress = $state<Record<number, RunProgress | null>>({});
   events = $state<RunEvent[]>([]);
   diagnosticNames = $state<string[]>([]);
-  diagnostic = $state('');
+  #seedView = $state<SeedView>('std');
+  #smoothing = $state(1);
   /** The latest test accuracy per run, as stored. */
   testAccuracy = $state<Record<number, number | null>>({});
   /** Bumped whenever plotted points change; charts redraw on the next frame. */
@@ -30,19 +34,49 @@ export class MonitorState {
 
   readonly book = new SeriesBook();
   readonly #client: ApiClient;
+  /** Every series some panel draws, by split|name: loaded for each run and extended by live points. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping: nothing renders from it.
+  readonly #tracked = new Map<string, SeriesRef>();
   #request = 0;
   #unsubscribe: (() => void) | null = null;
 
   constructor(client: ApiClient) {
     this.#client = client;
+    for (const ref of ALWAYS) this.#tracked.set(refKey(ref), ref);
   }
 
-  get diagnosticRef(): SeriesRef {
-    return { name: this.diagnostic, split: 'diagnostic' };
+  /** How each arm's seeds are drawn; kept while switching experiments. Charts redraw when it changes. */
+  get seedView(): SeedView {
+    return this.#seedView;
+  }
+  set seedView(view: SeedView) {
+    this.#seedView = view;
+    this.version++;
+  }
+
+  /** The trailing-mean window of every curve drawn, 1 = off (the default: raw values). */
+  get smoothing(): number {
+    return this.#smoothing;
+  }
+  set smoothing(window: number) {
+    this.#smoothing = window;
+    this.version++;
   }
 
   points(runId: number, ref: SeriesRef): XY[] {
     return this.book.get(runId, ref);
+  }
+
+  /** One chart's lines for a metric: every run, drawn as the seed view and smoothing say. */
+  linesFor(ref: SeriesRef): CompareLine[] {
+    return monitorLines(
+      this.runs.map((run) => ({ run, arm: runArm(run), label: runLabel(run) })),
+      (run) => this.points(run.id, ref),
+      this.seedView,
+      this.smoothing,
+      this.experiment?.spec.seeds[0],
+      this.runs.some((run) => this.book.isDownsampled(run.id, ref)),
+    );
   }
 
   async loadExperiments(): Promise<void> {
@@ -63,7 +97,6 @@ export class MonitorState {
     this.events = [];
     this.testAccuracy = {};
     this.diagnosticNames = [];
-    this.diagnostic = '';
     this.error = null;
     this.version++;
     if (id === null) return;
@@ -101,11 +134,12 @@ export class MonitorState {
     }
   }
 
-  async selectDiagnostic(name: string): Promise<void> {
-    this.diagnostic = name;
+  /** Loads these series for every run (those not loaded yet) and keeps them live. */
+  async track(refs: SeriesRef[]): Promise<void> {
     const request = this.#request;
-    const ref = this.diagnosticRef;
-    await Promise.all(this.runs.map((run) => this.#loadSeries(run.id, ref, request)));
+    const fresh = refs.filter((ref) => ref.name && !this.#tracked.has(refKey(ref)));
+    for (const ref of fresh) this.#tracked.set(refKey(ref), ref);
+    await Promise.all(fresh.flatMap((ref) => this.runs.map((run) => this.#loadSeries(run.id, ref, request))));
   }
 
   async pause(id: number): Promise<void> {
@@ -124,6 +158,8 @@ export class MonitorState {
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     this.book.clear();
+    this.#tracked.clear();
+    for (const ref of ALWAYS) this.#tracked.set(refKey(ref), ref);
   }
 
   #has(runId: number): boolean {
@@ -134,8 +170,7 @@ export class MonitorState {
     const [progress, events] = await Promise.all([
       this.#client.call('runs.progress', { id: run.id }),
       this.#client.call('runs.events', { runId: run.id, limit: EVENT_LIMIT }),
-      this.#loadSeries(run.id, TRAIN_LOSS, request),
-      this.#loadSeries(run.id, TEST_ACCURACY, request),
+      ...[...this.#tracked.values()].map((ref) => this.#loadSeries(run.id, ref, request)),
     ]);
     if (request !== this.#request) return;
     // A progress event may have come already; keep the newer of the two.
@@ -159,6 +194,7 @@ export class MonitorState {
       runId,
       ref,
       series.points.map((p) => ({ x: p.step, y: p.value })),
+      series.downsampled,
     );
     this.#noteLatest(runId);
     this.version++;
@@ -176,10 +212,6 @@ export class MonitorState {
     const fresh = names.filter((n, i) => !this.diagnosticNames.includes(n) && names.indexOf(n) === i);
     if (fresh.length === 0) return;
     this.diagnosticNames = [...this.diagnosticNames, ...fresh].sort();
-    if (!this.diagnostic) {
-      const preferred = PREFERRED_DIAGNOSTICS.map((re) => this.diagnosticNames.find((n) => re.test(n))).find(Boolean);
-      void this.selectDiagnostic(preferred ?? this.diagnosticNames[0] ?? '');
-    }
   }
 
   #onStatus(run: Run): void {
@@ -193,8 +225,7 @@ export class MonitorState {
 
   #onPoints(runId: number, points: MetricPoint[]): void {
     if (!this.#has(runId)) return;
-    const tracked = [TRAIN_LOSS, TEST_ACCURACY, ...(this.diagnostic ? [this.diagnosticRef] : [])];
-    if (this.book.append(runId, points, tracked)) {
+    if (this.book.append(runId, points, [...this.#tracked.values()])) {
       this.#noteLatest(runId);
       this.version++;
     }
@@ -206,6 +237,10 @@ export class MonitorState {
     const last = this.book.get(runId, TEST_ACCURACY).at(-1);
     this.testAccuracy[runId] = last ? last.y : null;
   }
+}
+
+function refKey(ref: SeriesRef): string {
+  return `${ref.split}|${ref.name}`;
 }
 
 function sortRuns(runs: Run[]): Run[] {

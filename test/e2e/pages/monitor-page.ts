@@ -4,6 +4,9 @@ import { AppShell } from './app-shell';
 /** Exists in the page, where waitForFunction's callbacks run; this file compiles without the DOM library. */
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
 
+type ChartId =
+  'chart-train-loss' | 'chart-test-accuracy' | `chart-diagnostic-layer${number}` | `chart-factor-${string}`;
+
 /** Page object for the Monitor view: runs, their controls, live charts and the event log. */
 export class MonitorPage {
   readonly shell: AppShell;
@@ -37,19 +40,15 @@ export class MonitorPage {
     );
   }
 
-  chart(testid: 'chart-train-loss' | 'chart-test-accuracy' | 'chart-diagnostic'): Locator {
+  chart(testid: ChartId): Locator {
     return this.page.getByTestId(testid);
   }
 
-  async pointsPlotted(testid: 'chart-train-loss' | 'chart-test-accuracy' | 'chart-diagnostic'): Promise<number> {
+  async pointsPlotted(testid: ChartId): Promise<number> {
     return Number(await this.chart(testid).getAttribute('data-points'));
   }
 
-  async waitForPoints(
-    testid: 'chart-train-loss' | 'chart-test-accuracy' | 'chart-diagnostic',
-    atLeast: number,
-    timeout = 30_000,
-  ): Promise<void> {
+  async waitForPoints(testid: ChartId, atLeast: number, timeout = 30_000): Promise<void> {
     await this.page.waitForFunction(
       ([id, n]) => Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-points') ?? 0) >= n,
       [testid, atLeast] as const,

@@ -1,0 +1,52 @@
+import type { BandKind, XY } from '../../../shared/analysis/bands';
+import { trailingMean } from '../../../shared/analysis/smoothing';
+import type { Run } from '../../../shared/schemas/records';
+import { compareChartData, type CompareLine, type GroupCurves } from '../compare/lines';
+import { armColor, faint } from './colors';
+
+/** How the seeds of one rule arm are drawn: each on its own, or their mean with a std or 95% CI band. */
+export type SeedView = 'seeds' | BandKind;
+
+export interface ArmRun {
+  run: Run;
+  arm: number;
+  label: string;
+}
+
+/**
+ * The lines of one monitor chart. With 'seeds' every run is a line (the first seed in the arm's colour, later seeds
+ * faint); with a band, each arm's seeds are drawn faintly under their mean and band, as the Compare view draws a
+ * group. Smoothing (a trailing mean of `smoothing` points) applies to every curve before anything is averaged.
+ */
+export function monitorLines(
+  runs: readonly ArmRun[],
+  pointsOf: (run: Run) => XY[],
+  view: SeedView,
+  smoothing: number,
+  firstSeed: number | undefined,
+  downsampled = false,
+): CompareLine[] {
+  const curve = (run: Run) => trailingMean(pointsOf(run), smoothing);
+  if (view === 'seeds') {
+    return runs.map(({ run, arm, label }) => {
+      const base = armColor(arm);
+      const first = run.seed === firstSeed;
+      return {
+        label: `${label} · seed ${run.seed}`,
+        color: first ? base : faint(base),
+        faint: !first,
+        points: curve(run),
+      };
+    });
+  }
+  const groups = new Map<number, GroupCurves>();
+  for (const { run, arm, label } of runs) {
+    let group = groups.get(arm);
+    if (!group) {
+      group = { key: String(arm), label, color: armColor(arm), seeds: [], downsampled };
+      groups.set(arm, group);
+    }
+    group.seeds.push({ seed: run.seed, points: curve(run) });
+  }
+  return compareChartData([...groups.values()], view).lines;
+}
