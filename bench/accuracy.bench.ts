@@ -7,35 +7,21 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { summarize } from '../shared/analysis/stats';
 import { ExperimentSpec } from '../shared/schemas/experiment';
 import { initBackend, type BackendName } from '../src-main/engine/backend';
 import { DatasetManager } from '../src-main/engine/data/manager';
 import type { LoadedDataset } from '../src-main/engine/data/types';
-import { Model, type ModelConfig } from '../src-main/engine/model';
+import type { ModelConfig } from '../src-main/engine/model';
 import { RULE_PRESETS, frozenHidden, type Preset, type RuleKey } from '../src-main/engine/presets';
 import { planRuns, type RunPlan } from '../src-main/engine/run-plan';
-import { evaluate, train } from '../src-main/engine/trainer';
+import { option, pct, positiveInt } from './lib/options';
+import { trainToEnd, type RunResult } from './lib/train-run';
 
 const DEFAULT_EPOCHS = 10;
 const DEFAULT_SEEDS = 3;
 /** Targets for 10 epochs on the full data, mean over seeds. Rules without one are reported only. */
 const TARGETS: Partial<Record<RuleKey, number>> = { bp: 0.885, dfa: 0.86, ebd: 0.86, sbd: 0.86 };
-
-function option(name: string, env: string): string | undefined {
-  const flag = `--${name}`;
-  const i = process.argv.indexOf(flag);
-  if (i >= 0) return process.argv[i + 1];
-  const inline = process.argv.find((a) => a.startsWith(`${flag}=`));
-  if (inline) return inline.slice(flag.length + 1);
-  return process.env[env];
-}
-
-function positiveInt(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
-  return n;
-}
 
 const epochs = positiveInt(option('epochs', 'EPOCHS'), DEFAULT_EPOCHS, 'epochs');
 const seedCount = positiveInt(option('seeds', 'SEEDS'), DEFAULT_SEEDS, 'seeds');
@@ -52,15 +38,6 @@ const reduced = epochs < DEFAULT_EPOCHS || seedCount < DEFAULT_SEEDS || subset !
 const presets = RULE_PRESETS.filter((p) => !ruleFilter || ruleFilter.includes(p.rule!));
 if (presets.length === 0) throw new Error(`no preset matches ${ruleFilter?.join(', ')}`);
 
-interface Result {
-  accuracy: number;
-  /** Test accuracy after each epoch. */
-  curve: number[];
-  maxPower: number;
-  status: string;
-  seconds: number;
-}
-
 function specFor(preset: Preset, seed: number): ExperimentSpec {
   return ExperimentSpec.parse({
     ...preset.spec,
@@ -70,42 +47,7 @@ function specFor(preset: Preset, seed: number): ExperimentSpec {
   });
 }
 
-async function run(config: ModelConfig, plan: RunPlan, data: LoadedDataset): Promise<Result> {
-  const started = performance.now();
-  const model = new Model(config, plan.seed);
-  try {
-    let maxPower = 0;
-    const curve: number[] = [];
-    const outcome = await train(
-      model,
-      { train: data.train, validation: null, test: data.test },
-      { ...plan.train, checkpointEvery: 0 },
-      {
-        metrics: (points) => {
-          for (const p of points) {
-            if (/^layer\d+\.activation_power$/.test(p.name)) maxPower = Math.max(maxPower, p.value);
-            if (p.split === 'test' && p.name === 'accuracy') curve.push(p.value);
-          }
-        },
-        progress: () => undefined,
-        checkpoint: () => undefined,
-      },
-      { stopRequested: false, waitWhilePaused: async () => undefined },
-    );
-    const { accuracy } = await evaluate(model, data.test, 1000);
-    return { accuracy, curve, maxPower, status: outcome.status, seconds: (performance.now() - started) / 1000 };
-  } finally {
-    model.dispose();
-  }
-}
-
-function meanStd(values: number[]): { mean: number; std: number } {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : 0;
-  return { mean, std: Math.sqrt(variance) };
-}
-
-const pct = (x: number) => (x * 100).toFixed(1);
+const run = (config: ModelConfig, plan: RunPlan, data: LoadedDataset) => trainToEnd(config, plan, data);
 
 const backend = await initBackend(backendName);
 console.log(
@@ -132,8 +74,8 @@ try {
     return data;
   };
 
-  const results = new Map<string, Result[]>();
-  const controls = new Map<string, Result[]>();
+  const results = new Map<string, RunResult[]>();
+  const controls = new Map<string, RunResult[]>();
   const controlOf = new Map<string, string>();
   for (let seed = 0; seed < seedCount; seed++) {
     for (const preset of presets) {
@@ -165,9 +107,9 @@ try {
   const rows: string[][] = [['rule', 'loss', 'runs', 'test accuracy', 'frozen hidden', 'max power', 'target', '']];
   for (const preset of presets) {
     const rs = results.get(preset.id)!;
-    const { mean, std } = meanStd(rs.map((r) => r.accuracy));
+    const { mean, std } = summarize(rs.map((r) => r.accuracy));
     const control = controls.get(controlOf.get(preset.id) ?? '');
-    const c = control ? meanStd(control.map((r) => r.accuracy)) : null;
+    const c = control ? summarize(control.map((r) => r.accuracy)) : null;
     const target = TARGETS[preset.rule!];
     const verdict = target === undefined ? '' : mean >= target ? 'PASS' : 'MISS';
     rows.push([

@@ -1,0 +1,114 @@
+// CIFAR-10 with the EBD paper's MLP 3072-1024-512-512-10 (preset 'ebd-paper-cifar10-mlp'): one seed per rule, test
+// accuracy after every epoch, beside the paper's 120-epoch numbers (BP 56.4, DFA 52.1, EBD 55.5; mean of 5 seeds).
+// `npx tsx bench/cifar.bench.ts` (or `npm run bench cifar`). Options (argv or env): --epochs N (EPOCHS, default 20),
+// --rules bp,dfa,ebd (RULES), --subset N (SUBSET: fewer training images, for a smoke run), --backend NAME (BACKEND),
+// --archive PATH (CIFAR_ARCHIVE, default ../shared/data/cifar10-jpg.tar.gz). The archive is unpacked once into
+// ~/.cache/broadcast-lab/cifar10-jpg and imported as an image folder (the decoded images are cached there too).
+// Each epoch's accuracy is printed as it comes, so a run cut short still reports its curve.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ExperimentSpec } from '../shared/schemas/experiment';
+import { initBackend, type BackendName } from '../src-main/engine/backend';
+import { DatasetManager } from '../src-main/engine/data/manager';
+import { preset } from '../src-main/engine/presets';
+import { planRuns } from '../src-main/engine/run-plan';
+import { option, pct, positiveInt } from './lib/options';
+import { trainToEnd } from './lib/train-run';
+
+/** The paper's test accuracy after 120 epochs (Erdogan et al. 2025, CIFAR-10 MLP, mean of 5 seeds). */
+const PAPER: Record<string, number> = { BP: 56.4, DFA: 52.1, EBD: 55.5 };
+const DEFAULT_EPOCHS = 20;
+
+const epochs = positiveInt(option('epochs', 'EPOCHS'), DEFAULT_EPOCHS, 'epochs');
+const subsetText = option('subset', 'SUBSET');
+const subset = subsetText ? positiveInt(subsetText, 0, 'subset') : undefined;
+const ruleFilter = option('rules', 'RULES')
+  ?.split(',')
+  .map((r) => r.trim().toLowerCase())
+  .filter(Boolean);
+const backendName = (option('backend', 'BACKEND') ?? 'auto') as BackendName | 'auto';
+const archive = path.resolve(
+  option('archive', 'CIFAR_ARCHIVE') ??
+    path.join(import.meta.dirname, '..', '..', 'shared', 'data', 'cifar10-jpg.tar.gz'),
+);
+
+/** Unpacks the archive once; a half-written folder from an interrupted unpack is replaced. */
+function unpacked(): string {
+  const cache = path.join(os.homedir(), '.cache', 'broadcast-lab');
+  const folder = path.join(cache, 'cifar10-jpg');
+  const done = path.join(folder, '.unpacked');
+  if (fs.existsSync(done)) return folder;
+  if (!fs.existsSync(archive)) throw new Error(`CIFAR-10 archive not found at ${archive} (set --archive)`);
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(folder, { recursive: true });
+  console.log(`unpacking ${archive} into ${folder} …`);
+  const tar = spawnSync('tar', ['-xzf', archive, '-C', folder], { stdio: 'inherit' });
+  if (tar.status !== 0) throw new Error(`tar could not unpack ${archive} (exit ${tar.status})`);
+  fs.writeFileSync(done, new Date().toISOString());
+  return folder;
+}
+
+const base = preset('ebd-paper-cifar10-mlp');
+const arms = base.spec.rules.filter((r) => !ruleFilter || ruleFilter.includes(r.rule));
+if (arms.length === 0) throw new Error(`no arm of ${base.id} matches ${ruleFilter?.join(', ')}`);
+
+const backend = await initBackend(backendName);
+const folder = unpacked();
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-cifar-bench-'));
+try {
+  const manager = new DatasetManager({ dataDir });
+  let loaded = 0; // images decoded when progress was last printed
+  await manager.importDataset(folder, {
+    name: 'cifar10-jpg',
+    channels: 3,
+    onProgress: (done, total) => {
+      if (done < total && done - loaded < 10_000) return;
+      console.log(`  decoded ${done}/${total} images`);
+      loaded = done;
+    },
+  });
+  const spec = ExperimentSpec.parse({
+    ...base.spec,
+    dataset: { name: 'cifar10-jpg', standardise: true, validationFraction: 0, trainSubset: subset },
+    rules: arms,
+    seeds: [0],
+    epochs,
+  });
+  const data = await manager.load('cifar10-jpg', {
+    standardise: true,
+    validationFraction: 0,
+    trainSubset: subset,
+  });
+  console.log(
+    `CIFAR-10 bench: ${data.train.size} train / ${data.test.size} test images, MLP ` +
+      `${[data.train.featureSize, ...spec.network.hidden.map((l) => l.units), data.outputSize].join('-')}, batch ` +
+      `${spec.batchSize}, ${epochs} epoch(s), seed 0, backend ${backend.name} (${backend.device})`,
+  );
+  const rows: string[][] = [['rule', 'epochs', 'test accuracy', 'best', 'paper (120 epochs)', 'time/epoch', 'status']];
+  for (const plan of planRuns(spec, { inputSize: data.train.featureSize, outputSize: data.outputSize })) {
+    const label = plan.label;
+    console.log(`\n${label}:`);
+    const r = await trainToEnd(plan.model, plan, data, (epoch, accuracy, seconds) =>
+      console.log(
+        `  epoch ${String(epoch).padStart(3)}  test ${pct(accuracy)}%  (${(seconds / epoch).toFixed(0)} s/epoch)`,
+      ),
+    );
+    rows.push([
+      label,
+      String(r.curve.length),
+      `${pct(r.accuracy)}%`,
+      `${pct(Math.max(...r.curve))}%`,
+      PAPER[label] === undefined ? '—' : `${PAPER[label]}%`,
+      `${(r.seconds / Math.max(1, r.curve.length)).toFixed(0)} s`,
+      r.status,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  console.log('');
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+  if (epochs < 120) console.log(`\nThe paper trains 120 epochs over 5 seeds; this is ${epochs} epoch(s), one seed.`);
+} finally {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,55 @@
+import type { LoadedDataset } from '../../src-main/engine/data/types';
+import { Model, type ModelConfig } from '../../src-main/engine/model';
+import type { RunPlan } from '../../src-main/engine/run-plan';
+import { evaluate, train } from '../../src-main/engine/trainer';
+
+export interface RunResult {
+  accuracy: number;
+  /** Test accuracy after each epoch. */
+  curve: number[];
+  maxPower: number;
+  status: string;
+  seconds: number;
+}
+
+/**
+ * Trains one (config, seed) to the end on the train split, evaluating the test split after each epoch, with the
+ * same trainer a run in the app uses (no checkpoints). `onEpoch` sees each epoch's test accuracy as it comes, so a
+ * long bench prints its curve while it runs.
+ */
+export async function trainToEnd(
+  config: ModelConfig,
+  plan: RunPlan,
+  data: LoadedDataset,
+  onEpoch: (epoch: number, accuracy: number, seconds: number) => void = () => undefined,
+): Promise<RunResult> {
+  const started = performance.now();
+  const model = new Model(config, plan.seed);
+  try {
+    let maxPower = 0;
+    const curve: number[] = [];
+    const outcome = await train(
+      model,
+      { train: data.train, validation: null, test: data.test },
+      { ...plan.train, checkpointEvery: 0 },
+      {
+        metrics: (points) => {
+          for (const p of points) {
+            if (/^layer\d+\.activation_power$/.test(p.name)) maxPower = Math.max(maxPower, p.value);
+            if (p.split === 'test' && p.name === 'accuracy') {
+              curve.push(p.value);
+              onEpoch(curve.length, p.value, (performance.now() - started) / 1000);
+            }
+          }
+        },
+        progress: () => undefined,
+        checkpoint: () => undefined,
+      },
+      { stopRequested: false, waitWhilePaused: async () => undefined },
+    );
+    const { accuracy } = await evaluate(model, data.test, 1000);
+    return { accuracy, curve, maxPower, status: outcome.status, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    model.dispose();
+  }
+}
