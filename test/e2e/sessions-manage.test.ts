@@ -172,7 +172,9 @@ describe('Managing sessions: search and filters, notes, reopening and resuming r
     });
     expect(loss.downsampled).toBe(false);
     expect(loss.points.length).toBeGreaterThan(10);
-    // One run: the chart plots every stored point and the row shows the stored final accuracy.
+    // One run drawn raw (no mean or band): the chart plots every stored point, and the row shows the stored
+    // final accuracy.
+    await lab.page.getByTestId('monitor-seed-view').selectOption('seeds');
     await expect.poll(() => monitor.pointsPlotted('chart-train-loss')).toBe(loss.total);
     await expect.poll(() => monitor.pointsPlotted('chart-test-accuracy')).toBe(accuracy.total);
     await expect.poll(() => monitor.testAccuracy(mixtureRun.id)).toBe(accuracy.points.at(-1)?.value);
