@@ -3,7 +3,8 @@
 // `npx tsx bench/cifar.bench.ts` (or `npm run bench cifar`). Options (argv or env): --epochs N (EPOCHS, default 20),
 // --rules bp,dfa,ebd (RULES), --subset N (SUBSET: fewer training images, for a smoke run), --backend NAME (BACKEND),
 // --archive PATH (CIFAR_ARCHIVE, default ../shared/data/cifar10-jpg.tar.gz). The archive is unpacked once into
-// ~/.cache/broadcast-lab/cifar10-jpg and imported as an image folder (the decoded images are cached there too).
+// ~/.cache/broadcast-lab/cifar10-jpg and imported as an image folder into the data folder
+// ~/.cache/broadcast-lab/bench-data, whose image cache keeps the decoded pixels for the next run.
 // Each epoch's accuracy is printed as it comes, so a run cut short still reports its curve.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,13 +57,14 @@ if (arms.length === 0) throw new Error(`no arm of ${base.id} matches ${ruleFilte
 
 const backend = await initBackend(backendName);
 const folder = unpacked();
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-cifar-bench-'));
-try {
+const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data');
+{
   const manager = new DatasetManager({ dataDir });
   let loaded = 0; // images decoded when progress was last printed
   await manager.importDataset(folder, {
     name: 'cifar10-jpg',
     channels: 3,
+    replace: true,
     onProgress: (done, total) => {
       if (done < total && done - loaded < 10_000) return;
       console.log(`  decoded ${done}/${total} images`);
@@ -109,6 +111,4 @@ try {
   console.log('');
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
   if (epochs < 120) console.log(`\nThe paper trains 120 epochs over 5 seeds; this is ${epochs} epoch(s), one seed.`);
-} finally {
-  fs.rmSync(dataDir, { recursive: true, force: true });
 }
