@@ -36,8 +36,8 @@ const cases: {
   /** Coefficient of the layer-entropy term (its O(N²B) inverse update is part of the step). */
   entropy?: number;
 }[] = [
-  { label: 'BP', rule: { name: 'bp' }, power: 0, loss: 'mse', extra: bpProducts() },
-  { label: 'FA', rule: { name: 'fa', feedbackScale: 1 }, power: 0, loss: 'mse', extra: bpProducts() },
+  { label: 'BP', rule: { name: 'bp' }, power: 0, loss: 'mse', extra: bpProducts('bp') },
+  { label: 'FA', rule: { name: 'fa', feedbackScale: 1 }, power: 0, loss: 'mse', extra: bpProducts('fa') },
   { label: 'DFA', rule: { name: 'dfa', feedbackScale: 1 }, power: 0, loss: 'mse', extra: broadcastProducts() },
   {
     label: 'DFA + power',
@@ -67,18 +67,17 @@ const cases: {
     power: 0.01,
     entropy: 1e-3,
     loss: 'mse',
-    // The inverse update: U·P and (UP)ᵀK per hidden layer, U being 2B × N, plus S and K (2B × 2B × N).
+    // The inverse update per hidden layer, U = [√c·H; s·E] being 2B × N: H·P, UP·Hᵀ, K = S⁻¹·UP and (UP)ᵀK
+    // (the floor rows E are rows of the identity, so their share of U·P and of U P Uᵀ is gathered, not multiplied).
     extra: [
       ...broadcastProducts(),
       ...correlationProducts(),
-      [2 * batch, 1024, 1024],
-      [1024, 2 * batch, 1024],
-      [2 * batch, 1024, 2 * batch],
-      [2 * batch, 2 * batch, 1024],
-      [2 * batch, 512, 512],
-      [512, 2 * batch, 512],
-      [2 * batch, 512, 2 * batch],
-      [2 * batch, 2 * batch, 512],
+      ...[1024, 512].flatMap((n): [number, number, number][] => [
+        [batch, n, n],
+        [2 * batch, n, batch],
+        [2 * batch, 2 * batch, n],
+        [n, 2 * batch, n],
+      ]),
     ],
   },
   {
@@ -97,12 +96,12 @@ const cases: {
   },
 ];
 
-/** BP's backward products δₖ = Φ_{k+1}W_{k+1}, as (m, k, n) of an m×k by k×n product. */
-function bpProducts(): [number, number, number][] {
-  return [
-    [batch, 10, 512],
-    [batch, 512, 1024],
-  ];
+/**
+ * The backward products δₖ = Φ_{k+1}W_{k+1}, as (m, k, n) of an m×k by k×n product. BP's δ₁ runs as (W₂ᵀΦ₂ᵀ)ᵀ
+ * (see matMulBT); FA's fixed matrices are stored the other way round and need no transpose.
+ */
+function bpProducts(rule: 'bp' | 'fa'): [number, number, number][] {
+  return [[batch, 10, 512], rule === 'bp' ? [1024, 512, batch] : [batch, 512, 1024]];
 }
 function broadcastProducts(rows = 10): [number, number, number][] {
   return [

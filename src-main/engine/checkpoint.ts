@@ -63,7 +63,8 @@ export function loadCheckpoint(model: Model, bytes: Uint8Array): TrainingPositio
     const count = shape.reduce((a, b) => a * b, 1);
     if (offset + count * 4 > bytes.length) throw new Error(`checkpoint is truncated inside ${name}`);
     const values = new Float32Array(bytes.slice(offset, offset + count * 4).buffer);
-    variable.assign(tf.tensor(values, shape));
+    // Inside tidy, so that the temporary does not outlive the assignment (a tensor per variable per resume).
+    tf.tidy(() => variable.assign(tf.tensor(values, shape)));
     offset += count * 4;
   }
   if (header.tensors.length !== state.size)

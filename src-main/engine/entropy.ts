@@ -45,13 +45,23 @@ export class EntropyTracker {
     const c = (1 - lambda) / batch;
     const floorRows = Math.min(batch, n);
     const s = Math.sqrt(((1 - lambda) * epsilon * n) / floorRows);
-    const indices = Array.from({ length: floorRows }, (_, i) => (this.cursor + i) % n);
+    const first = this.cursor;
     this.cursor = (this.cursor + floorRows) % n;
-    const e = tf.mul(tf.oneHot(tf.tensor1d(indices, 'int32'), n), s) as tf.Tensor2D;
-    const u = tf.concat2d([tf.mul(h, Math.sqrt(c)) as tf.Tensor2D, e], 0);
-    const up: tf.Tensor2D = tf.matMul(u, this.inverse);
-    const rows = u.shape[0];
-    const s2 = tf.add(matMulBT(up, u), tf.mul(tf.eye(rows), lambda));
+    // The floor rows Eₜ are rows first.. of the identity (mod n), so Eₜ·P and (UP)·Eₜᵀ are blocks of rows and
+    // columns: sliced, not multiplied (tfjs's gather is several times slower than a slice on wasm).
+    const floorBlock = (x: tf.Tensor2D, axis: 0 | 1): tf.Tensor2D => {
+      const take = (from: number, count: number) =>
+        axis === 0 ? tf.slice(x, [from, 0], [count, -1]) : tf.slice(x, [0, from], [-1, count]);
+      const head = Math.min(floorRows, n - first);
+      return head === floorRows ? take(first, head) : tf.concat2d([take(first, head), take(0, floorRows - head)], axis);
+    };
+    const scaled = tf.mul<tf.Tensor2D>(h, Math.sqrt(c));
+    // H·P as (P·Hᵀ)ᵀ, P being symmetric: P changes every step, and as the right operand of a wasm product it would
+    // be packed afresh each time (N² values), where Hᵀ is only N·B.
+    const up = tf.concat2d([matMulBT(scaled, this.inverse), tf.mul<tf.Tensor2D>(floorBlock(this.inverse, 0), s)], 0);
+    const rows = up.shape[0];
+    const upu = tf.concat2d([matMulBT(up, scaled), tf.mul<tf.Tensor2D>(floorBlock(up, 1), s)], 1);
+    const s2 = tf.add(upu, tf.mul(tf.eye(rows), lambda));
     const sInverse = tf.tensor2d(Float32Array.from(invertSpd(s2.dataSync(), rows)), [rows, rows]);
     const k: tf.Tensor2D = tf.matMul(sInverse, up);
     this.inverse.assign(tf.div<tf.Tensor2D>(tf.sub(this.inverse, matMulAT(up, k)), lambda));

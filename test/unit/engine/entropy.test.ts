@@ -7,43 +7,46 @@ import { useCpuBackend } from '../../support/engine-fixtures';
 
 beforeAll(useCpuBackend);
 
-const N = 6;
-const B = 4;
 const config: EntropyConfig = { coefficient: 0.5, lambda: 0.9, epsilon: 0.05 };
 
-/** The matrix the tracker inverts, built explicitly in float64: M ← λM + c·HᵀH + s²·EᵀE (E: B identity rows in turn). */
-class ExplicitM {
-  m = new Float64Array(N * N);
-  cursor = 0;
-  constructor() {
-    for (let i = 0; i < N; i++) this.m[i * N + i] = config.epsilon;
-  }
-  next(h: Float32Array): Float64Array {
-    const { lambda, epsilon } = config;
-    const c = (1 - lambda) / B;
-    const s2 = ((1 - lambda) * epsilon * N) / B;
-    const out = new Float64Array(N * N);
-    for (let i = 0; i < N; i++)
-      for (let j = 0; j < N; j++) {
-        let hh = 0;
-        for (let b = 0; b < B; b++) hh += h[b * N + i]! * h[b * N + j]!;
-        out[i * N + j] = lambda * this.m[i * N + j]! + c * hh;
-      }
-    for (let r = 0; r < B; r++) {
-      const i = (this.cursor + r) % N;
-      out[i * N + i]! += s2;
+// N = 12, B = 2 takes the other branch of matMulBT for H·P (through P's symmetry), and N = 6, B = 4 wraps the
+// floor rows around the end of the identity.
+describe.each([
+  { N: 6, B: 4 },
+  { N: 12, B: 2 },
+])('layer entropy with a tracked inverse, N = $N, B = $B', ({ N, B }) => {
+  /** The matrix the tracker inverts, built explicitly in float64: M ← λM + c·HᵀH + s²·EᵀE (E: B identity rows in turn). */
+  class ExplicitM {
+    m = new Float64Array(N * N);
+    cursor = 0;
+    constructor() {
+      for (let i = 0; i < N; i++) this.m[i * N + i] = config.epsilon;
     }
-    this.cursor = (this.cursor + B) % N;
-    this.m = out;
-    return out;
+    next(h: Float32Array): Float64Array {
+      const { lambda, epsilon } = config;
+      const c = (1 - lambda) / B;
+      const s2 = ((1 - lambda) * epsilon * N) / B;
+      const out = new Float64Array(N * N);
+      for (let i = 0; i < N; i++)
+        for (let j = 0; j < N; j++) {
+          let hh = 0;
+          for (let b = 0; b < B; b++) hh += h[b * N + i]! * h[b * N + j]!;
+          out[i * N + j] = lambda * this.m[i * N + j]! + c * hh;
+        }
+      for (let r = 0; r < B; r++) {
+        const i = (this.cursor + r) % N;
+        out[i * N + i]! += s2;
+      }
+      this.cursor = (this.cursor + B) % N;
+      this.m = out;
+      return out;
+    }
   }
-}
 
-function randomH(rng: Rng): Float32Array {
-  return rng.fillNormal(new Float32Array(B * N), 1);
-}
+  function randomH(rng: Rng): Float32Array {
+    return rng.fillNormal(new Float32Array(B * N), 1);
+  }
 
-describe('layer entropy with a tracked inverse', () => {
   it('keeps P equal to the inverse of the explicitly accumulated matrix', () => {
     const tracker = new EntropyTracker(N, config);
     const explicit = new ExplicitM();
@@ -87,7 +90,9 @@ describe('layer entropy with a tracked inverse', () => {
     }
     tracker.dispose();
   });
+});
 
+describe('small dense linear algebra', () => {
   it('inverts a symmetric positive-definite matrix and refuses one that is not', () => {
     const a = [4, 2, 0, 2, 5, 1, 0, 1, 3];
     const inv = invertSpd(a, 3);
