@@ -7,16 +7,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApiHost } from './api/host';
 import { resolveDataDir } from './data-dir';
+import { datasetHostOptions } from './serve/dataset-options';
 import { startServer } from './serve/http-server';
 import { newToken } from './serve/token';
 import { nodeTrainingLauncher } from './runs/node-launcher';
 
-const USAGE = `Usage: broadcast-lab serve [--port N] [--host 127.0.0.1] [--data DIR] [--token T]
+const USAGE = `Usage: broadcast-lab serve [--port N] [--host 127.0.0.1] [--data DIR] [--token T] [--dataset-mirror URL]
 
   --port   port to listen on (default 7357; 0 picks a free one)
   --host   loopback address to bind (127.0.0.1, ::1 or localhost; nothing else is accepted)
   --data   data folder (default: BROADCAST_LAB_DATA or the per-user data folder)
-  --token  access token (default: a new random one each start)`;
+  --token  access token (default: a new random one each start)
+  --dataset-mirror  base URL serving <dataset>/<file> for dataset downloads
+           (default: BROADCAST_LAB_DATASET_MIRROR, else the datasets' own mirrors)`;
 
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -26,6 +29,7 @@ export async function serve(argv: string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       data: { type: 'string' },
       token: { type: 'string' },
+      'dataset-mirror': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -42,6 +46,7 @@ export async function serve(argv: string[]): Promise<void> {
     mode: 'serve',
     dataDir: resolveDataDir(values.data),
     launch: nodeTrainingLauncher(import.meta.url),
+    ...datasetHostOptions(values['dataset-mirror'], process.env),
   });
   for (const runId of host.store.interruptedAtOpen)
     console.warn(`run ${runId} was interrupted by the last shutdown; its data is kept`);

@@ -10,6 +10,8 @@ import {
   RunStatus,
   Session,
   SessionName,
+  Template,
+  TemplateName,
 } from '../schemas/records';
 import { ExperimentSpec } from '../schemas/experiment';
 import { Issue } from './errors';
@@ -95,6 +97,25 @@ export const DatasetInfo = z.object({
 });
 export type DatasetInfo = z.infer<typeof DatasetInfo>;
 
+/** A path on the machine running the app (serve mode is loopback-only, so that is the user's own machine). */
+const AbsolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), {
+    message: 'must be an absolute path (the full path of the file or folder, e.g. /home/me/data.csv)',
+  });
+const DatasetName = z.string().trim().min(1).max(100);
+
+export const DatasetImportRequest = z.strictObject({
+  path: AbsolutePath,
+  /** Default: the file or folder name without its extension. */
+  name: DatasetName.optional(),
+  /** Replace an earlier import of the same name instead of refusing it. */
+  replace: z.boolean().optional(),
+});
+export type DatasetImportRequest = z.infer<typeof DatasetImportRequest>;
+
 export const Preset = z.object({
   /** Stable identifier (kebab-case), for menus, links and tests. */
   id: z.string(),
@@ -153,6 +174,14 @@ export const contract = {
     EpochEstimate,
   ),
   'presets.list': method(Empty, z.array(Preset)),
+  /** The user's saved specs, by name; one whose spec no longer parses is listed with its problem. */
+  'templates.list': method(Empty, z.array(Template)),
+  /** A name already used (ignoring case) is a 'conflict' unless `replace` is set, which overwrites that template. */
+  'templates.save': method(
+    z.strictObject({ name: TemplateName, spec: ExperimentSpec, replace: z.boolean().optional() }),
+    Template,
+  ),
+  'templates.delete': method(ById, Deleted),
 
   /** Queues every run of the experiment (rules × seeds) and starts training them one after another. */
   'experiments.start': method(z.strictObject({ id: Id, backend: BackendChoice.optional() }), z.array(Run)),
@@ -173,6 +202,15 @@ export const contract = {
   ),
 
   'datasets.list': method(Empty, z.array(DatasetInfo)),
+  /** Reads every sample once (a broken file is refused now, naming it) and adds the dataset to the list. */
+  'datasets.import': method(DatasetImportRequest, DatasetInfo),
+  /** Takes an import off the list; its files are left alone. */
+  'datasets.forget': method(z.strictObject({ name: DatasetName }), z.object({ forgotten: z.literal(true) })),
+  /**
+   * Starts downloading a built-in dataset in the host and answers at once; progress and the outcome arrive as
+   * 'dataset.download' events. A request for a dataset already downloading joins that download.
+   */
+  'datasets.download': method(z.strictObject({ name: DatasetName }), DatasetInfo),
 
   'metrics.names': method(z.strictObject({ runId: Id }), z.array(MetricName)),
   'metrics.series': method(SeriesQuery, MetricSeries),

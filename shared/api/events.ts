@@ -12,6 +12,10 @@ export const RunProgress = z.object({
 });
 export type RunProgress = z.infer<typeof RunProgress>;
 
+/** A download's phase: progress while fetching and unpacking, then one 'done' or 'failed'. */
+export const DatasetDownloadStatus = z.enum(['downloading', 'extracting', 'done', 'failed']);
+export type DatasetDownloadStatus = z.infer<typeof DatasetDownloadStatus>;
+
 /** Events streamed from the engine host to subscribers. Metrics travel in batches, never one message per number. */
 export const ApiEvent = z.discriminatedUnion('type', [
   z.object({
@@ -23,12 +27,25 @@ export const ApiEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('metrics.batch'), runId: Id, points: z.array(MetricPoint) }),
   z.object({ type: z.literal('run.event'), event: RunEvent }),
   z.object({ type: z.literal('run.progress'), runId: Id, progress: RunProgress }),
+  z.object({
+    type: z.literal('dataset.download'),
+    dataset: z.string(),
+    status: DatasetDownloadStatus,
+    /** Over all files of the dataset. */
+    bytesDone: z.number().int().nonnegative(),
+    bytesTotal: z.number().int().nonnegative(),
+    /** The file being fetched; the last one once done or failed; '' when nothing was fetched. */
+    file: z.string(),
+    /** Why it failed, a sentence naming the file or URL; null otherwise. */
+    error: z.string().nullable(),
+  }),
   // Desktop menu items whose work happens in the renderer; pushed under MENU_SUBSCRIPTION_ID, never subscribed to.
   z.object({ type: z.literal('menu.command'), command: z.enum(['session.new', 'file.open', 'file.export']) }),
 ]);
 export const MENU_SUBSCRIPTION_ID = 'menu';
 export type ApiEvent = z.infer<typeof ApiEvent>;
 export type ApiEventType = ApiEvent['type'];
+export type DatasetDownloadEvent = Extract<ApiEvent, { type: 'dataset.download' }>;
 /** Menu commands go to the desktop renderer directly; every other event type can be subscribed to. */
 export const SUBSCRIBABLE_EVENT_TYPES = [
   'session.changed',
@@ -36,6 +53,7 @@ export const SUBSCRIBABLE_EVENT_TYPES = [
   'metrics.batch',
   'run.event',
   'run.progress',
+  'dataset.download',
 ] as const satisfies readonly ApiEventType[];
 
 /** A subscription receives the events matching every given filter; an omitted filter matches everything. */
@@ -65,6 +83,7 @@ function eventRunId(event: ApiEvent): number | null {
     case 'run.progress':
       return event.runId;
     case 'session.changed':
+    case 'dataset.download':
     case 'menu.command':
       return null;
   }

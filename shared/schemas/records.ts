@@ -100,3 +100,22 @@ export const RunEvent = z.object({
   createdAt: Timestamp,
 });
 export type RunEvent = z.infer<typeof RunEvent>;
+
+export const TemplateName = z
+  .string()
+  .trim()
+  .min(1, 'a template needs a name')
+  .max(200, 'a template name has at most 200 characters');
+
+const TemplateFields = { id: Id, name: TemplateName, createdAt: Timestamp, updatedAt: Timestamp };
+
+/**
+ * A named spec saved from the designer. A stored spec that this version can no longer read (edited by hand,
+ * or written by a newer app) comes back with spec null and a problem naming the template, so that one bad
+ * row neither hides the others nor stops the user from deleting it.
+ */
+export const Template = z.union([
+  z.object({ ...TemplateFields, spec: ExperimentSpec, problem: z.null() }),
+  z.object({ ...TemplateFields, spec: z.null(), problem: z.string() }),
+]);
+export type Template = z.infer<typeof Template>;

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { AppInfo, DatasetInfo } from '../../shared/api/contract';
-import { DatasetManager } from '../engine/data/manager';
+import type { AppInfo } from '../../shared/api/contract';
+import { DatasetManager, type DatasetManagerOptions } from '../engine/data/manager';
 import { RunManager } from '../runs/run-manager';
 import { StepEstimator } from '../runs/step-estimator';
 import type { TrainingProcessLauncher } from '../runs/training-process';
@@ -9,6 +9,8 @@ import { openStore } from '../store';
 import type { Store } from '../store/types';
 import { DATABASE_FILE } from '../data-dir';
 import { buildAppInfo } from './app-info';
+import { DatasetDownloads } from './dataset-downloads';
+import { toDatasetInfo } from './dataset-info';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher';
 import { EventBus } from './event-bus';
 import { createHandlers } from './handlers';
@@ -29,6 +31,10 @@ export interface ApiHostOptions extends DispatcherOptions {
   launch: TrainingProcessLauncher;
   backend?: BackendChoice;
   versions?: Record<string, string>;
+  /** Base URL of a mirror holding `<dataset>/<file>` for each downloadable dataset (an offline site, the tests). */
+  datasetMirror?: string;
+  /** Replaces entries of the download catalogue: tests serve files of their own, with their own checksums. */
+  datasetSources?: DatasetManagerOptions['downloadSources'];
 }
 
 /** Opens the data folder's database and wires the one API implementation over it. */
@@ -42,30 +48,18 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
     dataDir: options.dataDir,
     backend: options.backend,
   });
-  const datasets = new DatasetManager({ dataDir: options.dataDir });
+  const datasets = new DatasetManager({ dataDir: options.dataDir, downloadSources: options.datasetSources });
+  const datasetDownloads = new DatasetDownloads({ manager: datasets, bus, mirror: options.datasetMirror });
   const appInfo = () => buildAppInfo({ mode: options.mode, store, versions: options.versions ?? {} });
-  const listDatasets = async (): Promise<DatasetInfo[]> =>
-    (await datasets.list()).map((d) => ({
-      name: d.name,
-      title: d.title,
-      origin: d.origin,
-      present: d.present,
-      downloadable: d.downloadable,
-      location: d.location,
-      task: d.task,
-      inputShape: [...d.inputShape],
-      outputSize: d.outputSize,
-      classNames: [...d.classNames],
-      sizes: { ...d.sizes },
-      problem: d.problem,
-    }));
   const dispatcher = createDispatcher(
     createHandlers({
       store,
       bus,
       runs,
       estimator: new StepEstimator(options.launch),
-      datasets: listDatasets,
+      datasets: async () => (await datasets.list()).map(toDatasetInfo),
+      datasetManager: datasets,
+      datasetDownloads,
       appInfo,
     }),
     options,
@@ -76,6 +70,7 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
     runs,
     dispatcher,
     close: async () => {
+      datasetDownloads.close();
       await runs.shutdown();
       store.close();
     },

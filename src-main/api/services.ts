@@ -1,7 +1,9 @@
 import type { AppInfo, DatasetInfo } from '../../shared/api/contract';
+import type { DatasetManager } from '../engine/data/manager';
 import type { RunManager } from '../runs/run-manager';
 import type { StepEstimator } from '../runs/step-estimator';
 import type { Store } from '../store/types';
+import type { DatasetDownloads } from './dataset-downloads';
 import type { EventBus } from './event-bus';
 
 /** What the handlers work on; each host (Electron, serve, CLI) builds one. */
@@ -11,5 +13,8 @@ export interface ApiServices {
   runs: RunManager;
   estimator: StepEstimator;
   datasets: () => Promise<DatasetInfo[]>;
+  /** Imports and forgets; datasets() is the list. */
+  datasetManager: DatasetManager;
+  datasetDownloads: DatasetDownloads;
   appInfo: () => AppInfo;
 }

@@ -9,11 +9,13 @@ import { openDatabase } from './open-database';
 import { recoverInterruptedRuns } from './recovery';
 import { createRunStore } from './runs';
 import { createSessionStore } from './sessions';
+import { createTemplateStore } from './templates';
 import { guardMethods } from './guard';
 import { classifyOpenFailure, classifyRuntimeFailure } from './store-errors';
 import type { Store, StoreOptions } from './types';
 
 export { StoreError } from './types';
+export { TemplateNameTaken } from './templates';
 export type * from './types';
 export { LATEST_SCHEMA_VERSION } from './migrations';
 
@@ -48,6 +50,7 @@ export function openStore(options: StoreOptions): Store {
       metrics: guard(createMetricStore(db, file, series)),
       checkpoints: guard(createCheckpointStore(db, now)),
       events: guard(events),
+      templates: guard(createTemplateStore(db, now)),
       close() {
         if (closed) return;
         closed = true;

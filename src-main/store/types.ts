@@ -8,6 +8,7 @@ import type {
   RunEvent,
   RunStatus,
   Session,
+  Template,
 } from '../../shared/schemas/records';
 import type { ExperimentSpec } from '../../shared/schemas/experiment';
 import type { SeriesQuery } from '../../shared/api/contract';
@@ -146,6 +147,21 @@ export interface EventStore {
   list(filter: { runId?: number; sessionId?: number; limit?: number }): RunEvent[];
 }
 
+export interface TemplateStore {
+  /** By name, ignoring case. A template whose spec no longer parses is listed with its problem, not thrown. */
+  list(): Template[];
+  get(id: number): Template | undefined;
+  /**
+   * Creates a template, or with `replace` overwrites the spec (and the name's case) of the one whose name
+   * matches ignoring case, keeping its id and creation time. The spec is validated first. Throws
+   * TemplateNameTaken when the name is taken and `replace` is not set.
+   */
+  save(input: { name: string; spec: ExperimentSpec; replace?: boolean }): Template;
+  /** Throws TemplateNameTaken when another template has the name. */
+  rename(id: number, name: string): Template | undefined;
+  delete(id: number): boolean;
+}
+
 export interface Store {
   readonly path: string;
   readonly schemaVersion: number;
@@ -157,5 +173,6 @@ export interface Store {
   readonly metrics: MetricStore;
   readonly checkpoints: CheckpointStore;
   readonly events: EventStore;
+  readonly templates: TemplateStore;
   close(): void;
 }

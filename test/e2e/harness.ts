@@ -39,7 +39,14 @@ export interface StartOptions {
   port?: number;
   /** Reuse a token so that an open page can reconnect to a restarted server. */
   token?: string;
+  /** More command-line flags (e.g. --dataset-mirror URL). */
+  args?: string[];
+  /** More environment variables for the server process. */
+  env?: Record<string, string>;
 }
+
+/** What openLab passes on to every start of its server (restarts included). */
+export type ServerExtras = Pick<StartOptions, 'args' | 'env'>;
 
 export async function startServer(options: StartOptions): Promise<ServerHandle> {
   if (!fs.existsSync(SERVER_JS)) {
@@ -49,7 +56,12 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   }
   const args = [SERVER_JS, '--port', String(options.port ?? 0), '--data', options.dataDir];
   if (options.token) args.push('--token', options.token);
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  args.push(...(options.args ?? []));
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const lines = readline.createInterface({ input: child.stdout });
@@ -175,12 +187,12 @@ export interface Lab {
 }
 
 /** A server on a fresh data folder, a browser, and a page opened at the server's URL. */
-export async function openLab(contextOptions: BrowserContextOptions = {}): Promise<Lab> {
+export async function openLab(contextOptions: BrowserContextOptions = {}, extras: ServerExtras = {}): Promise<Lab> {
   const dataDir = makeDataDir();
   let server: ServerHandle | null = null;
   let browser: Browser | null = null;
   try {
-    server = await startServer({ dataDir });
+    server = await startServer({ dataDir, ...extras });
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
     const page = await context.newPage();
@@ -195,7 +207,7 @@ export async function openLab(contextOptions: BrowserContextOptions = {}): Promi
       async restartServer() {
         const previous = lab.server;
         await previous.stop();
-        lab.server = await startServer({ dataDir, port: previous.port, token: previous.token });
+        lab.server = await startServer({ dataDir, port: previous.port, token: previous.token, ...extras });
         return lab.server;
       },
       async invoke(method, payload) {

@@ -10,7 +10,8 @@ import { downloadFile } from '../../src-main/engine/data/download';
 import { DatasetManager, type DatasetDownloadProgress } from '../../src-main/engine/data/manager';
 import type { DownloadSource } from '../../src-main/engine/data/sources';
 import { extractTarGz } from '../../src-main/engine/data/tar';
-import { gzip, idxBytes, writeCifar10Folder } from '../fixtures/data/make';
+import { gzip, writeCifar10Folder } from '../fixtures/data/make';
+import { mnistFiles } from '../support/dataset-server';
 import { failure } from '../support/dataset-failure';
 
 /**
@@ -87,24 +88,6 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-/** A small MNIST-named IDX dataset: 300 noisy 28×28 images (so gzip leaves ~200 KB) and their labels. */
-function mnistFiles(): Map<string, Buffer> {
-  const n = 300;
-  const pixels = new Uint8Array(n * 784);
-  let s = 12345;
-  for (let i = 0; i < pixels.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    pixels[i] = s >>> 24;
-  }
-  const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
-  return new Map([
-    ['train-images-idx3-ubyte.gz', gzip(idxBytes('uint8', [n, 28, 28], pixels))],
-    ['train-labels-idx1-ubyte.gz', gzip(idxBytes('uint8', [n], labels))],
-    ['t10k-images-idx3-ubyte.gz', gzip(idxBytes('uint8', [20, 28, 28], pixels.subarray(0, 20 * 784)))],
-    ['t10k-labels-idx1-ubyte.gz', gzip(idxBytes('uint8', [20], labels.subarray(0, 20)))],
-  ]);
-}
 
 /** Serves the files under /<prefix>/ and returns a catalogue entry describing them. */
 function serve(

@@ -31,6 +31,25 @@ function dumpV1(file: string, columnsOf: Map<string, string[]>): Map<string, Row
   }
 }
 
+/** Every row of every table the file has, ordered by all its columns, and the schema that defines them. */
+function dumpAll(file: string): { schema: Row[]; tables: Map<string, Row[]> } {
+  const db = new Database(file, { readonly: true });
+  try {
+    const schema = db
+      .prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+      .all() as Row[];
+    const tables = new Map<string, Row[]>();
+    for (const { name } of schema.filter((s) => s.type === 'table') as { name: string }[]) {
+      const width = (db.pragma(`table_info(${name})`) as unknown[]).length;
+      const order = Array.from({ length: width }, (_, i) => i + 1).join(', ');
+      tables.set(name, db.prepare(`SELECT * FROM ${name} ORDER BY ${order}`).all() as Row[]);
+    }
+    return { schema, tables };
+  } finally {
+    db.close();
+  }
+}
+
 let dir: string;
 let file: string;
 
@@ -106,6 +125,7 @@ describe('upgrading a v1 database', () => {
         { name: 'accuracy', split: 'validation', count: 30 },
         { name: 'loss', split: 'train', count: 3000 },
       ]);
+      expect(store.templates.list()).toEqual([]);
     } finally {
       store.close();
     }
@@ -164,6 +184,53 @@ describe('upgrading a v1 database', () => {
   });
 });
 
+describe('upgrading a v2 database', () => {
+  /** The fixture brought to v2 by the v2 migration itself, as a user of the second release has it. */
+  function toV2(): void {
+    const db = new Database(file);
+    try {
+      expect(migrate(db, 2)).toEqual({ from: 1, to: 2 });
+    } finally {
+      db.close();
+    }
+  }
+
+  it('keeps every row, index and trigger, and adds an empty templates table', () => {
+    toV2();
+    const before = dumpAll(file);
+    expect(before.tables.has('templates')).toBe(false);
+    expect(before.tables.get('metric_tiles')?.length).toBeGreaterThan(0);
+    openTestStore(file).close();
+
+    const after = dumpAll(file);
+    for (const [table, rows] of before.tables) expect(after.tables.get(table), table).toEqual(rows);
+    expect(after.schema).toEqual(expect.arrayContaining(before.schema));
+    expect(after.tables.get('templates')).toEqual([]);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('serves its data and stores templates after the upgrade', () => {
+    toV2();
+    const store = openTestStore(file);
+    try {
+      expect(store.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
+      expect(store.experiments.list().map((e) => e.name)).toEqual(['EBD vs DFA', 'SBD depth sweep', 'BP reference']);
+      expect(store.metrics.series({ runId: 1, name: 'loss', split: 'train', maxPoints: 40 }).total).toBe(3000);
+      const spec = store.experiments.list()[0]!.spec;
+      const saved = store.templates.save({ name: 'From the old file', spec });
+      expect(store.templates.list()).toEqual([saved]);
+      expect(saved.spec).toEqual(spec);
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('migrations', () => {
   it('are numbered 1…n, and migrate stops at the version asked for', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(Array.from({ length: LATEST_SCHEMA_VERSION }, (_, i) => i + 1));
@@ -173,8 +240,10 @@ describe('migrations', () => {
       const tables = () =>
         db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all();
       expect(tables()).not.toContain('metric_tiles');
-      expect(migrate(db)).toEqual({ from: 1, to: LATEST_SCHEMA_VERSION });
-      expect(tables()).toEqual(expect.arrayContaining(['metric_tiles', 'metric_summary', ...V1_TABLES]));
+      expect(migrate(db, 2)).toEqual({ from: 1, to: 2 });
+      expect(tables()).not.toContain('templates');
+      expect(migrate(db)).toEqual({ from: 2, to: LATEST_SCHEMA_VERSION });
+      expect(tables()).toEqual(expect.arrayContaining(['metric_tiles', 'metric_summary', 'templates', ...V1_TABLES]));
     } finally {
       db.close();
     }

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'vitest';
 import type { MethodName, RequestOf, ResponseOf } from '../../shared/api/contract';
 import type { InvokeOutcome } from '../../shared/api/envelope';
@@ -122,10 +125,40 @@ export async function runContractScenario(
   for (const r of started) await invoke('runs.stop', { id: r.id });
   const datasets = await call('datasets.list', {});
   expect(datasets.find((d) => d.name === 'fashion-mnist')).toMatchObject({ task: 'classification', outputSize: 10 });
+  // Imports and downloads in depth: test/integration/api-datasets.test.ts. Here, that each transport carries them.
+  const tableDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-scenario-'));
+  const table = path.join(tableDir, 'scenario-table.csv');
+  fs.writeFileSync(table, 'a,label\n1,x\n2,y\n3,x\n');
+  const imported = await call('datasets.import', { path: table });
+  expect(imported).toMatchObject({ name: 'scenario-table', origin: 'imported', sizes: { train: 3 } });
+  expect(await call('datasets.forget', { name: 'scenario-table' })).toEqual({ forgotten: true });
+  fs.rmSync(tableDir, { recursive: true, force: true });
+  covered.add('datasets.download');
+  const download = await invoke('datasets.download', { name: 'spirals' });
+  expect(download).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
 
   // Presets come with every default filled in; the estimate times each arm and scales it to the data.
   const presets = await call('presets.list', {});
   expect(presets.find((p) => p.id === 'fashion-mlp-ebd')?.spec.rules[0]?.rule).toBe('ebd');
+  // Templates: a name is unique ignoring case; replacing keeps the template's id and takes the new spec.
+  const template = await call('templates.save', { name: 'EBD base', spec: sampleSpec });
+  expect(template).toMatchObject({ name: 'EBD base', problem: null, spec: { epochs: 1 } });
+  const clash = await invoke('templates.save', { name: 'ebd BASE', spec: sampleSpec });
+  expect(clash).toMatchObject({ ok: false, error: { code: 'conflict', message: expect.stringContaining('EBD base') } });
+  const replaced = await call('templates.save', {
+    name: 'ebd BASE',
+    spec: { ...sampleSpec, epochs: 4 },
+    replace: true,
+  });
+  expect(replaced).toMatchObject({ id: template.id, name: 'ebd BASE', spec: { epochs: 4 } });
+  expect((await call('templates.list', {})).map((t) => [t.id, t.spec?.epochs])).toEqual([[template.id, 4]]);
+  expect(await call('templates.delete', { id: template.id })).toEqual({ deleted: true });
+  expect(await call('templates.list', {})).toEqual([]);
+  expect(await invoke('templates.delete', { id: template.id })).toMatchObject({
+    ok: false,
+    error: { code: 'not_found' },
+  });
+
   const estimate = await call('experiments.estimate', { spec: sampleSpec, backend: 'cpu' });
   expect(estimate).toMatchObject({ backend: 'cpu', splits: { train: 1000 }, stepsPerEpoch: 31 });
   expect(estimate.arms.map((a) => a.label)).toEqual(['EBD', 'DFA']);

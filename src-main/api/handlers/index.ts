@@ -1,19 +1,22 @@
 import type { ApiServices } from '../services';
 import type { Handlers } from '../handler-types';
+import { datasetHandlers } from './datasets';
 import { estimateHandlers } from './estimate';
 import { experimentHandlers } from './experiments';
 import { presetList } from './presets';
 import { runHandlers } from './runs';
 import { sessionHandlers } from './sessions';
+import { templateHandlers } from './templates';
 
 export function createHandlers(services: ApiServices): Handlers {
   return {
     'app.info': () => services.appInfo(),
-    'datasets.list': () => services.datasets(),
+    ...datasetHandlers(services),
     ...sessionHandlers(services),
     ...experimentHandlers(services),
     ...estimateHandlers(services),
     'presets.list': presetList,
+    ...templateHandlers(services),
     ...runHandlers(services),
     'events.subscribe': ({ filter }, connection) => ({ subscriptionId: connection.subscribe(filter ?? {}) }),
     'events.unsubscribe': ({ subscriptionId }, connection) => ({ removed: connection.unsubscribe(subscriptionId) }),

@@ -12,6 +12,7 @@ export type DatasetErrorKind =
   | 'layout' // a folder that is not in a layout we can read
   | 'table' // CSV: ragged rows, non-numeric cells, missing columns
   | 'options' // a bad argument (negative size, unknown dataset option)
+  | 'conflict' // a name already taken by another dataset
   | 'network' // HTTP failure, dropped connection after the retries
   | 'checksum'; // downloaded bytes differ from the published checksum or size
 

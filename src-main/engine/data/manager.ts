@@ -225,12 +225,12 @@ export class DatasetManager {
       );
     }
     if (isBuiltin(name) || isSynthetic(name))
-      throw new DatasetError('options', null, `'${name}' is a built-in dataset; choose another name`);
+      throw new DatasetError('conflict', null, `'${name}' is a built-in dataset; choose another name`);
     const imports = await readImports(this.datasetsDir);
     const earlier = imports.find((r) => r.name === name);
     if (earlier && !options.replace) {
       throw new DatasetError(
-        'options',
+        'conflict',
         null,
         `a dataset named '${name}' is already imported from ${earlier.path}; choose another name or replace it`,
       );

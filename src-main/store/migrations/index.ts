@@ -2,11 +2,12 @@ import type { Db } from '../sqlite';
 import type { Migration } from './migration';
 import { v1Initial } from './v1-initial';
 import { v2MetricSummary } from './v2-metric-summary';
+import { v3Templates } from './v3-templates';
 
 export type { Migration } from './migration';
 
 /** In order, one per version, never edited once released. */
-export const MIGRATIONS: readonly Migration[] = [v1Initial, v2MetricSummary];
+export const MIGRATIONS: readonly Migration[] = [v1Initial, v2MetricSummary, v3Templates];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

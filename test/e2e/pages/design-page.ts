@@ -27,6 +27,23 @@ export class DesignPage {
     await this.page.getByTestId('design-preset').selectOption(id);
   }
 
+  /** Waits for templates.list to put the template in the picker, then loads it into the form. */
+  async chooseTemplate(name: string): Promise<void> {
+    const option = this.page
+      .locator('[data-testid="design-preset"] optgroup[label="Your templates"] option')
+      .filter({ hasText: name });
+    await option.waitFor({ state: 'attached' });
+    await this.page.getByTestId('design-preset').selectOption({ label: name });
+  }
+
+  /** Opens "Save as template…"; the dialog's name field starts as the experiment's name. */
+  async openSaveTemplate(): Promise<Locator> {
+    await this.page.getByTestId('design-save-template').click();
+    const dialog = this.page.getByTestId('save-template-dialog');
+    await dialog.waitFor();
+    return dialog;
+  }
+
   async fill(testid: string, value: string | number): Promise<void> {
     await this.page.getByTestId(testid).fill(String(value));
   }

@@ -1,0 +1,20 @@
+import type { DatasetInfo } from '../../shared/api/contract';
+import type { DatasetEntry } from '../engine/data/manager';
+
+/** The manager's entry as the API shows it: plain arrays and objects, without what only the engine uses. */
+export function toDatasetInfo(d: DatasetEntry): DatasetInfo {
+  return {
+    name: d.name,
+    title: d.title,
+    origin: d.origin,
+    present: d.present,
+    downloadable: d.downloadable,
+    location: d.location,
+    task: d.task,
+    inputShape: [...d.inputShape],
+    outputSize: d.outputSize,
+    classNames: [...d.classNames],
+    sizes: { ...d.sizes },
+    problem: d.problem,
+  };
+}
