@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openLab, screenshot, type Lab } from './harness';
 import { DesignPage } from './pages/design-page';
+import { ComparePage } from './pages/compare-page';
 import { MonitorPage } from './pages/monitor-page';
 import { SessionsPage } from './pages/sessions-page';
 
@@ -81,8 +82,10 @@ describe('Design and Monitor views against the real server and real training', (
     await lab.page.waitForFunction(() => /^#monitor\/\d+$/.test(window.location.hash));
     experimentId = Number(new URL(lab.page.url()).hash.split('/')[1]);
     await expect.poll(() => monitor.rows.count()).toBe(4);
-    const [first] = await monitor.runIds();
-    if (first === undefined) throw new Error('no run rows');
+    const ids = await monitor.runIds();
+    const [first] = ids;
+    const last = ids.at(-1);
+    if (first === undefined || last === undefined) throw new Error('no run rows');
 
     await monitor.waitForStatus(first, 'running', 30_000);
     await monitor.waitForPoints('chart-train-loss', 1);
@@ -96,6 +99,12 @@ describe('Design and Monitor views against the real server and real training', (
     await monitor.waitForStatus(first, /^(running|completed)$/, 10_000);
     await monitor.waitForPoints('chart-train-loss', pausedPoints + 1);
     expect(await monitor.rowById(first).getByTestId('run-progress-text').textContent()).toMatch(/step \d+\/\d+/);
+
+    // Stop takes a queued run off the queue; Resume queues it again (from its checkpoint, if it had one).
+    await monitor.rowById(last).getByTestId('run-stop').click();
+    await monitor.waitForStatus(last, 'stopped', 10_000);
+    await monitor.rowById(last).getByTestId('run-resume').click();
+    await monitor.waitForStatus(last, /^(queued|running|completed)$/, 10_000);
 
     // Diagnostics and the three factors arrive while it trains (every 100 steps by default).
     await monitor.waitForPoints('chart-diagnostic-layer1', 1, 60_000);
@@ -150,4 +159,21 @@ describe('Design and Monitor views against the real server and real training', (
     await screenshot(lab.page, 'monitor-diagnostics');
     expect(lab.errors).toEqual([]);
   }, 90_000);
+
+  test('the finished experiment compares in the Compare view: one group per rule, N = 2 seeds', async () => {
+    const compare = new ComparePage(lab.page);
+    await compare.open();
+    await compare.expand(experimentId);
+    await compare.selectGroup(experimentId, 'EBD');
+    await compare.selectGroup(experimentId, 'BP');
+    await compare.waitForSummaries(30_000);
+    for (const rule of ['EBD', 'BP']) {
+      const cell = await compare.cell(rule, 'test-accuracy', 'final');
+      expect(cell.n).toBe(2);
+      expect(cell.mean).toBeGreaterThan(0);
+    }
+    expect((await compare.diff()).map((d) => d.path)).toContain('rules.rule');
+    await screenshot(lab.page, 'compare-designed');
+    expect(lab.errors).toEqual([]);
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { meanBand, type BandKind, type XY } from '../../../shared/analysis/bands';
+import type { ChartLine } from '../monitor/chart-line';
 import { faint } from '../monitor/colors';
 import { alignCurves } from './align';
 
@@ -10,17 +11,6 @@ export interface GroupCurves {
   seeds: { seed: number; points: XY[] }[];
   /** Whether any curve came down-sampled (its steps then differ between seeds). */
   downsampled: boolean;
-}
-
-/** What MetricChart draws (its ChartLine, with the optional fields this view uses). */
-export interface CompareLine {
-  label: string;
-  color: string;
-  faint: boolean;
-  points: XY[];
-  width?: number;
-  fill?: string;
-  legend?: boolean;
 }
 
 /** How wide a group's band is where it ends: shown next to the chart, and what a test can read. */
@@ -37,7 +27,7 @@ export interface BandEnd {
 }
 
 export interface CompareChartData {
-  lines: CompareLine[];
+  lines: ChartLine[];
   bands: BandEnd[];
 }
 
@@ -46,7 +36,7 @@ export interface CompareChartData {
  * filled (lower edge first: chart.js fills '-1' to the previous dataset), then the mean drawn bold on top.
  */
 export function compareChartData(groups: readonly GroupCurves[], kind: BandKind): CompareChartData {
-  const lines: CompareLine[] = [];
+  const lines: ChartLine[] = [];
   const bands: BandEnd[] = [];
   for (const group of groups) {
     for (const seed of group.seeds) {

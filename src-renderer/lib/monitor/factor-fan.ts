@@ -1,6 +1,6 @@
 import { FACTOR_QUANTILES, layerMetric, type FactorKey } from '../../../shared/diagnostics';
 import type { XY } from '../../../shared/analysis/bands';
-import type { CompareLine } from '../compare/lines';
+import type { ChartLine } from './chart-line';
 import { faint } from './colors';
 import type { SeriesRef } from './series';
 
@@ -16,7 +16,7 @@ export function factorRefs(layer: number, factor: FactorKey): SeriesRef[] {
  * A fan chart of a distribution over time: the 5–95% band faint, the 25–75% band stronger, the median on top.
  * Each band is a borderless lower edge followed by an upper edge that fills down to it (MetricChart fills '-1').
  */
-export function fanLines(quantiles: readonly XY[][], color: string, label: string): CompareLine[] {
+export function fanLines(quantiles: readonly XY[][], color: string, label: string): ChartLine[] {
   const [q05 = [], q25 = [], q50 = [], q75 = [], q95 = []] = quantiles;
   const edge = { color: 'transparent', faint: true, width: 0, legend: false };
   return [

@@ -1,7 +1,8 @@
 import type { BandKind, XY } from '../../../shared/analysis/bands';
 import { trailingMean } from '../../../shared/analysis/smoothing';
 import type { Run } from '../../../shared/schemas/records';
-import { compareChartData, type CompareLine, type GroupCurves } from '../compare/lines';
+import { compareChartData, type GroupCurves } from '../compare/lines';
+import type { ChartLine } from './chart-line';
 import { armColor, faint } from './colors';
 
 /** How the seeds of one rule arm are drawn: each on its own, or their mean with a std or 95% CI band. */
@@ -25,7 +26,7 @@ export function monitorLines(
   smoothing: number,
   firstSeed: number | undefined,
   downsampled = false,
-): CompareLine[] {
+): ChartLine[] {
   const curve = (run: Run) => trailingMean(pointsOf(run), smoothing);
   if (view === 'seeds') {
     return runs.map(({ run, arm, label }) => {

@@ -2,7 +2,7 @@ import type { RunProgress } from '../../../shared/api/events';
 import type { Experiment, MetricPoint, Run, RunEvent } from '../../../shared/schemas/records';
 import type { ApiClient } from '../api/client';
 import { errorMessage, isDisconnected } from '../api/errors';
-import type { CompareLine } from '../compare/lines';
+import type { ChartLine } from '../monitor/chart-line';
 import { monitorLines, type SeedView } from '../monitor/lines';
 import { SeriesBook, TEST_ACCURACY, TRAIN_LOSS, type SeriesRef, type XY } from '../monitor/series';
 
@@ -68,7 +68,7 @@ export class MonitorState {
   }
 
   /** One chart's lines for a metric: every run, drawn as the seed view and smoothing say. */
-  linesFor(ref: SeriesRef): CompareLine[] {
+  linesFor(ref: SeriesRef): ChartLine[] {
     return monitorLines(
       this.runs.map((run) => ({ run, arm: runArm(run), label: runLabel(run) })),
       (run) => this.points(run.id, ref),
