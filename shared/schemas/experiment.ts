@@ -37,8 +37,8 @@ export const OptimizerSpec = z.strictObject({
   beta1: z.number().min(0).max(0.9999).default(0.9),
   beta2: z.number().min(0).max(0.999999).default(0.999),
   epsilon: z.number().positive().max(1).default(1e-8),
-  /** Multipliers of the rate per weight layer, first hidden layer first; missing entries are 1. */
-  layerRates: z.array(z.number().positive()).max(65).default([]),
+  /** Multipliers of the rate per weight layer, first hidden layer first; missing entries are 1, 0 freezes a layer. */
+  layerRates: z.array(z.number().min(0, 'a layer rate must be 0 (frozen) or more')).max(65).default([]),
   schedule: Schedule.default({ kind: 'constant' }),
 });
 export type OptimizerSpec = z.infer<typeof OptimizerSpec>;
@@ -104,6 +104,11 @@ export const ExperimentSpec = z
             .enum(['xavier_uniform', 'xavier_normal', 'kaiming_uniform', 'kaiming_normal'])
             .default('kaiming_uniform'),
           gain: z.number().positive().max(100).default(Math.SQRT2),
+          /**
+           * The readout layer's gain, when it differs from the hidden layers'. 0 starts the readout at zero, which keeps
+           * a random readout from feeding back into the broadcast rules' first steps (Nøkland 2016).
+           */
+          readoutGain: z.number().min(0).max(100).optional(),
         })
         .default({ scheme: 'kaiming_uniform', gain: Math.SQRT2 }),
       weightSparsity: z.number().min(0).max(0.99).default(0),

@@ -9,7 +9,7 @@ export interface NetworkConfig {
   inputSize: number;
   hidden: { units: number; activation: Activation }[];
   outputSize: number;
-  init: { scheme: InitScheme; gain: number };
+  init: { scheme: InitScheme; gain: number; readoutGain?: number };
   /** Fraction of each weight matrix fixed at zero by a random mask (0 = dense). */
   weightSparsity: number;
 }
@@ -46,7 +46,10 @@ export class Network {
     for (let k = 1; k < this.sizes.length; k++) {
       const fanIn = this.sizes[k - 1]!;
       const fanOut = this.sizes[k]!;
-      const values = initialWeights(config.init.scheme, config.init.gain, fanIn, fanOut, initRng);
+      const readout = k === this.sizes.length - 1;
+      const gain = readout ? (config.init.readoutGain ?? config.init.gain) : config.init.gain;
+      // Drawn even at gain 0, so that the random stream, and every other layer's weights, stay the same.
+      const values = initialWeights(config.init.scheme, gain, fanIn, fanOut, initRng);
       const mask = config.weightSparsity > 0 ? sparsityMask(fanIn * fanOut, config.weightSparsity, maskRng) : null;
       if (mask) for (let i = 0; i < values.length; i++) values[i]! *= mask[i]!;
       this.wt.push(tf.variable(tf.tensor2d(values, [fanIn, fanOut]), true));

@@ -107,7 +107,10 @@ export class Optimizer {
     const base = scheduledRate(this.config, epoch);
     const memory = this.fused ? hostMemory() : null;
     this.slots.forEach((slot, i) => {
-      const scalars = this.updateScalars(base * (this.config.layerRates[slot.layer - 1] ?? 1));
+      const layerRate = this.config.layerRates[slot.layer - 1] ?? 1;
+      // A frozen layer keeps its weights and its optimiser state exactly.
+      if (layerRate === 0) return;
+      const scalars = this.updateScalars(base * layerRate);
       if (memory) fusedUpdate(memory, scalars, slot, grads[i]!);
       else tensorUpdate(scalars, slot, grads[i]!);
     });

@@ -22,9 +22,9 @@ import type { ModelConfig } from './model';
  *    PyTorch Linear layer). With the ReLU gain √2 the random readout W_L is large, and the broadcast rules (FA, DFA,
  *    DKP, EBD, whose first epoch is DFA-like) fall into a feedback loop: the MSE score s = W_L h − y carries the random
  *    readout, the hidden layers follow −Bᵀs, W_L never aligns with B, and the activation power explodes (DFA, MSE,
- *    Adam 1e-4: 17% test accuracy, layer-2 power 23; EBD: 56%). Zeroing only the readout fixes it (DFA 79.8%, EBD
- *    78.8%) but the spec has no per-layer initialisation; the small uniform scale for all layers is the closest
- *    setting it offers (DFA 80.2%, EBD 80.1%), and it does not hurt BP (81.9% vs 81.5% at gain √2).
+ *    Adam 1e-4: 17% test accuracy, layer-2 power 23; EBD: 56%). Zeroing only the readout (network.init.readoutGain 0)
+ *    fixes it too (DFA 79.8%, EBD 78.8%); the small uniform scale for all layers scores a little higher and is what
+ *    the presets use (DFA 80.2%, EBD 80.1%), and it does not hurt BP (81.9% vs 81.5% at gain √2).
  *  - Adam, learning rate 1e-3, batch 32: the readout needs a fast rate (frozen-hidden readout: 63.1% at 3e-4, 74.5%
  *    at 1e-3). Rules other than BP and DRTP slow their hidden layers to 0.3× (layerRates [0.3, 0.3, 1]): at the full
  *    rate DFA/FA activations grow to a power of ~3–15 within one epoch; at 0.1× they learn less.

@@ -23,7 +23,7 @@ describe('the designer form', () => {
       dataset: { name: 'spirals', standardise: true, trainSubset: 500 },
       network: {
         hidden: [{ units: 8, activation: 'tanh' }],
-        init: { scheme: 'xavier_normal', gain: 0.7 },
+        init: { scheme: 'xavier_normal', gain: 0.7, readoutGain: 0 },
         weightSparsity: 0.5,
       },
       rules: [
@@ -39,7 +39,7 @@ describe('the designer form', () => {
         },
         { rule: 'bp', label: 'BP' },
       ],
-      optimizer: { layerRates: [0.3, 1], schedule: { kind: 'exponential', gamma: 0.9 } },
+      optimizer: { layerRates: [0, 1], schedule: { kind: 'exponential', gamma: 0.9 } },
       regularizers: { activationL1: 0.01, power: { coefficient: 0.2, target: 0.5 } },
       seeds: [4, 5],
       epochs: 3,

@@ -80,6 +80,8 @@ export interface DesignForm {
   hidden: LayerForm[];
   initScheme: InitScheme;
   initGain: number | null;
+  /** Empty: the readout takes initGain. */
+  readoutGain: number | null;
   weightSparsity: number | null;
   loss: Loss;
   arms: ArmForm[];
@@ -169,7 +171,7 @@ export function toSpecInput(form: DesignForm): ExperimentSpecInput {
     },
     network: {
       hidden: form.hidden.map((l) => ({ units: num(l.units) as number, activation: l.activation })),
-      init: { scheme: form.initScheme, gain: num(form.initGain) },
+      init: { scheme: form.initScheme, gain: num(form.initGain), readoutGain: num(form.readoutGain) },
       weightSparsity: num(form.weightSparsity),
     },
     loss: form.loss,
@@ -235,6 +237,7 @@ export function fromSpec(spec: ExperimentSpec): DesignForm {
     hidden: spec.network.hidden.map((l) => ({ key: newKey(), units: l.units, activation: l.activation })),
     initScheme: spec.network.init.scheme,
     initGain: spec.network.init.gain,
+    readoutGain: spec.network.init.readoutGain ?? null,
     weightSparsity: spec.network.weightSparsity,
     loss: spec.loss,
     arms: spec.rules.map((r) => ({
