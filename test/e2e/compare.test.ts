@@ -152,4 +152,37 @@ describe('Compare view against the real server and real training', () => {
     await screenshot(compare.page, 'compare');
     expect(lab.errors).toEqual([]);
   }, 30_000);
+
+  test('a picked run that is training grows its curve live', async () => {
+    const session = (await lab.invoke('sessions.create', { name: 'Compare live' })) as { id: number };
+    const live = (await lab.invoke('experiments.create', {
+      sessionId: session.id,
+      spec: {
+        ...SPEC,
+        name: 'GM: BP, long',
+        dataset: { name: 'gaussian-mixture', trainSubset: 2000 },
+        rules: [{ rule: 'bp' }],
+        seeds: [1],
+        epochs: 20_000,
+        monitoring: { readEvery: 2, diagnosticsEvery: 0, checkpointEvery: 0 },
+      },
+    })) as { id: number };
+    const [run] = (await lab.invoke('experiments.start', { id: live.id })) as RunReply[];
+    if (!run) throw new Error('no run started');
+    // Earlier tests may have picked groups; this one looks at the new run alone.
+    const clear = compare.page.getByTestId('compare-clear');
+    if (await clear.isVisible()) await clear.click();
+    await compare.filterSession('Compare live');
+    await compare.expand(live.id);
+    await compare.selectGroup(live.id, 'BP');
+    await compare.chooseMetric('train', 'loss');
+    // The last step the curve reaches (the chart thins what it draws, so its point count saturates).
+    const lastStep = () => compare.band('BP').getAttribute('data-step').then(Number);
+    await expect.poll(lastStep, { timeout: 30_000 }).toBeGreaterThan(0);
+    const before = await lastStep();
+    // No reload, no status change: only the metrics.batch events can make the curve longer.
+    await expect.poll(lastStep, { timeout: 30_000 }).toBeGreaterThan(before);
+    expect((await lab.invoke('runs.get', { id: run.id })) as RunReply).toMatchObject({ status: 'running' });
+    await lab.invoke('runs.stop', { id: run.id });
+  }, 90_000);
 });

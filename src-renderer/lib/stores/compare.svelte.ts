@@ -2,7 +2,7 @@ import { SvelteSet } from 'svelte/reactivity';
 import type { BandKind } from '../../../shared/analysis/bands';
 import { groupRuns, type RunGroup } from '../../../shared/analysis/grouping';
 import type { DatasetInfo } from '../../../shared/api/contract';
-import type { Experiment, Run, Session } from '../../../shared/schemas/records';
+import type { Experiment, MetricPoint, Run, Session } from '../../../shared/schemas/records';
 import type { ApiClient } from '../api/client';
 import { errorMessage, isDisconnected } from '../api/errors';
 import { indexById, metricOptions, RunDataCache, shapesOf, type Curve } from '../compare/run-data';
@@ -94,9 +94,16 @@ export class CompareState {
     }
   }
 
-  /** Keeps run statuses current; a picked run that changes status is read again (it may have new points). */
+  /**
+   * Keeps run statuses current, and the plotted curves of picked runs that are training: their new points of the
+   * chosen metric are appended as they arrive. A picked run that changes status is read again (its tables too).
+   */
   watch(): () => void {
-    return this.#client.subscribe({ types: ['run.status'] }, (event) => {
+    return this.#client.subscribe({ types: ['run.status', 'metrics.batch'] }, (event) => {
+      if (event.type === 'metrics.batch') {
+        this.#appendLive(event.runId, event.points);
+        return;
+      }
       if (event.type !== 'run.status') return;
       const changed = event.run;
       const before = this.runs.find((r) => r.id === changed.id);
@@ -211,6 +218,26 @@ export class CompareState {
     if (!this.#data.current(epoch)) return;
     this.#data.outcomes.set(this.#data.outcomeKey(runId, metric), runOutcome(series.points, metric.better));
     this.version++;
+  }
+
+  #appendLive(runId: number, points: readonly MetricPoint[]): void {
+    if (!this.selected.has(runId)) return;
+    // A run picked before it logged anything learns its metric names from what it streams.
+    const names = this.#data.names.get(runId);
+    let changed = false;
+    for (const p of points) {
+      if (!names || names.some((n) => n.name === p.name && n.split === p.split)) continue;
+      names.push({ name: p.name, split: p.split });
+      changed = true;
+    }
+    const curve = this.#data.curves.get(this.#data.curveKey(runId, this.metric));
+    const last = curve?.points.at(-1)?.x ?? -1;
+    for (const p of points) {
+      if (!curve || p.name !== this.metric.name || p.split !== this.metric.split || p.step <= last) continue;
+      curve.points.push({ x: p.step, y: p.value });
+      changed = true;
+    }
+    if (changed) this.version++;
   }
 
   async #loadCurve(runId: number, ref: SeriesRef, epoch: number): Promise<void> {
