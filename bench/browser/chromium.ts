@@ -1,19 +1,9 @@
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, E2E_FLAGS } from '../../test/e2e/harness';
 
-/** The flags the end-to-end tests use (DESIGN.md §8): software rendering, nothing phoning home. */
-export const E2E_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM, E2E_FLAGS };
 
 /**
  * Timers and rAF of a page Chromium thinks is hidden get throttled; a headless page can count as one. These keep

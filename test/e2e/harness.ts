@@ -14,7 +14,18 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SERVER_JS = path.join(REPO_ROOT, 'out', 'main', 'server.js');
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'screenshots');
-const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM = '/usr/bin/chromium';
+/** The flags of the end-to-end tests and the browser benches (DESIGN.md §8): software rendering, no phoning home. */
+export const E2E_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const READY_LINE = /Broadcast Lab serving at (http:\/\/\S+)/;
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -139,16 +150,7 @@ export function launchBrowser(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: E2E_FLAGS,
   });
 }
 
