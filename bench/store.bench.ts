@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { median } from '../shared/analysis/stats';
 import { ExperimentSpec } from '../shared/schemas/experiment';
 import type { MetricPoint } from '../shared/schemas/records';
 import { openStore } from '../src-main/store';
@@ -20,11 +21,6 @@ const TARGET_INSERT_PER_S = 500_000;
 const TARGET_QUERY_MS = 50;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** A noisy decaying loss with a spike every ~100k steps, built before timing so that only the store is measured. */
 function makeBatches(): MetricPoint[][] {

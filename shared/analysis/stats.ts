@@ -15,6 +15,14 @@ export interface Summary {
   max: number;
 }
 
+/** The middle value, or the mean of the two middle values for an even count; NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export function summarize(values: readonly number[]): Summary {
   const n = values.length;
   if (n === 0) throw new Error('summarize() needs at least one value, got an empty list');

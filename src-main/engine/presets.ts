@@ -102,6 +102,14 @@ function power(coefficient: number): { power: { coefficient: number; target: num
  */
 export function presetArm(key: RuleKey, hidden = 2): RuleSpec {
   const slowHidden = { ...PRESET_OPTIMIZER, layerRates: hiddenRates(hidden, HIDDEN_RATE) };
+  /** EBD and SBD arms share every setting but the rule and its extra parameters. */
+  const decorrelation = (rule: 'ebd' | 'sbd', label: string, params: RuleSpec['params'] = {}): ArmInput => ({
+    rule,
+    label,
+    params: { lambda: DECORRELATION_LAMBDA, ...params },
+    optimizer: slowHidden,
+    regularizers: power(POWER_DECORRELATION),
+  });
   const arm = ((): ArmInput => {
     switch (key) {
       case 'bp':
@@ -115,29 +123,11 @@ export function presetArm(key: RuleKey, hidden = 2): RuleSpec {
       case 'drtp':
         return { rule: 'drtp', label: 'DRTP', optimizer: { ...PRESET_OPTIMIZER }, regularizers: power(POWER_DRTP) };
       case 'ebd':
-        return {
-          rule: 'ebd',
-          label: 'EBD',
-          params: { lambda: DECORRELATION_LAMBDA },
-          optimizer: slowHidden,
-          regularizers: power(POWER_DECORRELATION),
-        };
+        return decorrelation('ebd', 'EBD');
       case 'sbd':
-        return {
-          rule: 'sbd',
-          label: 'SBD',
-          params: { lambda: DECORRELATION_LAMBDA },
-          optimizer: slowHidden,
-          regularizers: power(POWER_DECORRELATION),
-        };
+        return decorrelation('sbd', 'SBD');
       case 'sbd_expansion':
-        return {
-          rule: 'sbd',
-          label: 'SBD + score expansion',
-          params: { lambda: DECORRELATION_LAMBDA, expansion: 'outer_probs' },
-          optimizer: slowHidden,
-          regularizers: power(POWER_DECORRELATION),
-        };
+        return decorrelation('sbd', 'SBD + score expansion', { expansion: 'outer_probs' });
     }
   })();
   // Parsed, so that the arm carries every field with its default (and stays valid as the schema grows).

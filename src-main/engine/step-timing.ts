@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { median } from '../../shared/analysis/stats';
 import { Model, type ModelConfig } from './model';
 import { Rng } from './random';
 import { trainStep } from './train-step';
@@ -69,10 +70,4 @@ function randomLabels(rng: Rng, count: number, classes: number): Int32Array {
   const labels = new Int32Array(count);
   for (let i = 0; i < count; i++) labels[i] = rng.int(classes);
   return labels;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { normalQuantile, studentTCdf, studentTQuantile, summarize } from '../../shared/analysis/stats';
+import { median, normalQuantile, studentTCdf, studentTQuantile, summarize } from '../../shared/analysis/stats';
 
 describe('studentTQuantile', () => {
   // Two-sided 95% critical values from standard tables (4 significant decimals).
@@ -67,5 +67,13 @@ describe('summarize', () => {
 
   test('empty input is an error, not a zero', () => {
     expect(() => summarize([])).toThrow(/at least one value/);
+  });
+});
+
+describe('median', () => {
+  test('takes the middle value, or the mean of the two middle ones, whatever the order', () => {
+    expect(median([9, 1, 5])).toBe(5);
+    expect(median([4, 1, 3, 10])).toBe(3.5);
+    expect(median([])).toBeNaN();
   });
 });
