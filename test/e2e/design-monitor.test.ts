@@ -39,7 +39,9 @@ describe('Design and Monitor views against the real server and real training', (
     await design.fill('design-train-subset', 1200);
     await design.fill('design-layer-units', 16);
     await design.fill('design-seeds', '1, 2');
-    await design.fill('design-epochs', 4);
+    // Long enough (2,400 steps, several seconds) that the first run can't finish between the test seeing it run and
+    // clicking Pause, even on a fast machine: with 4 epochs it once did, and the pause found it completed.
+    await design.fill('design-epochs', 32);
     await design.fill('design-batchSize', 16);
     expect(await design.arm(0).getAttribute('data-rule')).toBe('ebd');
     expect(await design.arm(1).getAttribute('data-rule')).toBe('bp');

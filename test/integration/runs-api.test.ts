@@ -157,7 +157,8 @@ describe('runs through the API (serve mode, real training processes)', () => {
   });
 
   it('marks a killed training process "interrupted" and resumes it to the same result as an uninterrupted run', async () => {
-    const overrides = { rules: [{ rule: 'sbd' as const }], loss: 'cross_entropy' as const, epochs: 6 };
+    // ~1,300 steps: the kill must land well before the run ends, after its first checkpoint (step 50).
+    const overrides = { rules: [{ rule: 'sbd' as const }], loss: 'cross_entropy' as const, epochs: 20 };
     const reference = await experiment(overrides);
     const [referenceRun] = await call('experiments.start', { id: reference.id });
     await expect.poll(() => statusOf(referenceRun!.id), { timeout: 60_000, interval: 200 }).toBe('completed');
