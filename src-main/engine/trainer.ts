@@ -41,7 +41,8 @@ export interface TrainHooks {
 /** Asked between steps: whether to stop now, and (awaited) whether to wait while paused. */
 export interface TrainControl {
   readonly stopRequested: boolean;
-  waitWhilePaused(): Promise<void>;
+  /** `step`: the steps trained so far, every one of them already reported (metrics and progress). */
+  waitWhilePaused(step: number): Promise<void>;
 }
 
 export type TrainOutcome =
@@ -99,7 +100,7 @@ export async function train(
     const order = epochOrder(train.size, dataOrder, epoch);
     const firstBatch = epoch === resumeFrom?.epoch ? resumeFrom.batchInEpoch : 0;
     for (let b = firstBatch; b < stepsPerEpoch; b++) {
-      await control.waitWhilePaused();
+      await control.waitWhilePaused(step);
       if (control.stopRequested) {
         const outcome = await flush(pending, hooks, options);
         if (outcome) return outcome;

@@ -59,7 +59,7 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('metrics'), points: z.array(MetricPoint) }),
   ProgressMessage,
   z.object({ type: z.literal('checkpoint'), step: z.number().int(), epoch: z.number(), bytes: Bytes }),
-  z.object({ type: z.literal('paused') }),
+  z.object({ type: z.literal('paused'), step: z.number().int().nonnegative() }),
   z.object({ type: z.literal('resumed') }),
   z.object({
     type: z.literal('finished'),

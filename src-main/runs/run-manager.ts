@@ -262,6 +262,8 @@ export class RunManager {
         store.checkpoints.save(runId, message.step, message.epoch, message.bytes);
         return;
       case 'paused':
+        this.logEvent(runId, 'info', 'paused', `paused at step ${message.step}`);
+        return;
       case 'resumed':
         return;
       case 'finished': {

@@ -21,8 +21,13 @@ export function serveTrainingRequests(port: HostPort, exit: (code: number) => vo
     get stopRequested() {
       return stopRequested;
     },
-    waitWhilePaused: () =>
-      paused && !stopRequested ? new Promise<void>((resolve) => (wake = resolve)) : Promise.resolve(),
+    waitWhilePaused: (step) => {
+      if (!paused || stopRequested) return Promise.resolve();
+      // Acknowledged here, where training holds, rather than when the message arrives: steps already under way
+      // finish first, and the host learns the exact step the run stopped at.
+      port.send({ type: 'paused', step });
+      return new Promise<void>((resolve) => (wake = resolve));
+    },
   };
   let started = false;
 
@@ -61,7 +66,6 @@ export function serveTrainingRequests(port: HostPort, exit: (code: number) => vo
         return;
       case 'pause':
         paused = true;
-        port.send({ type: 'paused' });
         return;
       case 'resume':
       case 'stop':

@@ -125,8 +125,17 @@ describe('runs through the API (serve mode, real training processes)', () => {
     await expect.poll(() => eventsFor(id, 'run.progress').length, { timeout: 30_000 }).toBeGreaterThan(2);
 
     expect((await call('runs.pause', { id })).status).toBe('paused');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let steps in flight finish
-    const heldAt = (await call('runs.progress', { id }))!.step;
+    // Steps under way finish; the run then says where it holds, after reporting every step up to there.
+    const pausedAt = async () => {
+      const events = await call('runs.events', { runId: id });
+      const match = /paused at step (\d+)/.exec(events.map((e) => e.message).join('\n'));
+      return match ? Number(match[1]) : null;
+    };
+    await expect.poll(pausedAt, { timeout: 30_000 }).not.toBeNull();
+    const heldAt = (await pausedAt())!;
+    expect((await call('runs.progress', { id }))!.step).toBe(heldAt);
+    const stored = await call('metrics.series', { runId: id, name: 'loss', split: 'train', maxPoints: 100_000 });
+    expect(stored.points.at(-1)!.step).toBe(heldAt - 1);
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect((await call('runs.progress', { id }))!.step).toBe(heldAt);
 
@@ -154,11 +163,11 @@ describe('runs through the API (serve mode, real training processes)', () => {
     await expect.poll(() => statusOf(id), { timeout: 30_000 }).toBe('stopped');
     const steps = (await call('metrics.series', { runId: id, name: 'loss', split: 'train' })).points.map((p) => p.step);
     expect(steps.every((s, i) => i === 0 || s > steps[i - 1]!)).toBe(true);
-  });
+  }, 90_000);
 
   it('marks a killed training process "interrupted" and resumes it to the same result as an uninterrupted run', async () => {
-    // ~1,300 steps: the kill must land well before the run ends, after its first checkpoint (step 50).
-    const overrides = { rules: [{ rule: 'sbd' as const }], loss: 'cross_entropy' as const, epochs: 20 };
+    // ~800 steps: the kill must land well before the run ends, after its first checkpoint (step 50).
+    const overrides = { rules: [{ rule: 'sbd' as const }], loss: 'cross_entropy' as const, epochs: 12 };
     const reference = await experiment(overrides);
     const [referenceRun] = await call('experiments.start', { id: reference.id });
     await expect.poll(() => statusOf(referenceRun!.id), { timeout: 60_000, interval: 200 }).toBe('completed');
@@ -182,7 +191,7 @@ describe('runs through the API (serve mode, real training processes)', () => {
     const loss = async (runId: number) =>
       (await call('metrics.series', { runId, name: 'loss', split: 'train' })).points.map((p) => [p.step, p.value]);
     expect(await loss(id)).toEqual(await loss(referenceRun!.id));
-  });
+  }, 120_000);
 
   it('refuses to pause a run that is not running, naming its status', async () => {
     const exp = await experiment({ rules: [{ rule: 'bp' }], epochs: 1 });
@@ -191,5 +200,5 @@ describe('runs through the API (serve mode, real training processes)', () => {
     const outcome = await client.invoke('runs.pause', { id: run!.id });
     expect(outcome).toMatchObject({ ok: false, error: { code: 'conflict' } });
     if (!outcome.ok) expect(outcome.error.message).toContain('completed');
-  });
+  }, 60_000);
 });

@@ -117,7 +117,8 @@ describe('trainer', () => {
       get stopRequested() {
         return steps >= 10;
       },
-      waitWhilePaused: async () => {
+      waitWhilePaused: async (step) => {
+        expect(step).toBe(steps);
         steps += 1;
         if (steps === 5) {
           paused = true;
