@@ -29,6 +29,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src-renderer'),
+    // The chart worker is a module worker (new Worker(…, { type: 'module' })).
+    worker: { format: 'es' },
     build: {
       rollupOptions: { input: resolve('src-renderer/index.html') },
     },

@@ -18,6 +18,7 @@ export async function buildPage(pageDir: string): Promise<string> {
     configFile: false,
     logLevel: 'warn',
     plugins: [svelte()],
+    worker: { format: 'es' },
     build: { outDir, emptyOutDir: true, reportCompressedSize: false, minify: process.env.BENCH_MINIFY !== '0' },
   });
   return outDir;

@@ -14,6 +14,8 @@ export interface ChartBenchConfig {
   durationMs: number;
   /** CSS width of the chart's box; MetricChart fixes the height. */
   width: number;
+  /** 1: draw on the page (as without OffscreenCanvas), to compare with the chart worker. */
+  page: number;
 }
 
 export const DEFAULT_CONFIG: ChartBenchConfig = {
@@ -24,6 +26,7 @@ export const DEFAULT_CONFIG: ChartBenchConfig = {
   warmupMs: 2_000,
   durationMs: 15_000,
   width: 800,
+  page: 0,
 };
 
 export function configToQuery(config: ChartBenchConfig): string {
@@ -40,7 +43,7 @@ export function configFromQuery(query: string): ChartBenchConfig {
   return config;
 }
 
-/** One chart.update() as chart.js's plugin hooks see it: data and layout, then drawing the canvas. */
+/** One redraw where chart.js runs (the chart worker or the page): data and layout, then drawing the canvas. */
 export interface RedrawTiming {
   updateMs: number;
   drawMs: number;
@@ -49,6 +52,8 @@ export interface RedrawTiming {
 
 export interface ChartBenchResult {
   config: ChartBenchConfig;
+  /** Where chart.js ran: 'worker' or 'page' (MetricChart's data-renderer). */
+  renderer: string;
   /** Between consecutive requestAnimationFrame timestamps while recording. */
   frameIntervals: number[];
   /** Per frame, from its first rAF callback to a task posted from there, which runs once the frame is rendered. */

@@ -1,0 +1,151 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { ExperimentSpecInput } from '../../shared/schemas/experiment';
+import { collectErrors, openLab, type Lab } from './harness';
+import { MonitorPage } from './pages/monitor-page';
+
+interface SeriesReply {
+  points: { step: number; value: number }[];
+}
+interface HoverItem {
+  label: string;
+  x: number;
+  y: number;
+}
+
+const SPEC: ExperimentSpecInput = {
+  name: 'GM: one BP run to plot',
+  dataset: { name: 'gaussian-mixture', trainSubset: 600 },
+  network: { hidden: [{ units: 8 }] },
+  rules: [{ rule: 'bp' }],
+  seeds: [1],
+  epochs: 2,
+  batchSize: 16,
+  monitoring: { readEvery: 1 },
+};
+
+/** Removes OffscreenCanvas handover before the app loads, as in a browser without it. */
+const WITHOUT_OFFSCREEN = 'delete HTMLCanvasElement.prototype.transferControlToOffscreen;';
+
+describe('live charts: chart.js in the chart worker, on the page where the worker is unavailable', () => {
+  let lab: Lab;
+  let experimentId = 0;
+  let runId = 0;
+  let stored: SeriesReply['points'] = [];
+  /** What the chart plotted when drawn in the worker: the seed, the band's edges and the mean, every point. */
+  let plottedInWorker = 0;
+
+  beforeAll(async () => {
+    lab = await openLab();
+    const session = (await lab.invoke('sessions.create', { name: 'Charts' })) as { id: number };
+    const experiment = (await lab.invoke('experiments.create', { sessionId: session.id, spec: SPEC })) as {
+      id: number;
+    };
+    experimentId = experiment.id;
+    const [run] = (await lab.invoke('experiments.start', { id: experimentId })) as { id: number }[];
+    runId = run!.id;
+    // expect.poll is for tests only; beforeAll waits by hand.
+    for (let waited = 0; ; waited += 200) {
+      const { status } = (await lab.invoke('runs.get', { id: runId })) as { status: string };
+      if (status === 'completed') break;
+      if (waited > 60_000 || !['queued', 'running'].includes(status)) throw new Error(`the run is ${status}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    stored = ((await lab.invoke('metrics.series', { runId, name: 'loss', split: 'train' })) as SeriesReply).points;
+  });
+
+  afterAll(async () => {
+    await lab?.close();
+  });
+
+  /** Opens the finished experiment in the Monitor of a fresh page and waits for its loss curve. */
+  async function monitorPage(prepare: (page: Page) => Promise<unknown> = async () => undefined) {
+    const page = await lab.context.newPage();
+    const errors = collectErrors(page);
+    await prepare(page);
+    await page.goto(`${lab.server.url}#monitor/${experimentId}`);
+    const monitor = new MonitorPage(page);
+    await monitor.waitForPoints('chart-train-loss', stored.length);
+    return { page, errors, chart: monitor.chart('chart-train-loss') };
+  }
+
+  /** Moves the pointer across the plot until the chart reports what its tooltip shows. */
+  async function hover(page: Page, chart: ReturnType<MonitorPage['chart']>): Promise<HoverItem[]> {
+    const box = await chart.locator('canvas').boundingBox();
+    if (!box) throw new Error('the chart has no canvas on screen');
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    const spans = chart.getByTestId('chart-hover').locator('span');
+    await expect.poll(() => spans.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    return spans.evaluateAll((nodes) =>
+      nodes.map((n) => ({
+        label: n.getAttribute('data-label') ?? '',
+        x: Number(n.getAttribute('data-x')),
+        y: Number(n.getAttribute('data-y')),
+      })),
+    );
+  }
+
+  /** Moving the pointer off the chart clears what it reported. */
+  async function leave(page: Page, chart: ReturnType<MonitorPage['chart']>): Promise<void> {
+    await page.mouse.move(1, 1);
+    await expect.poll(() => chart.getByTestId('chart-hover').locator('span').count()).toBe(0);
+  }
+
+  /**
+   * The hovered points are ones the run stored, near the middle of the step axis. With one seed its line, the
+   * band's edges and the mean coincide, so the tooltip lists the same point for each.
+   */
+  function expectStoredPoint(items: HoverItem[]) {
+    expect(items.length).toBeGreaterThan(0);
+    const steps = stored.map((p) => p.step);
+    const middle = (Math.min(...steps) + Math.max(...steps)) / 2;
+    const span = Math.max(...steps) - Math.min(...steps);
+    for (const item of items) {
+      expect(stored.find((p) => p.step === item.x)?.value).toBe(item.y);
+      expect(Math.abs(item.x - middle)).toBeLessThan(span * 0.15);
+    }
+    expect(items.map((i) => i.label)).toContain('Backpropagation · seed 1');
+  }
+
+  test('by default chart.js draws in the worker, and the tooltip follows the pointer forwarded from the page', async () => {
+    const { page, errors, chart } = await monitorPage();
+    expect(await chart.getAttribute('data-renderer')).toBe('worker');
+    plottedInWorker = Number(await chart.getAttribute('data-points'));
+    expect(plottedInWorker).toBeGreaterThanOrEqual(stored.length);
+    // The page no longer owns a 2D context on the canvas: it was handed to the worker.
+    expect(
+      await chart.locator('canvas').evaluate((c: { getContext(kind: string): unknown }) => {
+        try {
+          c.getContext('2d');
+          return 'page';
+        } catch {
+          return 'transferred';
+        }
+      }),
+    ).toBe('transferred');
+    expectStoredPoint(await hover(page, chart));
+    await leave(page, chart);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('without OffscreenCanvas the same chart draws on the page, with the same tooltip', async () => {
+    const { page, errors, chart } = await monitorPage((p) => p.addInitScript(WITHOUT_OFFSCREEN));
+    expect(await chart.getAttribute('data-renderer')).toBe('page');
+    expect(Number(await chart.getAttribute('data-points'))).toBe(plottedInWorker);
+    expectStoredPoint(await hover(page, chart));
+    await leave(page, chart);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('when the worker cannot load, every chart falls back to the page and still draws', async () => {
+    const { page, chart } = await monitorPage((p) =>
+      p.route(/chart\.worker[^/]*\.js/, (route) => route.fulfill({ status: 404, body: 'gone' })),
+    );
+    await expect.poll(() => chart.getAttribute('data-renderer'), { timeout: 10_000 }).toBe('page');
+    expect(Number(await chart.getAttribute('data-points'))).toBe(plottedInWorker);
+    expectStoredPoint(await hover(page, chart));
+    await page.close();
+  });
+});
