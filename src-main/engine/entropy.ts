@@ -15,13 +15,23 @@ export interface EntropyConfig {
  * The layer-entropy regulariser of EBD for one hidden layer, with the inverse kept up to date instead of inverting
  * an N×N matrix each step (the paper's per-step inversion made EBD 8× slower than BP).
  *
- * It tracks P = M⁻¹ for M ← λM + c·HᵀH + (1−λ)ε·(N/B)·EₜᵀEₜ, c = (1−λ)/B, where Eₜ is the next B rows of the
- * identity in turn: over N/B steps the floor adds (1−λ)εI per step, so M stays ≈ R_h + εI with the EMA of R_h,
- * and each step is one Woodbury update of rank 2B. With U = [√c·H; s·Eₜ] (2B × N):
+ * It tracks P = M⁻¹ for M ← λM + c·HᵀH + (1−λ)ε·(N/F)·EₜᵀEₜ, c = (1−λ)/B, where Eₜ is the next F rows of the
+ * identity in turn (F = floorRowsPerStep): over N/F steps the floor adds (1−λ)εI per step, so M stays
+ * ≈ R_h + εI with the EMA of R_h, and each step is one Woodbury update of rank B + F. With U = [√c·H; s·Eₜ]:
  *   S = λI + U P Uᵀ,  K = S⁻¹ U P,  P ← (P − (UP)ᵀK)/λ,  and U·P_new = K,
- * so H·P_new = K[:B]/√c comes for free. Cost O(N²B) per step; the 2B×2B inverse is done in JS.
+ * so H·P_new = K[:B]/√c comes for free. Cost O(N²B) per step; the (B+F)×(B+F) inverse is done in JS.
  * The gradient of −coef·½ log det M with respect to U_k is −coef·c·(H P) ⊙ f'(U).
  */
+/**
+ * Identity rows the floor adds per step: a quarter of the batch. With F = B the update had rank 2B, and at batch 128
+ * the JS inverse of its 256 × 256 system and the wider rank update took most of an entropy step; at B/4 the floor
+ * still cycles through a 1,024-unit layer every 32 steps, well inside the ~1/(1−λ_E) steps the correlation
+ * remembers, so each unit's floor stays near ε.
+ */
+export function floorRowsPerStep(batch: number, units: number): number {
+  return Math.min(units, Math.ceil(batch / 4));
+}
+
 export class EntropyTracker {
   private readonly inverse: tf.Variable<tf.Rank.R2>;
   private cursor = 0;
@@ -43,7 +53,7 @@ export class EntropyTracker {
     const { lambda, epsilon, coefficient } = this.config;
     const [batch, n] = h.shape;
     const c = (1 - lambda) / batch;
-    const floorRows = Math.min(batch, n);
+    const floorRows = floorRowsPerStep(batch, n);
     const s = Math.sqrt(((1 - lambda) * epsilon * n) / floorRows);
     const first = this.cursor;
     this.cursor = (this.cursor + floorRows) % n;

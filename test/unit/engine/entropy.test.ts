@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EntropyTracker, type EntropyConfig } from '../../../src-main/engine/entropy';
+import { EntropyTracker, floorRowsPerStep, type EntropyConfig } from '../../../src-main/engine/entropy';
 import { invertSpd, logDetSpd } from '../../../src-main/engine/small-linalg';
 import { Rng } from '../../../src-main/engine/random';
 import { useCpuBackend } from '../../support/engine-fixtures';
@@ -9,13 +9,14 @@ beforeAll(useCpuBackend);
 
 const config: EntropyConfig = { coefficient: 0.5, lambda: 0.9, epsilon: 0.05 };
 
-// N = 12, B = 2 takes the other branch of matMulBT for H·P (through P's symmetry), and N = 6, B = 4 wraps the
-// floor rows around the end of the identity.
+// N = 12, B = 2 takes the other branch of matMulBT for H·P (through P's symmetry), and N = 7, B = 8 (two floor
+// rows per step) wraps the floor rows around the end of the identity.
 describe.each([
   { N: 6, B: 4 },
   { N: 12, B: 2 },
+  { N: 7, B: 8 },
 ])('layer entropy with a tracked inverse, N = $N, B = $B', ({ N, B }) => {
-  /** The matrix the tracker inverts, built explicitly in float64: M ← λM + c·HᵀH + s²·EᵀE (E: B identity rows in turn). */
+  /** The matrix the tracker inverts, built explicitly in float64: M ← λM + c·HᵀH + s²·EᵀE (E: F identity rows in turn). */
   class ExplicitM {
     m = new Float64Array(N * N);
     cursor = 0;
@@ -25,7 +26,8 @@ describe.each([
     next(h: Float32Array): Float64Array {
       const { lambda, epsilon } = config;
       const c = (1 - lambda) / B;
-      const s2 = ((1 - lambda) * epsilon * N) / B;
+      const floorRows = floorRowsPerStep(B, N);
+      const s2 = ((1 - lambda) * epsilon * N) / floorRows;
       const out = new Float64Array(N * N);
       for (let i = 0; i < N; i++)
         for (let j = 0; j < N; j++) {
@@ -33,11 +35,11 @@ describe.each([
           for (let b = 0; b < B; b++) hh += h[b * N + i]! * h[b * N + j]!;
           out[i * N + j] = lambda * this.m[i * N + j]! + c * hh;
         }
-      for (let r = 0; r < B; r++) {
+      for (let r = 0; r < floorRows; r++) {
         const i = (this.cursor + r) % N;
         out[i * N + i]! += s2;
       }
-      this.cursor = (this.cursor + B) % N;
+      this.cursor = (this.cursor + floorRows) % N;
       this.m = out;
       return out;
     }
