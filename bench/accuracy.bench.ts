@@ -1,6 +1,7 @@
 // Accuracy of every rule's preset on Fashion-MNIST (MLP 784-1024-512-10): mean ± std test accuracy over seeds.
 // `npx tsx bench/accuracy.bench.ts` (or `npm run bench accuracy`): 10 epochs × 3 seeds on the full training set,
 // hours on a CPU backend. Options (argv or env): --epochs N (EPOCHS, default 10), --seeds N (SEEDS, default 3),
+// --first-seed N (FIRST_SEED, default 0: seeds N … N+seeds−1, to add seeds to an earlier sweep),
 // --subset N (SUBSET, default: all 60,000), --rules bp,dfa,… (RULES, default: all presets),
 // --no-baseline (BASELINE=0: skip the frozen-hidden controls), --backend NAME (BACKEND, default auto).
 // A run shorter than the default is labelled REDUCED and its PASS/MISS verdicts are only indicative.
@@ -25,6 +26,8 @@ const TARGETS: Partial<Record<RuleKey, number>> = { bp: 0.885, dfa: 0.86, ebd: 0
 
 const epochs = positiveInt(option('epochs', 'EPOCHS'), DEFAULT_EPOCHS, 'epochs');
 const seedCount = positiveInt(option('seeds', 'SEEDS'), DEFAULT_SEEDS, 'seeds');
+const firstSeedText = option('first-seed', 'FIRST_SEED');
+const firstSeed = firstSeedText ? positiveInt(firstSeedText, 0, 'first-seed') : 0;
 const subsetText = option('subset', 'SUBSET');
 const subset = subsetText ? positiveInt(subsetText, 0, 'subset') : undefined;
 const ruleFilter = option('rules', 'RULES')
@@ -51,7 +54,7 @@ const run = (config: ModelConfig, plan: RunPlan, data: LoadedDataset) => trainTo
 
 const backend = await initBackend(backendName);
 console.log(
-  `accuracy bench: ${presets.length} presets × ${seedCount} seed(s), ${epochs} epoch(s), ` +
+  `accuracy bench: ${presets.length} presets × ${seedCount} seed(s) from seed ${firstSeed}, ${epochs} epoch(s), ` +
     `${subset ?? 'all'} training samples, backend ${backend.name} (${backend.device})` +
     (reduced ? `\n*** REDUCED run (defaults: ${DEFAULT_EPOCHS} epochs, ${DEFAULT_SEEDS} seeds, full data) ***` : ''),
 );
@@ -77,7 +80,7 @@ try {
   const results = new Map<string, RunResult[]>();
   const controls = new Map<string, RunResult[]>();
   const controlOf = new Map<string, string>();
-  for (let seed = 0; seed < seedCount; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
     for (const preset of presets) {
       const spec = specFor(preset, seed);
       const data = await load(spec);
@@ -88,7 +91,7 @@ try {
         const key = JSON.stringify([frozen.network, frozen.loss, frozen.optimizer, spec.dataset, spec.batchSize]);
         controlOf.set(preset.id, key);
         const done = controls.get(key) ?? [];
-        if (done.length <= seed) {
+        if (done.length <= seed - firstSeed) {
           const r = await run(frozen, plan, data);
           const name = `frozen hidden (${frozen.loss})`;
           console.log(`  seed ${seed} ${name.padEnd(34)} ${pct(r.accuracy)}%  (${r.seconds.toFixed(0)} s)`);

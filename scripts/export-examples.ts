@@ -30,7 +30,7 @@ const quick = ExperimentSpec.parse({
   dataset: { name: 'fashion-mnist', trainSubset: 5000, validationFraction: 0.1 },
   network: { hidden: [{ units: 256 }, { units: 128 }], init: PRESET_INIT },
   loss: presetLoss('ebd'),
-  rules: [presetArm('bp'), presetArm('dfa'), presetArm('ebd')],
+  rules: [presetArm('bp', 2, 2), presetArm('dfa', 2, 2), presetArm('ebd', 2, 2)],
   optimizer: PRESET_OPTIMIZER,
   seeds: [1],
   epochs: 2,
