@@ -104,7 +104,7 @@ describe('live charts: chart.js in the chart worker, on the page where the worke
       expect(stored.find((p) => p.step === item.x)?.value).toBe(item.y);
       expect(Math.abs(item.x - middle)).toBeLessThan(span * 0.15);
     }
-    expect(items.map((i) => i.label)).toContain('Backpropagation · seed 1');
+    expect(items.map((i) => i.label)).toEqual(expect.arrayContaining(['Backpropagation · seed 1', 'Backpropagation']));
   }
 
   test('by default chart.js draws in the worker, and the tooltip follows the pointer forwarded from the page', async () => {
@@ -125,6 +125,14 @@ describe('live charts: chart.js in the chart worker, on the page where the worke
     ).toBe('transferred');
     expectStoredPoint(await hover(page, chart));
     await leave(page, chart);
+
+    // A click reaches chart.js too: the legend's one item (the mean, centred above the plot) hides its line,
+    // which the tooltip then leaves out.
+    const box = (await chart.locator('canvas').boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + 16);
+    const labels = (await hover(page, chart)).map((item) => item.label);
+    expect(labels).toContain('Backpropagation · seed 1');
+    expect(labels).not.toContain('Backpropagation');
     expect(errors).toEqual([]);
     await page.close();
   });
