@@ -17,16 +17,57 @@ export interface BackendReport {
 const resolveFrom = createRequire(import.meta.url);
 
 /**
- * Picks the compute backend: the preferred one, or the best that initialises (webgpu, tensorflow, wasm, cpu).
- * A backend that fails is skipped with its reason recorded, never a crash; the report is stored with each run.
+ * Backends that can read a result back synchronously (dataSync). TF.js's WebGPU backend cannot under Node: its
+ * readSync draws through an OffscreenCanvas, which Node lacks.
  */
-export async function initBackend(preference: BackendName | 'auto' = 'auto'): Promise<BackendReport> {
-  tf.enableProdMode();
-  const candidates =
+const SYNC_READ: ReadonlySet<string> = new Set<BackendName>(['tensorflow', 'wasm', 'cpu']);
+
+/** Whether the active (or the named) backend can read results synchronously. */
+export function readsSynchronously(name: string = tf.getBackend()): boolean {
+  return SYNC_READ.has(name);
+}
+
+export interface BackendNeeds {
+  /** The work reads results back synchronously inside a step (the layer-entropy regulariser does). */
+  syncRead?: boolean;
+}
+
+/**
+ * The backends to try, in order, and those ruled out before trying: the preferred one then cpu, or every backend
+ * best first; without those that cannot do what the work needs (then the best remaining ones stand in).
+ */
+export function backendCandidates(
+  preference: BackendName | 'auto',
+  needs: BackendNeeds = {},
+): { candidates: BackendName[]; skipped: BackendReport['skipped'] } {
+  const wanted: readonly BackendName[] =
     preference === 'auto'
       ? BACKEND_ORDER
       : [preference, ...BACKEND_ORDER.filter((b) => b !== preference && b === 'cpu')];
-  const skipped: BackendReport['skipped'] = [];
+  if (!needs.syncRead) return { candidates: [...wanted], skipped: [] };
+  const unfit = wanted.filter((b) => !readsSynchronously(b));
+  const skipped = unfit.map((name) => ({
+    name,
+    reason:
+      'the layer-entropy regulariser reads a small matrix back each step, which this backend cannot do synchronously',
+  }));
+  const fit = wanted.filter((b) => readsSynchronously(b));
+  // An explicit choice that cannot serve falls back to the best backend that can, not straight to cpu.
+  const candidates = unfit.includes(wanted[0]!) ? BACKEND_ORDER.filter((b) => readsSynchronously(b)) : fit;
+  return { candidates, skipped };
+}
+
+/**
+ * Picks the compute backend: the preferred one, or the best that initialises (webgpu, tensorflow, wasm, cpu).
+ * A backend that fails, or cannot do what the work needs, is skipped with its reason recorded, never a crash; the
+ * report is stored with each run.
+ */
+export async function initBackend(
+  preference: BackendName | 'auto' = 'auto',
+  needs: BackendNeeds = {},
+): Promise<BackendReport> {
+  tf.enableProdMode();
+  const { candidates, skipped } = backendCandidates(preference, needs);
   for (const name of candidates) {
     try {
       const device = await activate(name);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readsSynchronously } from './backend';
 import { matMulAT, matMulBT } from './linalg';
 import { invertSpd } from './small-linalg';
 
@@ -40,6 +41,13 @@ export class EntropyTracker {
     readonly units: number,
     private readonly config: EntropyConfig,
   ) {
+    // Each step inverts a small matrix on the host, read back synchronously inside the step.
+    if (!readsSynchronously()) {
+      throw new Error(
+        `the layer-entropy regulariser cannot run on the ${tf.getBackend()} backend, which cannot read results back ` +
+          'synchronously; use wasm, tensorflow or cpu',
+      );
+    }
     this.inverse = tf.variable(tf.mul(tf.eye(units), 1 / config.epsilon) as tf.Tensor2D, false);
   }
 

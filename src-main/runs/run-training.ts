@@ -1,10 +1,11 @@
 import { DatasetManager } from '../engine/data/manager';
-import { initBackend, type BackendName } from '../engine/backend';
+import { initBackend, type BackendName, type BackendNeeds } from '../engine/backend';
 import { loadCheckpoint } from '../engine/checkpoint';
 import { Model } from '../engine/model';
 import { modelConfig } from '../engine/run-plan';
 import { timeTrainingStep } from '../engine/step-timing';
 import { train, type TrainControl } from '../engine/trainer';
+import type { ExperimentSpec, RuleSpec } from '../../shared/schemas/experiment';
 import { HostMessage, type WorkerMessage } from './protocol';
 import type { HostPort } from './training-process';
 
@@ -81,7 +82,9 @@ export function serveTrainingRequests(port: HostPort, exit: (code: number) => vo
 
 async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostPort, control: TrainControl) {
   const send = (m: WorkerMessage) => port.send(m);
-  const backend = await initBackend(message.backend === 'auto' ? 'auto' : (message.backend as BackendName));
+  const arm = message.spec.rules[message.arm];
+  if (!arm) throw new Error(`the experiment has no rule at position ${message.arm}`);
+  const backend = await initBackend(backendChoice(message.backend), needsOf(message.spec, [arm]));
   const manager = new DatasetManager({ dataDir: message.dataDir });
   const { spec } = message;
   const data = await manager.load(spec.dataset.name, {
@@ -89,8 +92,6 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
     validationFraction: spec.dataset.validationFraction,
     standardise: spec.dataset.standardise,
   });
-  const arm = spec.rules[message.arm];
-  if (!arm) throw new Error(`the experiment has no rule at position ${message.arm}`);
   const model = new Model(
     modelConfig(spec, arm, { inputSize: data.train.featureSize, outputSize: data.outputSize }),
     message.seed,
@@ -148,11 +149,20 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
 async function measureArms(
   message: Extract<HostMessage, { type: 'estimate' }>,
 ): Promise<Extract<WorkerMessage, { type: 'estimated' }>> {
-  const backend = await initBackend(message.backend === 'auto' ? 'auto' : (message.backend as BackendName));
+  const backend = await initBackend(backendChoice(message.backend), needsOf(message.spec, message.spec.rules));
   const shape = { inputSize: message.inputSize, outputSize: message.outputSize };
   const arms = [];
   for (const arm of message.spec.rules) {
     arms.push(await timeTrainingStep(modelConfig(message.spec, arm, shape), { batchSize: message.spec.batchSize }));
   }
   return { type: 'estimated', backend: backend.name, device: backend.device, arms };
+}
+
+function backendChoice(choice: string): BackendName | 'auto' {
+  return choice === 'auto' ? 'auto' : (choice as BackendName);
+}
+
+/** What the arms' training steps need of the backend: the entropy term reads back synchronously. */
+function needsOf(spec: ExperimentSpec, arms: readonly RuleSpec[]): BackendNeeds {
+  return { syncRead: arms.some((arm) => (arm.regularizers ?? spec.regularizers).entropy.coefficient > 0) };
 }
