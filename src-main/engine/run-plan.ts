@@ -1,4 +1,4 @@
-import type { ExperimentSpec, RuleSpec } from '../../shared/schemas/experiment';
+import type { ExperimentSpec, RegularizerSpec, RuleSpec } from '../../shared/schemas/experiment';
 import { ruleInfo, withDefaults } from '../../shared/rules/catalogue';
 import type { ModelConfig } from './model';
 import type { RuleConfig } from './rules';
@@ -44,6 +44,11 @@ export function planRuns(spec: ExperimentSpec, data: { inputSize: number; output
   return plans;
 }
 
+/** An arm's regularisers: its own override, else the experiment's. */
+export function armRegularizers(spec: ExperimentSpec, arm: RuleSpec): RegularizerSpec {
+  return arm.regularizers ?? spec.regularizers;
+}
+
 export function modelConfig(
   spec: ExperimentSpec,
   arm: RuleSpec,
@@ -61,7 +66,7 @@ export function modelConfig(
     rule: ruleConfig(arm),
     loss: spec.loss,
     optimizer: { ...optimizer, layerRates: optimizer.layerRates },
-    regularizers: arm.regularizers ?? spec.regularizers,
+    regularizers: armRegularizers(spec, arm),
   };
 }
 

@@ -2,7 +2,7 @@ import { DatasetManager } from '../engine/data/manager';
 import { initBackend, type BackendName, type BackendNeeds } from '../engine/backend';
 import { loadCheckpoint } from '../engine/checkpoint';
 import { Model } from '../engine/model';
-import { modelConfig } from '../engine/run-plan';
+import { armRegularizers, modelConfig } from '../engine/run-plan';
 import { timeTrainingStep } from '../engine/step-timing';
 import { train, type TrainControl } from '../engine/trainer';
 import type { ExperimentSpec, RuleSpec } from '../../shared/schemas/experiment';
@@ -164,5 +164,5 @@ function backendChoice(choice: string): BackendName | 'auto' {
 
 /** What the arms' training steps need of the backend: the entropy term reads back synchronously. */
 function needsOf(spec: ExperimentSpec, arms: readonly RuleSpec[]): BackendNeeds {
-  return { syncRead: arms.some((arm) => (arm.regularizers ?? spec.regularizers).entropy.coefficient > 0) };
+  return { syncRead: arms.some((arm) => armRegularizers(spec, arm).entropy.coefficient > 0) };
 }
