@@ -45,16 +45,16 @@ export function backendCandidates(
       ? BACKEND_ORDER
       : [preference, ...BACKEND_ORDER.filter((b) => b !== preference && b === 'cpu')];
   if (!needs.syncRead) return { candidates: [...wanted], skipped: [] };
-  const unfit = wanted.filter((b) => !readsSynchronously(b));
-  const skipped = unfit.map((name) => ({
-    name,
-    reason:
-      'the layer-entropy regulariser reads a small matrix back each step, which this backend cannot do synchronously',
-  }));
-  const fit = wanted.filter((b) => readsSynchronously(b));
+  const skipped = wanted
+    .filter((name) => !readsSynchronously(name))
+    .map((name) => ({
+      name,
+      reason:
+        'the layer-entropy regulariser reads a small matrix back each step, which this backend cannot do synchronously',
+    }));
   // An explicit choice that cannot serve falls back to the best backend that can, not straight to cpu.
-  const candidates = unfit.includes(wanted[0]!) ? BACKEND_ORDER.filter((b) => readsSynchronously(b)) : fit;
-  return { candidates, skipped };
+  const from = readsSynchronously(wanted[0]!) ? wanted : BACKEND_ORDER;
+  return { candidates: from.filter((name) => readsSynchronously(name)), skipped };
 }
 
 /**

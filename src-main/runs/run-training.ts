@@ -1,5 +1,5 @@
 import { DatasetManager } from '../engine/data/manager';
-import { initBackend, type BackendName, type BackendNeeds } from '../engine/backend';
+import { initBackend, type BackendNeeds } from '../engine/backend';
 import { loadCheckpoint } from '../engine/checkpoint';
 import { Model } from '../engine/model';
 import { armRegularizers, modelConfig } from '../engine/run-plan';
@@ -84,7 +84,7 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
   const send = (m: WorkerMessage) => port.send(m);
   const arm = message.spec.rules[message.arm];
   if (!arm) throw new Error(`the experiment has no rule at position ${message.arm}`);
-  const backend = await initBackend(backendChoice(message.backend), needsOf(message.spec, [arm]));
+  const backend = await initBackend(message.backend, needsOf(message.spec, [arm]));
   const manager = new DatasetManager({ dataDir: message.dataDir });
   const { spec } = message;
   const data = await manager.load(spec.dataset.name, {
@@ -149,17 +149,13 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
 async function measureArms(
   message: Extract<HostMessage, { type: 'estimate' }>,
 ): Promise<Extract<WorkerMessage, { type: 'estimated' }>> {
-  const backend = await initBackend(backendChoice(message.backend), needsOf(message.spec, message.spec.rules));
+  const backend = await initBackend(message.backend, needsOf(message.spec, message.spec.rules));
   const shape = { inputSize: message.inputSize, outputSize: message.outputSize };
   const arms = [];
   for (const arm of message.spec.rules) {
     arms.push(await timeTrainingStep(modelConfig(message.spec, arm, shape), { batchSize: message.spec.batchSize }));
   }
   return { type: 'estimated', backend: backend.name, device: backend.device, arms };
-}
-
-function backendChoice(choice: string): BackendName | 'auto' {
-  return choice === 'auto' ? 'auto' : (choice as BackendName);
 }
 
 /** What the arms' training steps need of the backend: the entropy term reads back synchronously. */
