@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ExperimentSpec } from '../shared/schemas/experiment';
 import { initBackend, type BackendName } from '../src-main/engine/backend';
-import { DatasetManager } from '../src-main/engine/data/manager';
+import { DatasetManager } from '../src-main/data/manager';
 import { preset } from '../src-main/engine/presets';
 import { planRuns } from '../src-main/engine/run-plan';
 import { option, pct, positiveInt } from './lib/options';

@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DatasetManager } from '../src-main/engine/data/manager';
-import { readCsvSource } from '../src-main/engine/data/csv';
+import { DatasetManager } from '../src-main/data/manager';
+import { readCsvSource } from '../src-main/data/csv';
 
 const CIFAR_JPG = path.resolve(import.meta.dirname, '../../shared/data/cifar10-jpg.tar.gz');
 const TARGETS = { fashionMs: 3000, csvMs: 3000, cifarCachedMs: 8000 };

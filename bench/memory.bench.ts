@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from '../src-main/engine/backend';
 import { Model } from '../src-main/engine/model';
 import { DEFAULT_OPTIMIZER } from '../src-main/engine/optimizer';
-import { Rng } from '../src-main/engine/random';
+import { Rng } from '../src-main/common/random';
 import { trainStep } from '../src-main/engine/train-step';
 
 const { values } = parseArgs({

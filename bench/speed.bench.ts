@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, readsSynchronously, type BackendName } from '../src-main/engine/backend';
 import { Model } from '../src-main/engine/model';
 import { DEFAULT_OPTIMIZER } from '../src-main/engine/optimizer';
-import { Rng } from '../src-main/engine/random';
+import { Rng } from '../src-main/common/random';
 import type { RuleConfig } from '../src-main/engine/rules';
 import { trainStep } from '../src-main/engine/train-step';
 import { NO_REGULARIZERS } from '../src-main/engine/regularizers';

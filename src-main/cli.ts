@@ -11,8 +11,8 @@ import { consoleOutput, table, type Output } from './cli/output';
 import { runCommand } from './cli/run-command';
 import { listCommand, resumeCommand, showCommand } from './cli/run-list';
 import { resolveDataDir } from './data-dir';
-import { nodeTrainingLauncher } from './runs/node-launcher';
-import type { TrainingProcessLauncher } from './runs/training-process';
+import { nodeTrainingLauncher } from './runs/fork-launcher';
+import type { TrainingProcessLauncher } from './runs/training-channel';
 import { serve } from './server';
 import pkg from '../package.json';
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, screen, session, shell, utilityProcess } from 'electron';
 import { createApiHost } from './api/host';
 import { startShell } from './desktop/shell';
-import { utilityProcessLauncher } from './desktop/training-launcher';
+import { utilityProcessLauncher } from './desktop/utility-launcher';
 
 const mainDir = path.dirname(fileURLToPath(import.meta.url));
 

@@ -10,7 +10,7 @@ import { resolveDataDir } from './data-dir';
 import { datasetHostOptions } from './serve/dataset-options';
 import { startServer } from './serve/http-server';
 import { newToken } from './serve/token';
-import { nodeTrainingLauncher } from './runs/node-launcher';
+import { nodeTrainingLauncher } from './runs/fork-launcher';
 
 const USAGE = `Usage: broadcast-lab serve [--port N] [--host 127.0.0.1] [--data DIR] [--token T] [--dataset-mirror URL]
 

@@ -3,7 +3,7 @@
  * Node child process, and by the desktop app as an Electron utilityProcess, whose channel is process.parentPort.
  */
 import { serveTrainingRequests } from './runs/run-training';
-import type { HostPort } from './runs/training-process';
+import type { HostPort } from './runs/training-channel';
 
 interface ParentPort {
   postMessage(message: unknown): void;

@@ -1,4 +1,4 @@
-import type { LoadedDataset } from '../../src-main/engine/data/types';
+import type { LoadedDataset } from '../../src-main/data/types';
 import { Model, type ModelConfig } from '../../src-main/engine/model';
 import type { RunPlan } from '../../src-main/engine/run-plan';
 import { evaluate, train } from '../../src-main/engine/trainer';

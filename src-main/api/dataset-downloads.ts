@@ -1,5 +1,5 @@
 import type { DatasetDownloadEvent, DatasetDownloadStatus } from '../../shared/api/events';
-import type { DatasetManager } from '../engine/data/manager';
+import type { DatasetManager } from '../data/manager';
 import type { EventBus } from './event-bus';
 import { ProgressThrottle } from './progress-throttle';
 

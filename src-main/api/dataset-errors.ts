@@ -1,5 +1,5 @@
 import { ApiError, type ErrorCode } from '../../shared/api/errors';
-import { DatasetError, type DatasetErrorKind } from '../engine/data/errors';
+import { DatasetError, type DatasetErrorKind } from '../data/errors';
 
 /** Everything that is not a missing thing or a taken name is something wrong with what was asked for. */
 function codeFor(kind: DatasetErrorKind): ErrorCode {

@@ -1,5 +1,5 @@
 import type { DatasetInfo } from '../../shared/api/contract';
-import type { DatasetEntry } from '../engine/data/manager';
+import type { DatasetEntry } from '../data/manager';
 
 /** The manager's entry as the API shows it: plain arrays and objects, without what only the engine uses. */
 export function toDatasetInfo(d: DatasetEntry): DatasetInfo {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { AppInfo } from '../../shared/api/contract';
-import { DatasetManager, type DatasetManagerOptions } from '../engine/data/manager';
+import { DatasetManager, type DatasetManagerOptions } from '../data/manager';
 import { RunManager } from '../runs/run-manager';
 import { StepEstimator } from '../runs/step-estimator';
-import type { TrainingProcessLauncher } from '../runs/training-process';
+import type { TrainingProcessLauncher } from '../runs/training-channel';
 import type { BackendChoice } from '../runs/protocol';
 import { openStore } from '../store';
 import type { Store } from '../store/types';

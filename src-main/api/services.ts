@@ -1,5 +1,5 @@
 import type { AppInfo, DatasetInfo } from '../../shared/api/contract';
-import type { DatasetManager } from '../engine/data/manager';
+import type { DatasetManager } from '../data/manager';
 import type { RunManager } from '../runs/run-manager';
 import type { StepEstimator } from '../runs/step-estimator';
 import type { Store } from '../store/types';

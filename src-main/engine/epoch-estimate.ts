@@ -1,4 +1,4 @@
-import { DEFAULT_TEST_FRACTION, DEFAULT_VALIDATION_FRACTION } from './data/prepare';
+import { DEFAULT_TEST_FRACTION, DEFAULT_VALIDATION_FRACTION } from '../data/prepare';
 import type { StepTiming } from './step-timing';
 
 export interface SplitSizes {

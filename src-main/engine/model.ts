@@ -3,7 +3,7 @@ import { EntropyTracker } from './entropy';
 import type { LossName } from './losses';
 import { Network, type NetworkConfig } from './network';
 import { Optimizer, type OptimizerConfig, type Param } from './optimizer';
-import { Rng } from './random';
+import { Rng } from '../common/random';
 import type { RegularizerConfig } from './regularizers';
 import { createRule, type RuleConfig } from './rules';
 import type { Rule } from './rules/rule';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../../shared/schemas/experiment';
 import { activate, derivative } from './activations';
-import type { Rng } from './random';
+import type { Rng } from '../common/random';
 
 export type InitScheme = 'xavier_uniform' | 'xavier_normal' | 'kaiming_uniform' | 'kaiming_normal';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { median } from '../../shared/analysis/stats';
 import { Model, type ModelConfig } from './model';
-import { Rng } from './random';
+import { Rng } from '../common/random';
 import { trainStep } from './train-step';
 
 export interface StepTiming {

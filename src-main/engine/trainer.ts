@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MetricPoint } from '../../shared/schemas/records';
 import { saveCheckpoint, type TrainingPosition } from './checkpoint';
-import { epochOrder, gatherRows } from './data/order';
-import type { Dataset } from './data/types';
+import { epochOrder, gatherRows } from '../data/order';
+import type { Dataset } from '../data/types';
 import { computeLoss } from './losses';
 import type { Model } from './model';
-import { Rng } from './random';
+import { Rng } from '../common/random';
 import { trainStep, type StepTensors } from './train-step';
 
 export interface TrainOptions {

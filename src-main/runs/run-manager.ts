@@ -4,7 +4,7 @@ import { ruleInfo } from '../../shared/rules/catalogue';
 import type { EventBus } from '../api/event-bus';
 import type { Store } from '../store/types';
 import { WorkerMessage, type BackendChoice, type ProgressMessage } from './protocol';
-import type { TrainingProcess, TrainingProcessLauncher } from './training-process';
+import type { TrainingProcess, TrainingProcessLauncher } from './training-channel';
 
 export interface RunManagerOptions {
   store: Store;

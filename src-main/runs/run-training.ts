@@ -1,4 +1,4 @@
-import { DatasetManager } from '../engine/data/manager';
+import { DatasetManager } from '../data/manager';
 import { initBackend, type BackendNeeds } from '../engine/backend';
 import { loadCheckpoint } from '../engine/checkpoint';
 import { Model } from '../engine/model';
@@ -7,7 +7,7 @@ import { timeTrainingStep } from '../engine/step-timing';
 import { train, type TrainControl } from '../engine/trainer';
 import type { ExperimentSpec, RuleSpec } from '../../shared/schemas/experiment';
 import { HostMessage, type WorkerMessage } from './protocol';
-import type { HostPort } from './training-process';
+import type { HostPort } from './training-channel';
 
 /**
  * The training process's side: waits for one 'start', trains that run, streams metrics, progress and

@@ -1,6 +1,6 @@
 import type { ExperimentSpec } from '../../shared/schemas/experiment';
 import { WorkerMessage, type BackendChoice } from './protocol';
-import type { TrainingProcessLauncher } from './training-process';
+import type { TrainingProcessLauncher } from './training-channel';
 
 export type MeasuredArms = Extract<WorkerMessage, { type: 'estimated' }>;
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import type { ApiHostOptions } from '../api/host';
 
-/** The catalogue entry shape of src-main/engine/data/sources.ts, for a file that replaces some entries. */
+/** The catalogue entry shape of src-main/data/sources.ts, for a file that replaces some entries. */
 const SourcesFile = z.partialRecord(
   z.enum(['mnist', 'fashion-mnist', 'cifar-10']),
   z.strictObject({

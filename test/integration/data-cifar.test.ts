@@ -7,8 +7,8 @@ import {
   parseCifarBatch,
   readCifarBatches,
   readCifarClassNames,
-} from '../../src-main/engine/data/cifar-binary';
-import { DatasetManager } from '../../src-main/engine/data/manager';
+} from '../../src-main/data/cifar-binary';
+import { DatasetManager } from '../../src-main/data/manager';
 import { cifarBytes, writeCifar10Folder } from '../fixtures/data/make';
 
 let dir: string;

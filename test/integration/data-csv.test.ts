@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsvRecords, readCsvSource } from '../../src-main/engine/data/csv';
-import { prepareSplits } from '../../src-main/engine/data/prepare';
+import { parseCsvRecords, readCsvSource } from '../../src-main/data/csv';
+import { prepareSplits } from '../../src-main/data/prepare';
 import { failure } from '../support/dataset-failure';
 
 let dir: string;

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { peekMaybeGzip } from '../../src-main/engine/data/gzip';
-import { parseIdx, parseIdxHeader, readIdxPair } from '../../src-main/engine/data/idx';
-import { locateIdxFiles, readIdxFolder, summariseIdxFiles } from '../../src-main/engine/data/idx-folder';
+import { peekMaybeGzip } from '../../src-main/data/gzip';
+import { parseIdx, parseIdxHeader, readIdxPair } from '../../src-main/data/idx';
+import { locateIdxFiles, readIdxFolder, summariseIdxFiles } from '../../src-main/data/idx-folder';
 import { gzip, idxBytes, idxPair, writeIdxFolder } from '../fixtures/data/make';
 import { failure } from '../support/dataset-failure';
 

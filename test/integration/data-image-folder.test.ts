@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../src-main/engine/data/image-decode';
-import { readImageFolder, scanImageFolder } from '../../src-main/engine/data/image-folder';
-import { prepareSplits } from '../../src-main/engine/data/prepare';
+import { decodeImage } from '../../src-main/data/image-decode';
+import { readImageFolder, scanImageFolder } from '../../src-main/data/image-folder';
+import { prepareSplits } from '../../src-main/data/prepare';
 import { imageBytes, writeFile } from '../fixtures/data/make';
 import { failure } from '../support/dataset-failure';
 

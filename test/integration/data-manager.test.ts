@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fingerprintImageFolder, scanImageFolder } from '../../src-main/engine/data/image-folder';
-import { DatasetManager } from '../../src-main/engine/data/manager';
-import { readSourceCache, writeSourceCache } from '../../src-main/engine/data/source-cache';
+import { fingerprintImageFolder, scanImageFolder } from '../../src-main/data/image-folder';
+import { DatasetManager } from '../../src-main/data/manager';
+import { readSourceCache, writeSourceCache } from '../../src-main/data/source-cache';
 import { imageBytes, writeCifar10Folder, writeFile, writeIdxFolder } from '../fixtures/data/make';
 import { failure } from '../support/dataset-failure';
 

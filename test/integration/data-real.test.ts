@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FASHION_MNIST_CLASSES } from '../../src-main/engine/data/catalogue';
-import { DatasetManager } from '../../src-main/engine/data/manager';
-import { readMnistPackage } from '../../src-main/engine/data/mnist-package';
-import type { Dataset, LoadedDataset } from '../../src-main/engine/data/types';
+import { FASHION_MNIST_CLASSES } from '../../src-main/data/catalogue';
+import { DatasetManager } from '../../src-main/data/manager';
+import { readMnistPackage } from '../../src-main/data/mnist-package';
+import type { Dataset, LoadedDataset } from '../../src-main/data/types';
 
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 const haveFashion = fs.existsSync(path.join(FASHION_DIR, 'train-images-idx3-ubyte.gz'));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src-main/engine/random';
-import { hashPart, hashRawSource } from '../../src-main/engine/data/hash';
-import { batchCount, batches, epochOrder, gatherBatch } from '../../src-main/engine/data/order';
-import { prepareSplits } from '../../src-main/engine/data/prepare';
-import { stratifiedOrder } from '../../src-main/engine/data/split';
-import type { Dataset, RawSource } from '../../src-main/engine/data/types';
+import { Rng } from '../../src-main/common/random';
+import { hashPart, hashRawSource } from '../../src-main/data/hash';
+import { batchCount, batches, epochOrder, gatherBatch } from '../../src-main/data/order';
+import { prepareSplits } from '../../src-main/data/prepare';
+import { stratifiedOrder } from '../../src-main/data/split';
+import type { Dataset, RawSource } from '../../src-main/data/types';
 
 /**
  * A classification source whose sample i has features [i, i mod 7] (floats, unscaled), so every split

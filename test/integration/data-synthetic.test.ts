@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetManager } from '../../src-main/engine/data/manager';
-import { gaussianMixture, spirals, teacherStudent } from '../../src-main/engine/data/synthetic';
-import { hashRawSource } from '../../src-main/engine/data/hash';
+import { DatasetManager } from '../../src-main/data/manager';
+import { gaussianMixture, spirals, teacherStudent } from '../../src-main/data/synthetic';
+import { hashRawSource } from '../../src-main/data/hash';
 
 describe('synthetic generators', () => {
   it('are deterministic for a seed and differ across seeds', () => {

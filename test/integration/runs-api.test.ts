@@ -7,7 +7,7 @@ import type { Run } from '../../shared/schemas/records';
 import type { ApiEvent } from '../../shared/api/events';
 import { createApiHost, type ApiHost } from '../../src-main/api/host';
 import { startServer, WS_PATH, type RunningServer } from '../../src-main/serve/http-server';
-import type { TrainingProcess } from '../../src-main/runs/training-process';
+import type { TrainingProcess } from '../../src-main/runs/training-channel';
 import { typedCaller } from '../support/api-scenario';
 import { testTrainingLauncher } from '../support/training-launcher';
 import { TestSocketClient } from '../support/ws-client';

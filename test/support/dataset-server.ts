@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DownloadSource } from '../../src-main/engine/data/sources';
+import type { DownloadSource } from '../../src-main/data/sources';
 import { gzip, idxBytes } from '../fixtures/data/make';
 
 /**

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '../../src-main/engine/autodiff';
 import type { Activation } from '../../shared/schemas/experiment';
-import type { ClassificationDataset } from '../../src-main/engine/data/types';
+import type { ClassificationDataset } from '../../src-main/data/types';
 import type { LossName } from '../../src-main/engine/losses';
 import { Model, type ModelConfig } from '../../src-main/engine/model';
 import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../src-main/engine/optimizer';
-import { Rng } from '../../src-main/engine/random';
+import { Rng } from '../../src-main/common/random';
 import { NO_REGULARIZERS, type RegularizerConfig } from '../../src-main/engine/regularizers';
 import type { RuleConfig } from '../../src-main/engine/rules';
 

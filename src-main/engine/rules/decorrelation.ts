@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { matMulAT, matMulBT } from '../linalg';
 import { scoreJacobianProduct } from '../losses';
 import type { Network } from '../network';
-import type { Rng } from '../random';
+import type { Rng } from '../../common/random';
 import { expandScore, expandedSize, type ScoreExpansion } from '../score-expansion';
 import { broadcastInit, expandedRowsInit } from './feedback-init';
 import type { OutputExtra, Rule, StepContext } from './rule';

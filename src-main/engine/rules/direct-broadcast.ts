@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulAT } from '../linalg';
 import type { Network } from '../network';
-import type { Rng } from '../random';
+import type { Rng } from '../../common/random';
 import { broadcastInit } from './feedback-init';
 import type { Rule, StepContext } from './rule';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Network } from '../network';
-import type { Rng } from '../random';
+import type { Rng } from '../../common/random';
 import type { Rule } from './rule';
 
 export interface FaParams {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from '../random';
+import type { Rng } from '../../common/random';
 
 /**
  * Fixed random matrices for feedback (FA) and broadcast (DFA, DRTP, DKP, and the start of EBD/SBD's

@@ -1,5 +1,5 @@
 import type { Network } from '../network';
-import type { Rng } from '../random';
+import type { Rng } from '../../common/random';
 import { createBp } from './bp';
 import { createDecorrelation, type DecorrelationParams } from './decorrelation';
 import { createDirectBroadcast, type DirectParams } from './direct-broadcast';

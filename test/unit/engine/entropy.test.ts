@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EntropyTracker, floorRowsPerStep, type EntropyConfig } from '../../../src-main/engine/entropy';
 import { invertSpd, logDetSpd } from '../../../src-main/engine/small-linalg';
-import { Rng } from '../../../src-main/engine/random';
+import { Rng } from '../../../src-main/common/random';
 import { useCpuBackend } from '../../support/engine-fixtures';
 
 beforeAll(useCpuBackend);

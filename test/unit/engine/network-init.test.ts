@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExperimentSpec } from '../../../shared/schemas/experiment';
 import { Network, type NetworkConfig } from '../../../src-main/engine/network';
-import { Rng } from '../../../src-main/engine/random';
+import { Rng } from '../../../src-main/common/random';
 import { useCpuBackend } from '../../support/engine-fixtures';
 
 beforeAll(useCpuBackend);

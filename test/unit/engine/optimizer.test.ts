@@ -9,7 +9,7 @@ import {
   type OptimizerConfig,
   type Param,
 } from '../../../src-main/engine/optimizer';
-import { Rng } from '../../../src-main/engine/random';
+import { Rng } from '../../../src-main/common/random';
 import { maxRelativeError, useCpuBackend } from '../../support/engine-fixtures';
 
 beforeAll(useCpuBackend);

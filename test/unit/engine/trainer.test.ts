@@ -5,7 +5,7 @@ import { loadCheckpoint, type TrainingPosition } from '../../../src-main/engine/
 import { FACTOR_QUANTILES } from '../../../shared/diagnostics';
 import { addDistribution } from '../../../src-main/engine/diagnostics';
 import { Model, type ModelConfig } from '../../../src-main/engine/model';
-import { Rng } from '../../../src-main/engine/random';
+import { Rng } from '../../../src-main/common/random';
 import { train, type TrainControl, type TrainOptions } from '../../../src-main/engine/trainer';
 import { computeUpdate } from '../../../src-main/engine/train-step';
 import {

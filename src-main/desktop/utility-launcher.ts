@@ -1,4 +1,4 @@
-import type { TrainingProcess, TrainingProcessLauncher } from '../runs/training-process';
+import type { TrainingProcess, TrainingProcessLauncher } from '../runs/training-channel';
 
 /** The part of Electron's utilityProcess that the launcher uses (injected so tests can pass a fake). */
 export interface UtilityProcessApi {

@@ -1,4 +1,4 @@
-import { Rng } from '../random';
+import { Rng } from '../common/random';
 import { DatasetError } from './errors';
 import type { RawPart, RawSource } from './types';
 
