@@ -3,14 +3,15 @@
 // hours on a CPU backend. Options (argv or env): --epochs N (EPOCHS, default 10), --seeds N (SEEDS, default 3),
 // --first-seed N (FIRST_SEED, default 0: seeds N … N+seeds−1, to add seeds to an earlier sweep),
 // --subset N (SUBSET, default: all 60,000), --rules bp,dfa,… (RULES, default: all presets),
-// --no-baseline (BASELINE=0: skip the frozen-hidden controls), --backend NAME (BACKEND, default auto).
+// --no-baseline (BASELINE=0: skip the frozen-hidden controls), --backend NAME (BACKEND, default auto),
+// --threads N (THREADS, ONNX Runtime's threads; default the physical cores).
 // A run shorter than the default is labelled REDUCED and its PASS/MISS verdicts are only indicative.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { summarize } from '../shared/analysis/stats';
 import { ExperimentSpec } from '../shared/schemas/experiment';
-import { initBackend, type BackendName } from '../src-main/engine/backend';
+import type { BackendChoice } from '../src-main/engine/executor';
 import { DatasetManager } from '../src-main/data/manager';
 import type { LoadedDataset } from '../src-main/data/types';
 import type { ModelConfig } from '../src-main/engine/model';
@@ -35,7 +36,9 @@ const ruleFilter = option('rules', 'RULES')
   .map((r) => r.trim())
   .filter(Boolean);
 const withBaseline = !process.argv.includes('--no-baseline') && process.env.BASELINE !== '0';
-const backendName = (option('backend', 'BACKEND') ?? 'auto') as BackendName | 'auto';
+const backendName = (option('backend', 'BACKEND') ?? 'auto') as BackendChoice;
+const threadsText = option('threads', 'THREADS');
+const backend = { backend: backendName, threads: threadsText ? positiveInt(threadsText, 1, 'threads') : undefined };
 const reduced = epochs < DEFAULT_EPOCHS || seedCount < DEFAULT_SEEDS || subset !== undefined;
 
 const presets = RULE_PRESETS.filter((p) => !ruleFilter || ruleFilter.includes(p.rule!));
@@ -50,12 +53,11 @@ function specFor(preset: Preset, seed: number): ExperimentSpec {
   });
 }
 
-const run = (config: ModelConfig, plan: RunPlan, data: LoadedDataset) => trainToEnd(config, plan, data);
+const run = (config: ModelConfig, plan: RunPlan, data: LoadedDataset) => trainToEnd(config, plan, data, backend);
 
-const backend = await initBackend(backendName);
 console.log(
   `accuracy bench: ${presets.length} presets × ${seedCount} seed(s) from seed ${firstSeed}, ${epochs} epoch(s), ` +
-    `${subset ?? 'all'} training samples, backend ${backend.name} (${backend.device})` +
+    `${subset ?? 'all'} training samples, backend ${backendName}${backend.threads ? `, ${backend.threads} threads` : ''}` +
     (reduced ? `\n*** REDUCED run (defaults: ${DEFAULT_EPOCHS} epochs, ${DEFAULT_SEEDS} seeds, full data) ***` : ''),
 );
 

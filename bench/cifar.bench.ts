@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExperimentSpec } from '../shared/schemas/experiment';
-import { initBackend, type BackendName } from '../src-main/engine/backend';
+import type { BackendChoice } from '../src-main/engine/executor';
 import { DatasetManager } from '../src-main/data/manager';
 import { preset } from '../src-main/engine/presets';
 import { planRuns } from '../src-main/engine/run-plan';
@@ -29,7 +29,9 @@ const ruleFilter = option('rules', 'RULES')
   ?.split(',')
   .map((r) => r.trim().toLowerCase())
   .filter(Boolean);
-const backendName = (option('backend', 'BACKEND') ?? 'auto') as BackendName | 'auto';
+const backendName = (option('backend', 'BACKEND') ?? 'auto') as BackendChoice;
+const threadsText = option('threads', 'THREADS');
+const backend = { backend: backendName, threads: threadsText ? positiveInt(threadsText, 1, 'threads') : undefined };
 const archive = path.resolve(
   option('archive', 'CIFAR_ARCHIVE') ??
     path.join(import.meta.dirname, '..', '..', 'shared', 'data', 'cifar10-jpg.tar.gz'),
@@ -55,7 +57,6 @@ const base = preset('ebd-paper-cifar10-mlp');
 const arms = base.spec.rules.filter((r) => !ruleFilter || ruleFilter.includes(r.rule));
 if (arms.length === 0) throw new Error(`no arm of ${base.id} matches ${ruleFilter?.join(', ')}`);
 
-const backend = await initBackend(backendName);
 const folder = unpacked();
 const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data');
 {
@@ -86,13 +87,13 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
   console.log(
     `CIFAR-10 bench: ${data.train.size} train / ${data.test.size} test images, MLP ` +
       `${[data.train.featureSize, ...spec.network.hidden.map((l) => l.units), data.outputSize].join('-')}, batch ` +
-      `${spec.batchSize}, ${epochs} epoch(s), seed 0, backend ${backend.name} (${backend.device})`,
+      `${spec.batchSize}, ${epochs} epoch(s), seed 0, backend ${backendName}${backend.threads ? `, ${backend.threads} threads` : ''}`,
   );
   const rows: string[][] = [['rule', 'epochs', 'test accuracy', 'best', 'paper (120 epochs)', 'time/epoch', 'status']];
   for (const plan of planRuns(spec, { inputSize: data.train.featureSize, outputSize: data.outputSize })) {
     const label = plan.label;
     console.log(`\n${label}:`);
-    const r = await trainToEnd(plan.model, plan, data, (epoch, accuracy, seconds) =>
+    const r = await trainToEnd(plan.model, plan, data, backend, (epoch, accuracy, seconds) =>
       console.log(
         `  epoch ${String(epoch).padStart(3)}  test ${pct(accuracy)}%  (${(seconds / epoch).toFixed(0)} s/epoch)`,
       ),

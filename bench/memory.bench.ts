@@ -1,23 +1,25 @@
 /**
- * Memory over a long run: resident set size after 10,000 training steps must stay within 5% of the size after
- * 1,000 (no tensors, buffers or listeners accumulating). EBD with diagnostics on, as the app runs it.
+ * Memory over a long run: resident set size after 20,000 training steps must stay within 5% of the size after
+ * 1,000 (no tensors, sessions, buffers or listeners accumulating). EBD with power normalisation, K steps per call and
+ * a diagnostics call every 100 steps, as the trainer runs it.
  *
- *   npx tsx bench/memory.bench.ts [--backend wasm] [--steps 10000]
+ *   npx tsx bench/memory.bench.ts [--backend onnx-cpu|wasm|cpu] [--steps 20000]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, type BackendName } from '../src-main/engine/backend';
-import { Model } from '../src-main/engine/model';
-import { DEFAULT_OPTIMIZER } from '../src-main/engine/optimizer';
+import { withDefaults } from '../shared/rules/catalogue';
 import { Rng } from '../src-main/common/random';
-import { trainStep } from '../src-main/engine/train-step';
+import { startExecutor, type BackendChoice } from '../src-main/engine/executor';
+import { Model, type StepInputValues } from '../src-main/engine/model';
+import { DEFAULT_OPTIMIZER } from '../src-main/engine/optim/optimizer';
+import { NO_REGULARIZERS } from '../src-main/engine/regularizers/config';
 
 const { values } = parseArgs({
-  options: { backend: { type: 'string', default: 'wasm' }, steps: { type: 'string', default: '10000' } },
+  options: { backend: { type: 'string', default: 'onnx-cpu' }, steps: { type: 'string', default: '20000' } },
 });
 const total = Number(values.steps);
 const batch = 32;
-await initBackend(values.backend as BackendName);
+const perCall = 20;
 const model = new Model(
   {
     network: {
@@ -30,44 +32,46 @@ const model = new Model(
       init: { scheme: 'kaiming_uniform', gain: Math.SQRT2 },
       weightSparsity: 0,
     },
-    rule: {
-      name: 'ebd',
-      lambda: 0.99,
-      initScale: 1,
-      g: 'identity',
-      forwardBroadcast: 0,
-      freeze: false,
-      expansion: 'none',
-    },
+    rule: { name: 'ebd', params: withDefaults('ebd', { lambda: 0.99 }) },
     loss: 'mse',
     optimizer: { ...DEFAULT_OPTIMIZER, learningRate: 1e-4 },
-    regularizers: { power: { coefficient: 0.01, target: 1 }, activationL1: 0, weightDecay: 0 },
+    regularizers: { ...NO_REGULARIZERS, power: { coefficient: 0.01, target: 1 } },
   },
   1,
 );
+const { runner } = await startExecutor(model, { backend: values.backend as BackendChoice, batchSize: batch });
+console.log(`memory bench on ${runner.report.backend} (${runner.report.device}), ${total} steps`);
 const rng = new Rng(2);
-const xs = rng.fillUniform(new Float32Array(batch * 784), 0, 1);
-const ys = new Float32Array(batch * 10);
-for (let b = 0; b < batch; b++) ys[b * 10 + rng.int(10)] = 1;
+const inputsAt = (first: number, steps: number): StepInputValues => {
+  const target = new Float32Array(steps * batch * 10);
+  for (let i = 0; i < steps * batch; i++) target[i * 10 + rng.int(10)] = 1;
+  const inputs: StepInputValues = { x: rng.fillUniform(new Float32Array(steps * batch * 784), 0, 1), target };
+  for (let i = 0; i < steps; i++) {
+    for (const [name, v] of Object.entries(model.stepScalars(first + i, 0, batch))) {
+      const stacked = (inputs[name] ??= new Float32Array(v.length * steps));
+      stacked.set(v, i * v.length);
+    }
+  }
+  return inputs;
+};
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 let at1k = 0;
 const start = performance.now();
-for (let step = 1; step <= total; step++) {
-  const x = tf.tensor2d(xs, [batch, 784]);
-  const y = tf.tensor2d(ys, [batch, 10]);
-  const out = trainStep(model, x, y, 0, step % 100 === 0);
-  if (step % 20 === 0) out.loss.dataSync();
-  tf.dispose([x, y, out.loss, out.correct, ...Object.values(out.diagnostics)]);
-  if (step === 1000 || step === total) {
+for (let step = 0; step < total; step += perCall) {
+  if (step % 100 === 0) await runner.diagnose(inputsAt(step, 1));
+  await runner.train({ steps: perCall, inputs: inputsAt(step, perCall) });
+  const done = step + perCall;
+  if (done === 1000 || done >= total) {
     global.gc?.();
     const rss = process.memoryUsage().rss;
-    if (step === 1000) at1k = rss;
+    if (done === 1000) at1k = rss;
     console.log(
-      `step ${step}: RSS ${mib(rss)} MiB, tensors ${tf.memory().numTensors}, ${((performance.now() - start) / 1000).toFixed(0)} s`,
+      `step ${done}: RSS ${mib(rss)} MiB, tf tensors ${tf.memory().numTensors}, ${((performance.now() - start) / 1000).toFixed(0)} s`,
     );
   }
 }
+await runner.dispose();
 const growth = (process.memoryUsage().rss - at1k) / at1k;
 console.log(
   `RSS growth from step 1,000 to ${total}: ${(100 * growth).toFixed(2)}% — ${growth <= 0.05 ? 'PASS' : 'MISS'} (target ≤ 5%)`,

@@ -1,205 +1,275 @@
 /**
- * Training speed on this machine: samples/s per rule for the MLP 784-1024-512-10 at batch 128, and how much of a
- * step is matrix products. "Products alone" runs the same matMuls (same shapes, same count) as one step of the
- * rule; the ratio products/step says what the rest of the step (element-wise ops, reductions, the optimiser,
- * per-op dispatch) costs. Targets: ratio ≥ 0.7; EBD and SBD ≤ 1.3× DFA's step with power normalisation.
+ * Training speed on this machine, one table per batch size: samples/s of every rule's step on the MLP
+ * 784-1024-512-10 for the compiled engine (onnx-cpu) with 1 and 2 threads, the eager TF.js wasm engine, and
+ * numpy/OpenBLAS doing the same step (bench/numpy_step.py), against the GEMM limit: the step's multiply–adds
+ * (counted from its graph) at the best sgemm rate measured in this run, numpy's or ONNX Runtime's own MatMul.
+ * Ratios, not times: machines of this kind differ fourfold in per-core GEMM speed. Targets (ENGINE.md, issue 9):
+ *   onnx-cpu 1 thread ≥ 0.8 of the GEMM limit for every rule; onnx-cpu on the default threads ≥ 4× wasm;
+ *   EBD/SBD + power ≤ 1.15× DFA; EBD + entropy ≤ 1.5× DFA; 2 threads ≥ 1.7× 1 thread at batch 1024.
  *
- *   npx tsx bench/speed.bench.ts [--backend wasm] [--batch 128] [--steps 30]
+ *   npx tsx bench/speed.bench.ts [--batches 128,1024] [--calls 5] [--rules bp,dfa,…] [--no-wasm] [--no-numpy]
  */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
-import { initBackend, readsSynchronously, type BackendName } from '../src-main/engine/backend';
-import { Model } from '../src-main/engine/model';
-import { DEFAULT_OPTIMIZER } from '../src-main/engine/optimizer';
+import * as ort from 'onnxruntime-node';
+import { median } from '../shared/analysis/stats';
+import { withDefaults, type RuleName } from '../shared/rules/catalogue';
 import { Rng } from '../src-main/common/random';
-import type { RuleConfig } from '../src-main/engine/rules';
-import { trainStep } from '../src-main/engine/train-step';
-import { NO_REGULARIZERS } from '../src-main/engine/regularizers';
+import { EagerRunner } from '../src-main/engine/eager/runner';
+import { startTfBackend } from '../src-main/engine/eager/tf-backend';
+import { Model, type ModelConfig, type StepInputValues } from '../src-main/engine/model';
+import { GraphBuilder } from '../src-main/engine/onnx/graph';
+import { OnnxRunner } from '../src-main/engine/onnx/runner';
+import { defaultThreads } from '../src-main/engine/onnx/runtime';
+import { stepMacs } from '../src-main/engine/onnx/step-models';
+import { DEFAULT_OPTIMIZER } from '../src-main/engine/optim/optimizer';
+import { NO_REGULARIZERS } from '../src-main/engine/regularizers/config';
+import type { StepRunner } from '../src-main/engine/runner';
 
 const { values } = parseArgs({
   options: {
-    backend: { type: 'string', default: 'wasm' },
-    batch: { type: 'string', default: '128' },
-    steps: { type: 'string', default: '30' },
+    batches: { type: 'string', default: '128,1024' },
+    calls: { type: 'string', default: '5' },
+    rules: { type: 'string' },
+    'no-wasm': { type: 'boolean', default: false },
+    'no-numpy': { type: 'boolean', default: false },
   },
 });
-const batch = Number(values.batch);
-const steps = Number(values.steps);
+const batches = values.batches.split(',').map(Number);
+const calls = Number(values.calls);
 
-const decorrelation = { lambda: 0.99, initScale: 1, g: 'identity', forwardBroadcast: 0, freeze: false } as const;
-const cases: {
+interface Case {
+  /** The name numpy_step.py uses for the same step. */
+  key: string;
   label: string;
-  rule: RuleConfig;
-  power: number;
+  rule: RuleName;
   loss: 'mse' | 'cross_entropy';
-  extra: [number, number, number][];
-  /** Coefficient of the layer-entropy term (its O(N²B) inverse update is part of the step). */
+  power?: number;
   entropy?: number;
-}[] = [
-  { label: 'BP', rule: { name: 'bp' }, power: 0, loss: 'mse', extra: bpProducts('bp') },
-  { label: 'FA', rule: { name: 'fa', feedbackScale: 1 }, power: 0, loss: 'mse', extra: bpProducts('fa') },
-  { label: 'DFA', rule: { name: 'dfa', feedbackScale: 1 }, power: 0, loss: 'mse', extra: broadcastProducts() },
+  params?: Record<string, string | number>;
+}
+
+const CASES: Case[] = [
+  { key: 'bp', label: 'BP', rule: 'bp', loss: 'cross_entropy' },
+  { key: 'fa', label: 'FA', rule: 'fa', loss: 'cross_entropy' },
+  { key: 'dfa', label: 'DFA', rule: 'dfa', loss: 'cross_entropy' },
+  { key: 'drtp', label: 'DRTP', rule: 'drtp', loss: 'cross_entropy' },
+  { key: 'dkp', label: 'DKP', rule: 'dkp', loss: 'cross_entropy' },
+  { key: 'ebd+power', label: 'EBD + power', rule: 'ebd', loss: 'mse', power: 1e-3 },
+  { key: 'ebd+entropy', label: 'EBD + entropy', rule: 'ebd', loss: 'mse', power: 1e-3, entropy: 1e-3 },
+  { key: 'sbd+power', label: 'SBD + power', rule: 'sbd', loss: 'cross_entropy', power: 1e-3 },
   {
-    label: 'DFA + power',
-    rule: { name: 'dfa', feedbackScale: 1 },
-    power: 0.01,
-    loss: 'mse',
-    extra: broadcastProducts(),
-  },
-  { label: 'DRTP', rule: { name: 'drtp', feedbackScale: 1 }, power: 0, loss: 'mse', extra: broadcastProducts() },
-  {
-    label: 'DKP',
-    rule: { name: 'dkp', feedbackScale: 1, feedbackLr: 1e-4, feedbackDecay: 0 },
-    power: 0,
-    loss: 'mse',
-    extra: [...broadcastProducts(), ...correlationProducts()],
-  },
-  {
-    label: 'EBD + power',
-    rule: { name: 'ebd', ...decorrelation, expansion: 'none' },
-    power: 0.01,
-    loss: 'mse',
-    extra: [...broadcastProducts(), ...correlationProducts()],
-  },
-  {
-    label: 'EBD + entropy',
-    rule: { name: 'ebd', ...decorrelation, expansion: 'none' },
-    power: 0.01,
-    entropy: 1e-3,
-    loss: 'mse',
-    // The inverse update per hidden layer, U = [√c·H; s·E] being 2B × N: H·P, UP·Hᵀ, K = S⁻¹·UP and (UP)ᵀK
-    // (the floor rows E are rows of the identity, so their share of U·P and of U P Uᵀ is gathered, not multiplied).
-    extra: [
-      ...broadcastProducts(),
-      ...correlationProducts(),
-      ...[1024, 512].flatMap((n): [number, number, number][] => [
-        [batch, n, n],
-        [2 * batch, n, batch],
-        [2 * batch, 2 * batch, n],
-        [n, 2 * batch, n],
-      ]),
-    ],
-  },
-  {
-    label: 'SBD + power',
-    rule: { name: 'sbd', ...decorrelation, expansion: 'none' },
-    power: 0.01,
-    loss: 'cross_entropy',
-    extra: [...broadcastProducts(), ...correlationProducts()],
-  },
-  {
+    key: 'sbd+expansion',
     label: 'SBD + s⊗[1;p]',
-    rule: { name: 'sbd', ...decorrelation, expansion: 'outer_probs' },
-    power: 0.01,
+    rule: 'sbd',
     loss: 'cross_entropy',
-    extra: [...broadcastProducts(110), ...correlationProducts(110)],
+    power: 1e-3,
+    params: { expansion: 'outer_probs' },
   },
 ];
+const cases = values.rules ? CASES.filter((c) => values.rules!.split(',').includes(c.key)) : CASES;
 
-/**
- * The backward products δₖ = Φ_{k+1}W_{k+1}, as (m, k, n) of an m×k by k×n product. BP's δ₁ runs as (W₂ᵀΦ₂ᵀ)ᵀ
- * (see matMulBT); FA's fixed matrices are stored the other way round and need no transpose.
- */
-function bpProducts(rule: 'bp' | 'fa'): [number, number, number][] {
-  return [[batch, 10, 512], rule === 'bp' ? [1024, 512, batch] : [batch, 512, 1024]];
-}
-function broadcastProducts(rows = 10): [number, number, number][] {
-  return [
-    [batch, rows, 1024],
-    [batch, rows, 512],
-  ];
-}
-function correlationProducts(rows = 10): [number, number, number][] {
-  return [
-    [rows, batch, 1024],
-    [rows, batch, 512],
-  ];
-}
-/** Every step: the forward products and the weight gradients Hᵀ Φ. */
-const common: [number, number, number][] = [
-  [batch, 784, 1024],
-  [batch, 1024, 512],
-  [batch, 512, 10],
-  [784, batch, 1024],
-  [1024, batch, 512],
-  [512, batch, 10],
-];
-
-/** Mean ms per call; each call awaits a read of its result, so queued GPU work is counted where it belongs. */
-async function timeIt(fn: () => Promise<void>, repeats: number): Promise<number> {
-  await fn(); // warm-up: kernels compiled, buffers allocated
-  await fn();
-  const start = performance.now();
-  for (let i = 0; i < repeats; i++) await fn();
-  return (performance.now() - start) / repeats;
-}
-
-const report = await initBackend(values.backend as BackendName);
-console.log(`backend ${report.name} (${report.device}), batch ${batch}, ${steps} timed steps per rule`);
-const rng = new Rng(1);
-const x = tf.tensor2d(rng.fillUniform(new Float32Array(batch * 784), 0, 1), [batch, 784]);
-const labels = new Float32Array(batch * 10);
-for (let b = 0; b < batch; b++) labels[b * 10 + rng.int(10)] = 1;
-const y = tf.tensor2d(labels, [batch, 10]);
-
-const rows: string[][] = [['rule', 'step ms', 'samples/s', 'products ms', 'products/step', 'vs DFA']];
-let dfaMs = 0;
-for (const c of cases) {
-  if (c.entropy && !readsSynchronously()) {
-    console.log(`${c.label}: skipped (the entropy term needs synchronous reads, which ${report.name} lacks)`);
-    continue;
-  }
-  const model = new Model(
-    {
-      network: {
-        inputSize: 784,
-        hidden: [
-          { units: 1024, activation: 'relu' },
-          { units: 512, activation: 'relu' },
-        ],
-        outputSize: 10,
-        init: { scheme: 'kaiming_uniform', gain: Math.SQRT2 },
-        weightSparsity: 0,
-      },
-      rule: c.rule,
-      loss: c.loss,
-      optimizer: { ...DEFAULT_OPTIMIZER, learningRate: 1e-4 },
-      regularizers: {
-        ...NO_REGULARIZERS,
-        power: { coefficient: c.power, target: 1 },
-        entropy: { coefficient: c.entropy ?? 0, lambda: 0.99, epsilon: 0.01 },
-      },
+function config(c: Case): ModelConfig {
+  return {
+    network: {
+      inputSize: 784,
+      hidden: [
+        { units: 1024, activation: 'relu' },
+        { units: 512, activation: 'relu' },
+      ],
+      outputSize: 10,
+      init: { scheme: 'kaiming_uniform', gain: Math.SQRT2 },
+      weightSparsity: 0,
     },
-    1,
-  );
-  const stepMs = await timeIt(async () => {
-    const out = trainStep(model, x, y, 0, false);
-    // Reading the loss is what a real run does every few steps; here it also waits for the step to finish.
-    await out.loss.data();
-    tf.dispose([out.loss, out.correct]);
-  }, steps);
-  const operands = [...common, ...c.extra].map(
-    ([m, k, n]) => [tf.randomNormal([m, k]), tf.randomNormal([k, n])] as const,
-  );
-  const productMs = await timeIt(async () => {
-    const results = operands.map(([a, b]) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D));
-    await results.at(-1)!.data();
-    tf.dispose(results);
-  }, steps);
-  tf.dispose(operands.flat());
-  model.dispose();
-  if (c.label === 'DFA + power') dfaMs = stepMs;
-  rows.push([
-    c.label,
-    stepMs.toFixed(1),
-    Math.round((batch * 1000) / stepMs).toString(),
-    productMs.toFixed(1),
-    (productMs / stepMs).toFixed(2),
-    dfaMs ? (stepMs / dfaMs).toFixed(2) + '×' : '—',
-  ]);
-  // As each case ends, so that a run stopped by a time limit still shows what it measured.
-  console.log(`  done: ${rows.at(-1)!.join('  ')}`);
+    rule: { name: c.rule, params: withDefaults(c.rule, { lambda: 0.9999, ...c.params }) },
+    loss: c.loss,
+    optimizer: { ...DEFAULT_OPTIMIZER, learningRate: 1e-4 },
+    regularizers: {
+      ...NO_REGULARIZERS,
+      power: { coefficient: c.power ?? 0, target: 1 },
+      entropy: { coefficient: c.entropy ?? 0, lambda: 0.99, epsilon: 0.01 },
+    },
+  };
 }
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-console.log('targets: products/step ≥ 0.7; EBD/SBD + power ≤ 1.3× DFA + power; EBD + entropy ≤ 2× DFA + power');
+
+/** K steps of random data with each step's scalars, as the trainer stages them. */
+function chunk(model: Model, batch: number, steps: number): StepInputValues {
+  const rng = new Rng(1);
+  const target = new Float32Array(steps * batch * 10);
+  for (let i = 0; i < steps * batch; i++) target[i * 10 + rng.int(10)] = 1;
+  const inputs: StepInputValues = { x: rng.fillUniform(new Float32Array(steps * batch * 784), 0, 1), target };
+  for (let i = 0; i < steps; i++) {
+    for (const [name, v] of Object.entries(model.stepScalars(i, 0, batch))) {
+      const stacked = (inputs[name] ??= new (v.constructor as new (n: number) => Float32Array | Int32Array)(
+        v.length * steps,
+      ));
+      stacked.set(v, i * v.length);
+    }
+  }
+  return inputs;
+}
+
+/** Median ms per step over `calls` calls of `steps` steps, after one untimed call. */
+async function msPerStep(runner: StepRunner, model: Model, batch: number, steps: number): Promise<number> {
+  const inputs = chunk(model, batch, steps);
+  await runner.train({ steps, inputs });
+  const times: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = performance.now();
+    await runner.train({ steps, inputs });
+    times.push((performance.now() - t0) / steps);
+  }
+  return median(times);
+}
+
+/** ONNX Runtime's own MatMul rate (GFLOP/s) on the step's largest product shapes, best of several runs. */
+async function ortSgemm(threads: number, batch: number): Promise<number> {
+  let best = 0;
+  for (const [m, k, n] of [
+    [batch, 784, 1024],
+    [784, batch, 1024],
+    [1024, 1024, 1024],
+  ] as const) {
+    const g = new GraphBuilder('sgemm');
+    const a = g.input('a', [m, k]);
+    const b = g.input('b', [k, n]);
+    g.output(g.matmul(a, b), 'c');
+    const session = await ort.InferenceSession.create(g.model(), { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    const feeds = {
+      a: new ort.Tensor('float32', new Float32Array(m * k).fill(0.5), [m, k]),
+      b: new ort.Tensor('float32', new Float32Array(k * n).fill(0.25), [k, n]),
+    };
+    await session.run(feeds);
+    for (let r = 0; r < 10; r++) {
+      const t0 = performance.now();
+      await session.run(feeds);
+      best = Math.max(best, (2 * m * n * k) / ((performance.now() - t0) * 1e6));
+    }
+    await session.release();
+  }
+  return best;
+}
+
+interface NumpyReport {
+  sgemm_gflops: number;
+  results: { rule: string; batch: number; ms_per_step: number; macs: number }[];
+}
+
+function numpyReport(threads: number, batch: number): NumpyReport | null {
+  if (values['no-numpy']) return null;
+  const script = path.join(import.meta.dirname, 'numpy_step.py');
+  const run = spawnSync(
+    'python3',
+    [
+      script,
+      '--json',
+      '--threads',
+      String(threads),
+      '--batch',
+      String(batch),
+      '--rules',
+      cases.map((c) => c.key).join(','),
+    ],
+    { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
+  );
+  if (run.status !== 0) {
+    console.log(`numpy reference unavailable (${(run.stderr || run.error?.message || '').trim().split('\n').at(-1)})`);
+    return null;
+  }
+  return JSON.parse(run.stdout) as NumpyReport;
+}
+
+const rate = (batch: number, ms: number | undefined) =>
+  ms === undefined ? '—' : Math.round((batch * 1000) / ms).toString();
+const ratio = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+
+const threadsDefault = defaultThreads();
+console.log(
+  `speed bench: MLP 784-1024-512-10, ${calls} timed calls per case, onnxruntime-node ${ort.env.versions.common}, ` +
+    `default threads here ${threadsDefault}`,
+);
+const verdicts: string[] = [];
+for (const batch of batches) {
+  const stepsPerCall = batch >= 1024 ? 3 : 10;
+  const numpy = [numpyReport(1, batch), numpyReport(2, batch)];
+  const ortRates = [await ortSgemm(1, batch), await ortSgemm(2, batch)];
+  const best = [1, 2].map((t, i) => Math.max(ortRates[i]!, numpy[i]?.sgemm_gflops ?? 0));
+  console.log(
+    `\nbatch ${batch}: best sgemm 1 thread ${best[0]!.toFixed(0)} GFLOP/s (ORT ${ortRates[0]!.toFixed(0)}, numpy ` +
+      `${numpy[0]?.sgemm_gflops.toFixed(0) ?? '—'}), 2 threads ${best[1]!.toFixed(0)} (ORT ${ortRates[1]!.toFixed(0)}, ` +
+      `numpy ${numpy[1]?.sgemm_gflops.toFixed(0) ?? '—'})`,
+  );
+  const rows: string[][] = [
+    [
+      'rule',
+      'MMAC',
+      'onnx 1t /s',
+      'of limit',
+      'onnx 2t /s',
+      'of limit',
+      '2t/1t',
+      'wasm /s',
+      'onnx/wasm',
+      'numpy 1t /s',
+      'numpy 2t /s',
+      'vs DFA',
+    ],
+  ];
+  let dfa: number | null = null;
+  for (const c of cases) {
+    const model = new Model(config(c), 1);
+    const macs = stepMacs(model, batch);
+    const onnx: number[] = [];
+    for (const threads of [1, 2]) {
+      const runner = await OnnxRunner.create(model, { backend: 'onnx-cpu', threads, batchSize: batch });
+      onnx.push(await msPerStep(runner, model, batch, stepsPerCall));
+      await runner.dispose();
+    }
+    let wasm: number | undefined;
+    if (!values['no-wasm']) {
+      await startTfBackend('wasm');
+      const runner = new EagerRunner(model, batch, { backend: 'wasm', device: 'wasm', threads: null, versions: {} });
+      wasm = await msPerStep(runner, model, batch, batch >= 1024 ? 1 : 3);
+      await runner.dispose();
+    }
+    const limit = [1, 2].map((_, i) => (2 * macs) / (best[i]! * 1e6));
+    const fraction = onnx.map((ms, i) => limit[i]! / ms);
+    const fast = onnx[threadsDefault >= 2 ? 1 : 0]!;
+    if (c.key === 'dfa') dfa = onnx[1]!;
+    const np = numpy.map((r) => r?.results.find((x) => x.rule === c.key && x.batch === batch)?.ms_per_step);
+    rows.push([
+      c.label,
+      (macs / 1e6).toFixed(0),
+      rate(batch, onnx[0]),
+      ratio(fraction[0]),
+      rate(batch, onnx[1]),
+      ratio(fraction[1]),
+      ratio(onnx[0]! / onnx[1]!),
+      rate(batch, wasm),
+      wasm === undefined ? '—' : ratio(wasm / fast, 1) + '×',
+      rate(batch, np[0]),
+      rate(batch, np[1]),
+      dfa ? ratio(onnx[1]! / dfa) + '×' : '—',
+    ]);
+    console.log(`  done: ${rows.at(-1)!.join('  ')}`);
+    verdicts.push(
+      `batch ${batch} ${c.label}: 1 thread at ${ratio(fraction[0])} of the GEMM limit — ${verdict(fraction[0]! >= 0.8)}`,
+    );
+    if (wasm !== undefined)
+      verdicts.push(`batch ${batch} ${c.label}: ${ratio(wasm / fast, 1)}× wasm — ${verdict(wasm / fast >= 4)}`);
+    if (batch >= 1024)
+      verdicts.push(
+        `batch ${batch} ${c.label}: 2 threads ${ratio(onnx[0]! / onnx[1]!)}× 1 thread — ${verdict(onnx[0]! / onnx[1]! >= 1.7)}`,
+      );
+    if (dfa && (c.key === 'ebd+power' || c.key === 'sbd+power'))
+      verdicts.push(`batch ${batch} ${c.label}: ${ratio(onnx[1]! / dfa)}× DFA — ${verdict(onnx[1]! / dfa <= 1.15)}`);
+    if (dfa && c.key === 'ebd+entropy')
+      verdicts.push(`batch ${batch} ${c.label}: ${ratio(onnx[1]! / dfa)}× DFA — ${verdict(onnx[1]! / dfa <= 1.5)}`);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  console.log('');
+  for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+}
+console.log(`\n${verdicts.join('\n')}`);

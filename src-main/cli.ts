@@ -14,12 +14,13 @@ import { resolveDataDir } from './data-dir';
 import { nodeTrainingLauncher } from './runs/fork-launcher';
 import type { TrainingProcessLauncher } from './runs/training-channel';
 import { serve } from './server';
+import { parseThreads } from './cli/threads-option';
 import pkg from '../package.json';
 
 const USAGE = `broadcast-lab ${pkg.version} — a laboratory for biologically plausible learning
 
 Usage:
-  broadcast-lab run SPEC.json [--session NAME] [--backend B]   train an experiment file (see assets/examples)
+  broadcast-lab run SPEC.json [--session NAME] [--backend B] [--threads N]   train an experiment file (see assets/examples)
   broadcast-lab list [--session ID]       stored runs and their results
   broadcast-lab show RUN                  a run's settings, final metrics and event log
   broadcast-lab resume RUN                continue an interrupted or stopped run from its checkpoint
@@ -30,7 +31,9 @@ Usage:
 
 Options:
   --data DIR      data folder (default: BROADCAST_LAB_DATA or the per-user data folder)
-  --backend B     auto (default), webgpu, tensorflow, wasm or cpu
+  --backend B     auto (default: CUDA if installed, else onnx-cpu), onnx-cpu, onnx-cuda, onnx-webgpu, onnx-dml,
+                  onnx-coreml, or the eager TF.js reference: webgpu, tensorflow, wasm, cpu
+  --threads N     CPU threads per run for ONNX Runtime (default: the physical cores)
   --json          print machine-readable JSON
   -h, --help      this text
   -v, --version`;
@@ -57,6 +60,7 @@ export async function runCli(argv: string[], context: CliContext = {}): Promise<
         data: { type: 'string' },
         session: { type: 'string' },
         backend: { type: 'string' },
+        threads: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -76,8 +80,9 @@ export async function runCli(argv: string[], context: CliContext = {}): Promise<
     io.out(USAGE);
     return 0;
   }
-  const usage = usageProblem(command, sub, rest, values.backend);
-  if (usage) {
+  const threads = parseThreads(values.threads);
+  const usage = typeof threads === 'object' ? threads.problem : usageProblem(command, sub, rest, values.backend);
+  if (usage || typeof threads === 'object') {
     io.err(`broadcast-lab: ${usage}\n\n${USAGE}`);
     return 2;
   }
@@ -88,6 +93,7 @@ export async function runCli(argv: string[], context: CliContext = {}): Promise<
       mode: 'cli',
       dataDir: resolveDataDir(values.data),
       launch: context.launch ?? nodeTrainingLauncher(import.meta.url),
+      threads,
     });
   } catch (error) {
     io.err(`broadcast-lab: ${message(error)}`);

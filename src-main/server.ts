@@ -11,15 +11,18 @@ import { datasetHostOptions } from './serve/dataset-options';
 import { startServer } from './serve/http-server';
 import { newToken } from './serve/token';
 import { nodeTrainingLauncher } from './runs/fork-launcher';
+import { parseThreads } from './cli/threads-option';
 
 const USAGE = `Usage: broadcast-lab serve [--port N] [--host 127.0.0.1] [--data DIR] [--token T] [--dataset-mirror URL]
+                           [--threads N]
 
   --port   port to listen on (default 7357; 0 picks a free one)
   --host   loopback address to bind (127.0.0.1, ::1 or localhost; nothing else is accepted)
   --data   data folder (default: BROADCAST_LAB_DATA or the per-user data folder)
   --token  access token (default: a new random one each start)
   --dataset-mirror  base URL serving <dataset>/<file> for dataset downloads
-           (default: BROADCAST_LAB_DATASET_MIRROR, else the datasets' own mirrors)`;
+           (default: BROADCAST_LAB_DATASET_MIRROR, else the datasets' own mirrors)
+  --threads CPU threads per run for ONNX Runtime (default: the physical cores)`;
 
 export async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -30,6 +33,7 @@ export async function serve(argv: string[]): Promise<void> {
       data: { type: 'string' },
       token: { type: 'string' },
       'dataset-mirror': { type: 'string' },
+      threads: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -42,8 +46,12 @@ export async function serve(argv: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be a whole number 0-65535, got ${values.port}`);
 
+  const threads = parseThreads(values.threads);
+  if (typeof threads === 'object') throw new Error(threads.problem);
+
   const host = createApiHost({
     mode: 'serve',
+    threads,
     dataDir: resolveDataDir(values.data),
     launch: nodeTrainingLauncher(import.meta.url),
     ...datasetHostOptions(values['dataset-mirror'], process.env),

@@ -1,4 +1,5 @@
 import type { LoadedDataset } from '../../src-main/data/types';
+import { startExecutor, type BackendChoice } from '../../src-main/engine/executor';
 import { Model, type ModelConfig } from '../../src-main/engine/model';
 import type { RunPlan } from '../../src-main/engine/run-plan';
 import { evaluate, train } from '../../src-main/engine/trainer';
@@ -10,6 +11,8 @@ export interface RunResult {
   maxPower: number;
   status: string;
   seconds: number;
+  /** The backend the run trained on. */
+  backend: string;
 }
 
 /**
@@ -21,14 +24,17 @@ export async function trainToEnd(
   config: ModelConfig,
   plan: RunPlan,
   data: LoadedDataset,
+  backend: { backend: BackendChoice; threads?: number },
   onEpoch: (epoch: number, accuracy: number, seconds: number) => void = () => undefined,
 ): Promise<RunResult> {
   const started = performance.now();
   const model = new Model(config, plan.seed);
+  const { runner } = await startExecutor(model, { ...backend, batchSize: plan.train.batchSize });
   try {
     let maxPower = 0;
     const curve: number[] = [];
     const outcome = await train(
+      runner,
       model,
       { train: data.train, validation: null, test: data.test },
       { ...plan.train, checkpointEvery: 0 },
@@ -47,9 +53,16 @@ export async function trainToEnd(
       },
       { stopRequested: false, waitWhilePaused: async () => undefined },
     );
-    const { accuracy } = await evaluate(model, data.test, 1000);
-    return { accuracy, curve, maxPower, status: outcome.status, seconds: (performance.now() - started) / 1000 };
+    const { accuracy } = await evaluate(runner, model, data.test);
+    return {
+      accuracy,
+      curve,
+      maxPower,
+      status: outcome.status,
+      seconds: (performance.now() - started) / 1000,
+      backend: runner.report.backend,
+    };
   } finally {
-    model.dispose();
+    await runner.dispose();
   }
 }

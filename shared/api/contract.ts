@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_NAMES } from '../engine/backends';
 import { Id } from '../schemas/ids';
 import {
   Experiment,
@@ -74,7 +75,7 @@ export const SeriesQuery = z.strictObject({
 });
 export type SeriesQuery = z.infer<typeof SeriesQuery>;
 
-export const BackendChoice = z.enum(['auto', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
+export const BackendChoice = z.enum(['auto', ...BACKEND_NAMES]);
 export type BackendChoice = z.infer<typeof BackendChoice>;
 
 export const DatasetInfo = z.object({

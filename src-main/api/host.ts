@@ -30,6 +30,8 @@ export interface ApiHostOptions extends DispatcherOptions {
   /** Starts a training process: a Node child in serve mode and the CLI, a utilityProcess in the desktop app. */
   launch: TrainingProcessLauncher;
   backend?: BackendChoice;
+  /** ONNX Runtime's intra-op threads for every run; absent: the physical cores. */
+  threads?: number;
   versions?: Record<string, string>;
   /** Base URL of a mirror holding `<dataset>/<file>` for each downloadable dataset (an offline site, the tests). */
   datasetMirror?: string;
@@ -47,6 +49,7 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
     launch: options.launch,
     dataDir: options.dataDir,
     backend: options.backend,
+    threads: options.threads,
   });
   const datasets = new DatasetManager({ dataDir: options.dataDir, downloadSources: options.datasetSources });
   const datasetDownloads = new DatasetDownloads({ manager: datasets, bus, mirror: options.datasetMirror });
@@ -56,7 +59,7 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
       store,
       bus,
       runs,
-      estimator: new StepEstimator(options.launch),
+      estimator: new StepEstimator(options.launch, options.threads),
       datasets: async () => (await datasets.list()).map(toDatasetInfo),
       datasetManager: datasets,
       datasetDownloads,

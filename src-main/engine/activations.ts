@@ -1,22 +1,22 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../../shared/schemas/experiment';
+import type { Ops } from './ops';
 
 const LEAK = 0.01;
 const CLIP = 1;
 
 /** f(U) for a layer. */
-export function activate(kind: Activation, u: tf.Tensor2D): tf.Tensor2D {
+export function activate<T>(ops: Ops<T>, kind: Activation, u: T): T {
   switch (kind) {
     case 'relu':
-      return tf.relu<tf.Tensor2D>(u);
+      return ops.relu(u);
     case 'leaky_relu':
-      return tf.leakyRelu<tf.Tensor2D>(u, LEAK);
+      return ops.leakyRelu(u, LEAK);
     case 'tanh':
-      return tf.tanh<tf.Tensor2D>(u);
+      return ops.tanh(u);
     case 'sigmoid':
-      return tf.sigmoid<tf.Tensor2D>(u);
+      return ops.sigmoid(u);
     case 'clipped_relu':
-      return tf.clipByValue<tf.Tensor2D>(u, 0, CLIP);
+      return ops.clip(u, 0, CLIP);
     case 'linear':
       return u;
   }
@@ -26,23 +26,19 @@ export function activate(kind: Activation, u: tf.Tensor2D): tf.Tensor2D {
  * f'(U), computed from U and H = f(U) whichever is cheaper. The derivative at a kink is taken as 0
  * (ReLU at 0), the convention autodiff uses too, so hand-written and autodiff gradients agree.
  */
-export function derivative(kind: Activation, u: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+export function derivative<T>(ops: Ops<T>, kind: Activation, u: T, h: T): T {
   switch (kind) {
     case 'relu':
-      return tf.step<tf.Tensor2D>(u, 0);
+      return ops.greater(u, 0);
     case 'leaky_relu':
-      return tf.where<tf.Tensor2D>(
-        tf.greater(u, 0),
-        tf.onesLike<tf.Tensor2D>(u),
-        tf.fill(u.shape, LEAK) as tf.Tensor2D,
-      );
+      return ops.add(ops.mul(ops.greater(u, 0), 1 - LEAK), LEAK);
     case 'tanh':
-      return tf.sub<tf.Tensor2D>(1, tf.square<tf.Tensor2D>(h));
+      return ops.sub(1, ops.square(h));
     case 'sigmoid':
-      return tf.mul<tf.Tensor2D>(h, tf.sub<tf.Tensor2D>(1, h));
+      return ops.mul(h, ops.sub(1, h));
     case 'clipped_relu':
-      return tf.cast(tf.logicalAnd(tf.greater(u, 0), tf.less(u, CLIP)), 'float32') as tf.Tensor2D;
+      return ops.mul(ops.greater(u, 0), ops.less(u, CLIP));
     case 'linear':
-      return tf.onesLike<tf.Tensor2D>(u);
+      return ops.add(ops.mul(u, 0), 1);
   }
 }

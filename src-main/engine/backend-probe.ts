@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import type { BackendName } from './backend';
+import { BACKEND_NAMES, type BackendName } from '../../shared/engine/backends';
+import { isOnnxBackend, providerAvailability } from './onnx/runtime';
 
 const resolveFrom = createRequire(import.meta.url);
 
@@ -24,25 +25,32 @@ function installed(pkg: string): boolean {
  * records why.
  */
 export function probeBackends(): BackendAvailability[] {
-  const tfNode = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].find(installed);
-  return [
-    {
-      name: 'webgpu',
-      available: installed('webgpu') && installed('@tensorflow/tfjs-backend-webgpu'),
-      detail: installed('webgpu')
-        ? 'Dawn for Node installed; needs a Vulkan, Metal or D3D12 GPU'
-        : 'optional package "webgpu" not installed',
-    },
-    {
-      name: 'tensorflow',
-      available: tfNode !== undefined,
-      detail: tfNode ? `${tfNode} installed` : 'optional @tensorflow/tfjs-node(-gpu) not installed',
-    },
-    {
-      name: 'wasm',
-      available: installed('@tensorflow/tfjs-backend-wasm'),
-      detail: 'WebAssembly with SIMD, one thread',
-    },
-    { name: 'cpu', available: true, detail: 'plain JavaScript, the reference' },
-  ];
+  return BACKEND_NAMES.map((name) => ({ name, ...probeBackend(name) }));
+}
+
+export function probeBackend(name: BackendName): { available: boolean; detail: string } {
+  if (isOnnxBackend(name)) {
+    if (!installed('onnxruntime-node')) return { available: false, detail: 'onnxruntime-node is not installed' };
+    return providerAvailability(name);
+  }
+  switch (name) {
+    case 'webgpu':
+      return {
+        available: installed('webgpu') && installed('@tensorflow/tfjs-backend-webgpu'),
+        detail: installed('webgpu')
+          ? 'Dawn for Node installed; needs a Vulkan, Metal or D3D12 GPU'
+          : 'optional package "webgpu" not installed',
+      };
+    case 'tensorflow': {
+      const tfNode = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].find(installed);
+      return {
+        available: tfNode !== undefined,
+        detail: tfNode ? `${tfNode} installed` : 'optional @tensorflow/tfjs-node(-gpu) not installed',
+      };
+    }
+    case 'wasm':
+      return { available: installed('@tensorflow/tfjs-backend-wasm'), detail: 'WebAssembly with SIMD, one thread' };
+    default:
+      return { available: true, detail: 'plain JavaScript, the reference' };
+  }
 }

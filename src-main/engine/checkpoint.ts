@@ -1,5 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { Model } from './model';
+import { transposed } from './rules/fa';
+import type { StateTensor, StepRunner } from './runner';
 
 /** Where a run stood when a checkpoint was taken: enough to continue with the same data order. */
 export interface TrainingPosition {
@@ -15,62 +16,75 @@ const MAGIC = 'BLCK1';
 
 /**
  * A checkpoint as one byte array: a JSON header (position, tensor names, shapes) then the float32 values.
- * Every variable of the model (weights, rule state, optimiser moments) is saved, so a resumed run continues
- * exactly as if it had not stopped.
+ * Every saved state entry (weights, rule state, optimiser moments, entropy inverses) is in it, so a resumed run
+ * continues exactly as if it had not stopped, on whichever executor.
  */
-export async function saveCheckpoint(model: Model, position: TrainingPosition): Promise<Uint8Array> {
-  const entries = [...model.state()];
-  const values = await Promise.all(entries.map(([, v]) => v.data() as Promise<Float32Array>));
+export async function saveCheckpoint(runner: StepRunner, position: TrainingPosition): Promise<Uint8Array> {
+  const entries = [...(await runner.readState())];
   const header = JSON.stringify({
     magic: MAGIC,
     position,
     tensors: entries.map(([name, v]) => ({ name, shape: v.shape })),
   });
   const headerBytes = new TextEncoder().encode(header);
-  const total = 4 + headerBytes.length + values.reduce((n, v) => n + v.byteLength, 0);
-  const out = new Uint8Array(total + ((4 - ((4 + headerBytes.length) % 4)) % 4));
-  const view = new DataView(out.buffer);
-  view.setUint32(0, headerBytes.length, true);
+  const start = align4(4 + headerBytes.length);
+  const out = new Uint8Array(start + entries.reduce((n, [, v]) => n + v.values.byteLength, 0));
+  new DataView(out.buffer).setUint32(0, headerBytes.length, true);
   out.set(headerBytes, 4);
-  let offset = align4(4 + headerBytes.length);
-  for (const v of values) {
-    out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), offset);
-    offset += v.byteLength;
+  let offset = start;
+  for (const [, v] of entries) {
+    out.set(new Uint8Array(v.values.buffer, v.values.byteOffset, v.values.byteLength), offset);
+    offset += v.values.byteLength;
   }
   return out;
 }
 
-/** Loads a checkpoint into a model built from the same config; returns where training stood. */
-export function loadCheckpoint(model: Model, bytes: Uint8Array): TrainingPosition {
+/**
+ * Reads a checkpoint for a model built from the same config, checking every tensor's name and shape against it;
+ * returns where training stood and the state to give the runner. Throws, naming what is wrong, on anything else.
+ */
+export function readCheckpoint(
+  model: Model,
+  bytes: Uint8Array,
+): { position: TrainingPosition; state: Map<string, StateTensor> } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 4) throw new Error('checkpoint is empty or truncated');
   const headerLength = view.getUint32(0, true);
   if (4 + headerLength > bytes.length) throw new Error('checkpoint header is truncated');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength))) as {
-    magic: string;
-    position: TrainingPosition;
-    tensors: { name: string; shape: number[] }[];
-  };
+  let header: { magic: string; position: TrainingPosition; tensors: { name: string; shape: number[] }[] };
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength))) as typeof header;
+  } catch {
+    throw new Error('checkpoint header is not valid JSON');
+  }
   if (header.magic !== MAGIC) throw new Error(`not a Broadcast Lab checkpoint (magic ${JSON.stringify(header.magic)})`);
-  const state = model.state();
+  const expected = new Map(model.initialState.filter((e) => e.saved).map((e) => [e.name, e.shape]));
+  const state = new Map<string, StateTensor>();
   let offset = align4(4 + headerLength);
   for (const { name, shape } of header.tensors) {
-    const variable = state.get(name);
-    if (!variable) throw new Error(`checkpoint holds ${name}, which this model does not have`);
-    if (variable.shape.join('×') !== shape.join('×')) {
-      throw new Error(`checkpoint's ${name} is ${shape.join('×')}, the model's is ${variable.shape.join('×')}`);
-    }
+    const wanted = expected.get(name);
+    if (!wanted) throw new Error(`checkpoint holds ${name}, which this model does not have`);
     const count = shape.reduce((a, b) => a * b, 1);
     if (offset + count * 4 > bytes.length) throw new Error(`checkpoint is truncated inside ${name}`);
-    const values = new Float32Array(bytes.slice(offset, offset + count * 4).buffer);
-    // Inside tidy, so that the temporary does not outlive the assignment (a tensor per variable per resume).
-    tf.tidy(() => variable.assign(tf.tensor(values, shape)));
+    let values: Float32Array = new Float32Array(bytes.slice(offset, offset + count * 4).buffer);
     offset += count * 4;
+    if (wanted.join('×') !== shape.join('×')) {
+      // Checkpoints written before the layer abstraction stored FA's feedback as F (N_{k+1} × Nₖ); it is now kept
+      // in the forward weight's layout.
+      const legacyFeedback =
+        /^rule\.feedback\d+$/.test(name) && shape.length === 2 && wanted.join('×') === [shape[1], shape[0]].join('×');
+      if (!legacyFeedback) {
+        throw new Error(`checkpoint's ${name} is ${shape.join('×')}, the model's is ${wanted.join('×')}`);
+      }
+      values = transposed(values, shape[0]!, shape[1]!);
+    }
+    state.set(name, { shape: wanted, values });
   }
-  if (header.tensors.length !== state.size)
-    throw new Error(`checkpoint holds ${header.tensors.length} tensors, the model ${state.size}`);
-  model.optimizer.stepCount = header.position.optimizerSteps;
-  return header.position;
+  if (state.size !== expected.size) {
+    const missing = [...expected.keys()].filter((n) => !state.has(n));
+    throw new Error(`checkpoint lacks ${missing.join(', ')}`);
+  }
+  return { position: header.position, state };
 }
 
 function align4(n: number): number {

@@ -1,17 +1,16 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { FACTOR_QUANTILES, layerMetric } from '../../shared/diagnostics';
-import { frobenius, matMulAT } from './linalg';
-import { bpPhis } from './rules/bp';
+import type { Model } from './model';
+import { cosine, frobenius, sizeOf, type Ops } from './ops';
 import type { StepContext } from './rules/rule';
 
 /** What the step kept of one hidden layer's signal, for the diagnostics. */
-export interface LayerSignals {
+export interface LayerSignals<T> {
   /** The modulatory factor δₖ (B × Nₖ). */
-  modulatory: tf.Tensor2D;
+  modulatory: T;
   /** The postsynaptic factor f'(Uₖ) ⊙ (rule's extra factor) (B × Nₖ). */
-  postsynaptic: tf.Tensor2D;
+  postsynaptic: T;
   /** The rule's own term of ∂/∂Uₖ (scale · Φₖ), before regularisers. */
-  ruleTerm: tf.Tensor2D;
+  ruleTerm: T;
 }
 
 /**
@@ -35,50 +34,59 @@ export interface LayerSignals {
  *                               over batch and units: presynaptic H_{k-1}, postsynaptic f'(Uₖ)·g'(Hₖ),
  *                               modulatory δₖ; quantiles from an evenly strided sample of at most 4096 entries.
  */
-export function collectDiagnostics(
-  ctx: StepContext,
-  signals: LayerSignals[],
-  gradWt: tf.Tensor2D[],
-): Record<string, tf.Scalar> {
-  const out: Record<string, tf.Scalar> = {};
-  const { net, pass, score, batchSize } = ctx;
-  const bp = bpPhis(ctx);
-  const state = ctxRuleState(ctx);
-  for (let k = 1; k < net.depth; k++) {
-    const h = pass.h[k]!;
+export function collectDiagnostics<T>(
+  ops: Ops<T>,
+  model: Model,
+  ctx: StepContext<T>,
+  signals: LayerSignals<T>[],
+  grads: Record<string, T>,
+): Record<string, T> {
+  const out: Record<string, T> = {};
+  const { layers, h, score, batchSize } = ctx;
+  const bp = bpPhis(ops, ctx);
+  const degrees = (c: T) => ops.mul(180 / Math.PI, ops.acos(ops.clip(c, -1, 1)));
+  for (let k = 1; k < model.depth; k++) {
+    const layer = layers[k - 1]!;
     const signal = signals[k]!;
     const name = (metric: string) => layerMetric(k, metric);
-    out[name('activation_power')] = tf.mean(tf.square(h));
-    out[name('mean_abs_correlation')] = meanAbsCorrelation(h, score);
-    const correlation = state.get(`correlation${k}`);
-    if (correlation) out[name('decorrelation_norm')] = frobenius(correlation);
-    out[name('grad_norm')] = frobenius(gradWt[k]!);
-    const ruleGrad = matMulAT(pass.h[k - 1]!, signal.ruleTerm);
-    const bpGrad = tf.div<tf.Tensor2D>(matMulAT(pass.h[k - 1]!, bp[k]!), batchSize);
-    out[name('bp_cosine')] = cosine(ruleGrad, bpGrad);
-    const broadcast = ctx.ruleBroadcast?.(k) ?? null;
-    if (broadcast) {
-      const path = linearPath(ctx, k);
-      out[name('broadcast_angle')] = tf.mul(180 / Math.PI, tf.acos(tf.clipByValue(cosine(broadcast, path), -1, 1)));
-      out[name('broadcast_norm_ratio')] = tf.div(frobenius(broadcast), tf.add(frobenius(path), 1e-12));
+    out[name('activation_power')] = ops.mean(ops.square(h[k]!));
+    out[name('mean_abs_correlation')] = meanAbsCorrelation(ops, h[k]!, score);
+    const correlation = ctx.state[`correlation${k}`];
+    if (correlation !== undefined) out[name('decorrelation_norm')] = frobenius(ops, correlation);
+    out[name('grad_norm')] = frobenius(ops, grads[layer.weight.name]!);
+    const ruleGrad = layer.gradients(ops, h[k - 1]!, signal.ruleTerm).weight;
+    const bpGrad = layer.gradients(ops, h[k - 1]!, ops.div(bp[k]!, batchSize)).weight;
+    out[name('bp_cosine')] = cosine(ops, ruleGrad, bpGrad);
+    const broadcast = model.rule.broadcastMatrix?.(ops, k, ctx) ?? null;
+    if (broadcast !== null) {
+      const path = linearPath(ops, ctx, k);
+      out[name('broadcast_angle')] = degrees(cosine(ops, broadcast, path));
+      out[name('broadcast_norm_ratio')] = ops.div(frobenius(ops, broadcast), ops.add(frobenius(ops, path), 1e-12));
     }
-    const feedback = ctx.ruleFeedback?.(k) ?? null;
-    if (feedback) {
-      // FA: the fixed matrix against the forward weights it replaces, W_{k+1} = (stored W_{k+1}ᵀ)ᵀ.
-      const forward = tf.transpose(net.weightT(k + 1));
-      out[name('feedback_angle')] = tf.mul(180 / Math.PI, tf.acos(tf.clipByValue(cosine(feedback, forward), -1, 1)));
-      out[name('feedback_norm_ratio')] = tf.div(frobenius(feedback), tf.add(frobenius(forward), 1e-12));
+    const feedback = model.rule.feedbackMatrix?.(k, ctx) ?? null;
+    if (feedback !== null) {
+      // FA: the fixed matrix against the forward weights it replaces, both in W_{k+1}'s stored layout.
+      const weights = ctx.weights[k + 1]!;
+      out[name('feedback_angle')] = degrees(cosine(ops, feedback, weights));
+      out[name('feedback_norm_ratio')] = ops.div(frobenius(ops, feedback), ops.add(frobenius(ops, weights), 1e-12));
     }
-    addDistribution(out, name('pre'), pass.h[k - 1]!);
-    addDistribution(out, name('post'), signal.postsynaptic);
-    addDistribution(out, name('mod'), signal.modulatory);
-    out[name('mod.mean_abs')] = tf.mean(tf.abs(signal.modulatory));
+    addDistribution(ops, out, name('pre'), h[k - 1]!);
+    addDistribution(ops, out, name('post'), signal.postsynaptic);
+    addDistribution(ops, out, name('mod'), signal.modulatory);
+    out[name('mod.mean_abs')] = ops.mean(ops.abs(signal.modulatory));
   }
   return out;
 }
 
-function ctxRuleState(ctx: StepContext): Map<string, tf.Variable> {
-  return ctx.ruleState?.() ?? new Map();
+/** The BP signal Φₖ for every hidden layer, for the alignment diagnostics of other rules (layer k at index k). */
+export function bpPhis<T>(ops: Ops<T>, ctx: StepContext<T>): T[] {
+  const L = ctx.layers.length;
+  const phis: T[] = new Array<T>(L + 1);
+  phis[L] = ctx.score;
+  for (let k = L - 1; k >= 1; k--) {
+    phis[k] = ops.mul(ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, phis[k + 1]!), ctx.fprime[k]!);
+  }
+  return phis;
 }
 
 /**
@@ -89,45 +97,43 @@ function ctxRuleState(ctx: StepContext): Map<string, tf.Variable> {
 const QUANTILE_SAMPLE = 4096;
 
 /** Mean, std and quantiles of one factor over batch and units: the distribution the three-factor panel draws. */
-export function addDistribution(out: Record<string, tf.Scalar>, prefix: string, x: tf.Tensor): void {
-  const { mean, variance } = tf.moments(x);
-  out[`${prefix}.mean`] = mean as tf.Scalar;
-  out[`${prefix}.std`] = tf.sqrt(variance) as tf.Scalar;
-  const flat = tf.reshape(x, [-1]);
-  const size = flat.shape[0]!;
-  const sample = size > QUANTILE_SAMPLE ? tf.gather(flat, stridedIndices(size, QUANTILE_SAMPLE)) : flat;
-  const n = sample.shape[0]!;
-  // topk sorts descending; the ascending rank r sits at n − 1 − r.
-  const sorted = tf.topk(sample, n, true).values;
+function addDistribution<T>(ops: Ops<T>, out: Record<string, T>, prefix: string, x: T): void {
+  const mean = ops.mean(x);
+  out[`${prefix}.mean`] = mean;
+  out[`${prefix}.std`] = ops.sqrt(ops.mean(ops.square(ops.sub(x, mean))));
+  const size = sizeOf(ops.shape(x));
+  const flat = ops.reshape(x, [size]);
+  const sample =
+    size > QUANTILE_SAMPLE ? ops.gather(flat, ops.indices(stridedIndices(size, QUANTILE_SAMPLE)), 0) : flat;
+  const n = Math.min(size, QUANTILE_SAMPLE);
+  const sorted = ops.sortAscending(sample);
   for (const { suffix, p } of FACTOR_QUANTILES) {
     const rank = Math.round(p * (n - 1));
-    out[`${prefix}.${suffix}`] = tf.reshape(tf.slice(sorted, [n - 1 - rank], [1]), []);
+    out[`${prefix}.${suffix}`] = ops.reshape(ops.slice(sorted, [rank], [1]), []);
   }
 }
 
-function stridedIndices(size: number, count: number): tf.Tensor1D {
+function stridedIndices(size: number, count: number): Int32Array {
   const indices = new Int32Array(count);
   for (let i = 0; i < count; i++) indices[i] = Math.floor((i * size) / count);
-  return tf.tensor1d(indices, 'int32');
-}
-
-function cosine(a: tf.Tensor, b: tf.Tensor): tf.Scalar {
-  return tf.div(tf.sum(tf.mul(a, b)), tf.add(tf.mul(frobenius(a), frobenius(b)), 1e-12));
+  return indices;
 }
 
 /** Mean |Pearson r| between every unit of h and every score component, over the batch. */
-export function meanAbsCorrelation(h: tf.Tensor2D, s: tf.Tensor2D): tf.Scalar {
-  const standardise = (x: tf.Tensor2D) => {
-    const { mean, variance } = tf.moments(x, 0, true);
-    return tf.div<tf.Tensor2D>(tf.sub(x, mean), tf.add(tf.sqrt(variance), 1e-8));
+export function meanAbsCorrelation<T>(ops: Ops<T>, h: T, s: T): T {
+  const standardise = (x: T) => {
+    const mean = ops.mean(x, [0], true);
+    const centred = ops.sub(x, mean);
+    const std = ops.sqrt(ops.mean(ops.square(centred), [0], true));
+    return ops.div(centred, ops.add(std, 1e-8));
   };
-  const r = tf.div(matMulAT(standardise(h), standardise(s)), h.shape[0]);
-  return tf.mean(tf.abs(r));
+  const r = ops.div(ops.matmul(standardise(h), standardise(s), true, false), ops.shape(h)[0]!);
+  return ops.mean(ops.abs(r));
 }
 
 /** W_{k+1}ᵀ ··· W_Lᵀ in the stored (fan-in × fan-out) layout, transposed to C × Nₖ to match Bₖ. */
-function linearPath(ctx: StepContext, k: number): tf.Tensor2D {
-  let path: tf.Tensor2D = ctx.net.weightT(k + 1);
-  for (let j = k + 2; j <= ctx.net.depth; j++) path = tf.matMul(path, ctx.net.weightT(j));
-  return tf.transpose(path);
+function linearPath<T>(ops: Ops<T>, ctx: StepContext<T>, k: number): T {
+  let path: T = ctx.weights[k + 1]!;
+  for (let j = k + 2; j <= ctx.layers.length; j++) path = ops.matmul(path, ctx.weights[j]!);
+  return ops.transpose(path);
 }

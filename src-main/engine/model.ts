@@ -1,73 +1,209 @@
-import type * as tf from '@tensorflow/tfjs-core';
-import { EntropyTracker } from './entropy';
-import type { LossName } from './losses';
-import { Network, type NetworkConfig } from './network';
-import { Optimizer, type OptimizerConfig, type Param } from './optimizer';
+import type { Activation } from '../../shared/schemas/experiment';
+import type { RuleName, RuleParamValues } from '../../shared/rules/catalogue';
 import { Rng } from '../common/random';
-import type { RegularizerConfig } from './regularizers';
-import { createRule, type RuleConfig } from './rules';
+import { denseLayer } from './layers/dense';
+import type { Layer } from './layers/layer';
+import type { LossName } from './losses';
+import { momentNames, optimizerScalars, type OptimizerConfig } from './optim/optimizer';
+import type { RegularizerConfig } from './regularizers/config';
+import { floorRows, floorRowsPerStep, initialInverse } from './regularizers/entropy';
+import { RULE_FACTORIES } from './rules';
 import type { Rule } from './rules/rule';
+
+export type InitScheme = 'xavier_uniform' | 'xavier_normal' | 'kaiming_uniform' | 'kaiming_normal';
+
+export interface NetworkConfig {
+  inputSize: number;
+  hidden: { units: number; activation: Activation }[];
+  outputSize: number;
+  init: { scheme: InitScheme; gain: number; readoutGain?: number };
+  /** Fraction of each weight matrix fixed at zero by a random mask (0 = dense). */
+  weightSparsity: number;
+}
 
 export interface ModelConfig {
   network: NetworkConfig;
-  rule: RuleConfig;
+  /** The rule and its catalogue parameters, defaults filled in. */
+  rule: { name: RuleName; params: RuleParamValues };
   loss: LossName;
   optimizer: OptimizerConfig;
   regularizers: RegularizerConfig;
 }
 
+/** One named tensor of a run's state with its starting values. */
+export interface StateEntry {
+  name: string;
+  shape: readonly number[];
+  values: Float32Array;
+  /** Changed by the training step (weights, optimiser moments, learned rule state) or fixed for the run. */
+  learned: boolean;
+  /** Kept in checkpoints; masks are not, being redrawn from the seed. */
+  saved: boolean;
+}
+
+/** An input the step takes afresh every step: the batch, the optimiser's scalars, the entropy floor's rows. */
+export interface StepInputSpec {
+  name: string;
+  shape: readonly number[];
+  type: 'float' | 'int';
+}
+
+export type StepInputValues = Record<string, Float32Array | Int32Array>;
+
 /**
- * A network, the rule that trains it and its optimiser, built from one seed. The seed's named streams make
- * the initial weights (and the random matrices) identical for every rule under that seed.
+ * A network, the rule that trains it, its optimiser and regularisers, and every tensor of its state at the start,
+ * drawn from one seed in JS. The seed's named streams make the initial weights (and the random matrices) the same
+ * for every rule and every backend under that seed. What the step computes is in step.ts; this is what it needs.
  */
 export class Model {
-  readonly net: Network;
+  readonly layers: Layer[];
   readonly rule: Rule;
-  readonly optimizer: Optimizer;
-  /** The layer-entropy trackers of hidden layers 1..L-1 (index k), when the entropy term is on. */
-  readonly entropy: (EntropyTracker | null)[] = [];
+  readonly initialState: StateEntry[];
+  /** Hidden layers (index k) that carry the entropy regulariser. */
+  readonly entropyLayers: number[];
 
   constructor(
     readonly config: ModelConfig,
     readonly seed: number,
   ) {
-    const rng = new Rng(seed);
-    this.net = new Network(config.network, rng);
-    this.rule = createRule(config.rule, this.net, rng);
-    this.optimizer = new Optimizer(config.optimizer, this.params());
-    const entropy = config.regularizers.entropy;
-    for (let k = 0; k < this.net.depth; k++) {
-      this.entropy.push(
-        k > 0 && entropy && entropy.coefficient > 0 ? new EntropyTracker(this.net.sizes[k]!, entropy) : null,
-      );
+    const { network } = config;
+    const sizes = this.sizes;
+    const activations = [...network.hidden.map((l) => l.activation), 'linear' as const];
+    this.layers = activations.map((activation, i) => denseLayer(i + 1, sizes[i]!, sizes[i + 1]!, activation));
+    const factory = RULE_FACTORIES[config.rule.name];
+    this.rule = factory(config.rule.params, { layers: this.layers, classes: network.outputSize, loss: config.loss });
+    this.entropyLayers =
+      config.regularizers.entropy.coefficient > 0 ? this.layers.slice(0, -1).map((l) => l.index) : [];
+    this.initialState = this.drawState(new Rng(seed));
+  }
+
+  /** Units per layer, input first. */
+  get sizes(): number[] {
+    const { network } = this.config;
+    return [network.inputSize, ...network.hidden.map((l) => l.units), network.outputSize];
+  }
+
+  get depth(): number {
+    return this.layers.length;
+  }
+
+  get classes(): number {
+    return this.config.network.outputSize;
+  }
+
+  /** The weights then the biases, layer by layer: the optimiser's parameter order (its moments are numbered so). */
+  params(): { name: string; layer: number }[] {
+    return [
+      ...this.layers.map((l) => ({ name: l.weight.name, layer: l.index })),
+      ...this.layers.map((l) => ({ name: l.bias.name, layer: l.index })),
+    ];
+  }
+
+  /** Whether layer k's weights carry a fixed sparsity mask (`mask{k}` in the state). */
+  get masked(): boolean {
+    return this.config.network.weightSparsity > 0;
+  }
+
+  private drawState(rng: Rng): StateEntry[] {
+    const { network, optimizer } = this.config;
+    const entries: StateEntry[] = [];
+    const initRng = rng.fork('init');
+    const maskRng = rng.fork('weight-mask');
+    const masks: StateEntry[] = [];
+    for (const layer of this.layers) {
+      const [fanIn, fanOut] = layer.weight.shape as [number, number];
+      const readout = layer.index === this.depth;
+      const gain = readout ? (network.init.readoutGain ?? network.init.gain) : network.init.gain;
+      // Drawn even at gain 0, so that the random stream, and every other layer's weights, stay the same.
+      const values = initialWeights(network.init.scheme, gain, fanIn, fanOut, initRng);
+      if (network.weightSparsity > 0) {
+        const mask = sparsityMask(fanIn * fanOut, network.weightSparsity, maskRng);
+        for (let i = 0; i < values.length; i++) values[i]! *= mask[i]!;
+        masks.push({
+          name: `mask${layer.index}`,
+          shape: layer.weight.shape,
+          values: mask,
+          learned: false,
+          saved: false,
+        });
+      }
+      entries.push({ name: layer.weight.name, shape: layer.weight.shape, values, learned: true, saved: true });
+      entries.push({
+        name: layer.bias.name,
+        shape: layer.bias.shape,
+        values: zeros(layer.bias.shape),
+        learned: true,
+        saved: true,
+      });
     }
-  }
-
-  /** Weights then biases, layer by layer: the order of the gradients the step produces. */
-  params(): Param[] {
-    const params: Param[] = [];
-    for (let k = 1; k <= this.net.depth; k++) params.push({ variable: this.net.weightT(k), layer: k });
-    for (let k = 1; k <= this.net.depth; k++) params.push({ variable: this.net.bias(k), layer: k });
-    return params;
-  }
-
-  /** Every tensor a checkpoint must hold to resume this model exactly. */
-  state(): Map<string, tf.Variable> {
-    const state = new Map<string, tf.Variable>();
-    for (let k = 1; k <= this.net.depth; k++) {
-      state.set(`w${k}`, this.net.weightT(k));
-      state.set(`b${k}`, this.net.bias(k));
+    for (const r of this.rule.initialState(rng)) {
+      entries.push({ name: `rule.${r.name}`, shape: r.shape, values: r.values, learned: r.learned, saved: true });
     }
-    for (const [name, v] of this.rule.state()) state.set(`rule.${name}`, v);
-    for (const [name, v] of this.optimizer.state()) state.set(name, v);
-    this.entropy.forEach((tracker, k) => tracker && state.set(`entropy${k}`, tracker.matrix));
-    return state;
+    const shapes = new Map(entries.map((e) => [e.name, e.shape]));
+    momentNames(optimizer).forEach((moment) => {
+      this.params().forEach((p, i) => {
+        const shape = shapes.get(p.name)!;
+        const name = `opt.${moment === 'first' ? 'm' : 'v'}${i}`;
+        entries.push({ name, shape, values: zeros(shape), learned: true, saved: true });
+      });
+    });
+    for (const k of this.entropyLayers) {
+      const units = this.sizes[k]!;
+      const values = initialInverse(units, this.config.regularizers.entropy);
+      entries.push({ name: `entropy${k}`, shape: [units, units], values, learned: true, saved: true });
+    }
+    return [...entries, ...masks];
   }
 
-  dispose(): void {
-    this.net.dispose();
-    this.rule.dispose();
-    this.optimizer.dispose();
-    for (const tracker of this.entropy) tracker?.dispose();
+  /** What the step takes afresh each step, for a batch of the given size. */
+  stepInputs(batchSize: number): StepInputSpec[] {
+    const inputs: StepInputSpec[] = [
+      { name: 'x', shape: [batchSize, this.config.network.inputSize], type: 'float' },
+      { name: 'target', shape: [batchSize, this.classes], type: 'float' },
+      { name: 'opt.rate', shape: [], type: 'float' },
+    ];
+    if (this.config.optimizer.kind === 'adam') inputs.push({ name: 'opt.epsilon', shape: [], type: 'float' });
+    for (const k of this.entropyLayers) {
+      inputs.push({ name: `entropy${k}.rows`, shape: [floorRowsPerStep(batchSize, this.sizes[k]!)], type: 'int' });
+    }
+    return inputs;
   }
+
+  /** The per-step inputs other than the batch, for the update numbered `step` (updates made before it). */
+  stepScalars(step: number, epoch: number, batchSize: number): StepInputValues {
+    const out: StepInputValues = {};
+    for (const [name, value] of Object.entries(optimizerScalars(this.config.optimizer, step, epoch))) {
+      out[name] = Float32Array.of(value);
+    }
+    for (const k of this.entropyLayers) out[`entropy${k}.rows`] = floorRows(step, batchSize, this.sizes[k]!);
+    return out;
+  }
+}
+
+function zeros(shape: readonly number[]): Float32Array {
+  return new Float32Array(shape.reduce((a, b) => a * b, 1));
+}
+
+function initialWeights(scheme: InitScheme, gain: number, fanIn: number, fanOut: number, rng: Rng): Float32Array {
+  const out = new Float32Array(fanIn * fanOut);
+  switch (scheme) {
+    case 'xavier_uniform': {
+      const limit = gain * Math.sqrt(6 / (fanIn + fanOut));
+      return rng.fillUniform(out, -limit, limit);
+    }
+    case 'xavier_normal':
+      return rng.fillNormal(out, gain * Math.sqrt(2 / (fanIn + fanOut)));
+    case 'kaiming_uniform': {
+      const limit = gain * Math.sqrt(3 / fanIn);
+      return rng.fillUniform(out, -limit, limit);
+    }
+    case 'kaiming_normal':
+      return rng.fillNormal(out, gain / Math.sqrt(fanIn));
+  }
+}
+
+function sparsityMask(size: number, sparsity: number, rng: Rng): Float32Array {
+  const mask = new Float32Array(size);
+  for (let i = 0; i < size; i++) mask[i] = rng.next() < sparsity ? 0 : 1;
+  return mask;
 }

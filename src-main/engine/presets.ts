@@ -460,7 +460,7 @@ export function frozenHidden(config: ModelConfig): ModelConfig {
   const readout = config.optimizer.layerRates[hidden] ?? 1;
   return {
     ...config,
-    rule: { name: 'bp' },
+    rule: { name: 'bp', params: {} },
     optimizer: { ...config.optimizer, layerRates: [...new Array<number>(hidden).fill(0), readout] },
     regularizers: RegularizerSpec.parse({}),
   };

@@ -1,7 +1,6 @@
 import type { ExperimentSpec, RegularizerSpec, RuleSpec } from '../../shared/schemas/experiment';
 import { ruleInfo, withDefaults } from '../../shared/rules/catalogue';
 import type { ModelConfig } from './model';
-import type { RuleConfig } from './rules';
 import type { TrainOptions } from './trainer';
 
 /** One run of an experiment: one arm (a rule with its settings) under one seed. */
@@ -70,35 +69,7 @@ export function modelConfig(
   };
 }
 
-/** The catalogue's parameters (defaults filled in) as the engine's typed rule configuration. */
-export function ruleConfig(arm: RuleSpec): RuleConfig {
-  const p = withDefaults(arm.rule, arm.params);
-  const num = (key: string) => p[key] as number;
-  switch (arm.rule) {
-    case 'bp':
-      return { name: 'bp' };
-    case 'fa':
-      return { name: 'fa', feedbackScale: num('feedbackScale') };
-    case 'dfa':
-    case 'drtp':
-      return { name: arm.rule, feedbackScale: num('feedbackScale') };
-    case 'dkp':
-      return {
-        name: 'dkp',
-        feedbackScale: num('feedbackScale'),
-        feedbackLr: num('feedbackLr'),
-        feedbackDecay: num('feedbackDecay'),
-      };
-    case 'ebd':
-    case 'sbd':
-      return {
-        name: arm.rule,
-        lambda: num('lambda'),
-        initScale: num('initScale'),
-        g: p.g === 'square' ? 'square' : 'identity',
-        forwardBroadcast: num('forwardBroadcast'),
-        freeze: p.freeze === true,
-        expansion: arm.rule === 'sbd' ? (p.expansion as 'none' | 'outer_probs' | 'second_order') : 'none',
-      };
-  }
+/** The arm's rule with every catalogue parameter (defaults filled in), as the engine takes it. */
+export function ruleConfig(arm: RuleSpec): ModelConfig['rule'] {
+  return { name: arm.rule, params: withDefaults(arm.rule, arm.params) };
 }

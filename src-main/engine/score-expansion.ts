@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type { Ops } from './ops';
 
 /**
  * Score vector expansion for SBD: more decorrelation directions than the C (for cross-entropy, C−1) that the score
@@ -16,21 +16,17 @@ export function expandedSize(expansion: ScoreExpansion, classes: number): number
   return expansion === 'none' ? classes : classes + classes * classes;
 }
 
-export function expandScore(expansion: ScoreExpansion, score: tf.Tensor2D, prediction: tf.Tensor2D): tf.Tensor2D {
+export function expandScore<T>(ops: Ops<T>, expansion: ScoreExpansion, score: T, prediction: T): T {
   if (expansion === 'none') return score;
-  const [batch, classes] = score.shape;
-  const s3 = tf.reshape(score, [batch, classes, 1]);
-  if (expansion === 'outer_probs') {
-    const outer = tf.reshape<tf.Rank.R2>(tf.mul(s3, tf.reshape(prediction, [batch, 1, classes])), [
-      batch,
-      classes * classes,
-    ]);
-    return tf.concat2d([score, outer], 1);
-  }
-  const ssT = tf.mul(s3, tf.reshape(score, [batch, 1, classes]));
-  const p3 = tf.reshape(prediction, [batch, classes, 1]);
-  const ppT = tf.mul(p3, tf.reshape(prediction, [batch, 1, classes]));
-  const diagP = tf.mul(tf.reshape(prediction, [batch, classes, 1]), tf.reshape(tf.eye(classes), [1, classes, classes]));
-  const centred = tf.sub(ssT, tf.sub(diagP, ppT));
-  return tf.concat2d([score, tf.reshape<tf.Rank.R2>(centred, [batch, classes * classes])], 1);
+  const [batch, classes] = ops.shape(score) as [number, number];
+  const column = (x: T) => ops.reshape(x, [batch, classes, 1]);
+  const row = (x: T) => ops.reshape(x, [batch, 1, classes]);
+  const flat = (x: T) => ops.reshape(x, [batch, classes * classes]);
+  if (expansion === 'outer_probs') return ops.concat([score, flat(ops.mul(column(score), row(prediction)))], 1);
+  const ssT = ops.mul(column(score), row(score));
+  const ppT = ops.mul(column(prediction), row(prediction));
+  const eye = new Float32Array(classes * classes);
+  for (let c = 0; c < classes; c++) eye[c * classes + c] = 1;
+  const diagP = ops.mul(column(prediction), ops.constant(eye, [1, classes, classes]));
+  return ops.concat([score, flat(ops.sub(ssT, ops.sub(diagP, ppT)))], 1);
 }

@@ -1,73 +1,76 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { median } from '../../shared/analysis/stats';
-import { Model, type ModelConfig } from './model';
 import { Rng } from '../common/random';
-import { trainStep } from './train-step';
+import type { Model, StepInputValues } from './model';
+import type { StepRunner } from './runner';
 
 export interface StepTiming {
   /** Median wall time of one training step (forward, rule, optimiser) at the given batch size. */
   msPerStep: number;
-  /** Median wall time of the evaluation forward pass, per sample (the trainer evaluates in batches of ≥ 256). */
+  /** Median wall time of the evaluation forward pass, per sample. */
   msPerEvalSample: number;
-  /** How many timed steps the median is over. */
+  /** How many timed calls the median is over. */
   steps: number;
 }
 
 export interface TimingOptions {
   batchSize: number;
-  /** Untimed steps first: the first steps compile kernels and grow the backend's memory pool. */
-  warmup?: number;
-  steps?: number;
-  /** Stops early once this many milliseconds are spent timing (after at least three timed steps). */
+  /** Steps per timed call (the compiled engine runs several per call, as training does). */
+  stepsPerCall?: number;
+  /** Timed calls after one untimed one (the first call allocates and plans). */
+  calls?: number;
+  /** Stops early once this many milliseconds are spent timing (after at least three timed calls). */
   budgetMs?: number;
 }
 
-const EVAL_BATCH = 256;
-
 /**
- * Times the real training step of a model on random data of the right shape: what the time-per-epoch estimate is
- * made from. Random inputs cost the same as real ones (dense products, no data-dependent branches), and random
- * data needs no dataset to be loaded. The model's weights are thrown away afterwards.
+ * Times the real training step of a model on its executor, on random data of the right shape: what the
+ * time-per-epoch estimate is made from. Random inputs cost the same as real ones (dense products, no
+ * data-dependent branches), and random data needs no dataset to be loaded. The runner's state moves on; use a
+ * runner made for timing.
  */
-export async function timeTrainingStep(config: ModelConfig, options: TimingOptions): Promise<StepTiming> {
-  const { batchSize, warmup = 2, steps = 10, budgetMs = 2500 } = options;
-  const model = new Model(config, 0);
+export async function timeTrainingStep(runner: StepRunner, model: Model, options: TimingOptions): Promise<StepTiming> {
+  const { batchSize, stepsPerCall = 4, calls = 5, budgetMs = 2500 } = options;
   const rng = new Rng(1);
-  const inputSize = model.net.sizes[0]!;
-  const classes = model.net.sizes[model.net.depth]!;
-  const x = tf.tensor2d(rng.fillNormal(new Float32Array(batchSize * inputSize), 1), [batchSize, inputSize]);
-  const target = tf.tidy(() =>
-    tf.cast(tf.oneHot(tf.tensor1d(randomLabels(rng, batchSize, classes), 'int32'), classes), 'float32'),
-  ) as tf.Tensor2D;
-  const evalX = tf.tensor2d(rng.fillNormal(new Float32Array(EVAL_BATCH * inputSize), 1), [EVAL_BATCH, inputSize]);
-  try {
-    const stepTimes: number[] = [];
-    const started = performance.now();
-    for (let i = 0; i < warmup + steps; i++) {
-      const t0 = performance.now();
-      const { loss, correct, diagnostics } = trainStep(model, x, target, 0, false);
-      await loss.data();
-      tf.dispose([loss, correct, ...Object.values(diagnostics)]);
-      if (i >= warmup) stepTimes.push(performance.now() - t0);
-      if (stepTimes.length >= 3 && performance.now() - started > budgetMs) break;
+  const features = model.config.network.inputSize;
+  const classes = model.classes;
+  const inputs = (steps: number): StepInputValues => {
+    const out: StepInputValues = {
+      x: rng.fillNormal(new Float32Array(steps * batchSize * features), 1),
+      target: oneHot(rng, steps * batchSize, classes),
+    };
+    for (let i = 0; i < steps; i++) {
+      for (const [name, values] of Object.entries(model.stepScalars(i, 0, batchSize))) {
+        const stacked = (out[name] ??= new (values.constructor as new (n: number) => Float32Array | Int32Array)(
+          values.length * steps,
+        ));
+        stacked.set(values, i * values.length);
+      }
     }
-    const evalTimes: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const t0 = performance.now();
-      const z = model.net.predict(evalX);
-      await z.data();
-      z.dispose();
-      if (i > 0) evalTimes.push(performance.now() - t0);
-    }
-    return { msPerStep: median(stepTimes), msPerEvalSample: median(evalTimes) / EVAL_BATCH, steps: stepTimes.length };
-  } finally {
-    tf.dispose([x, target, evalX]);
-    model.dispose();
+    return out;
+  };
+  const chunk = inputs(stepsPerCall);
+  const perStep: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i <= calls; i++) {
+    const t0 = performance.now();
+    await runner.train({ steps: stepsPerCall, inputs: chunk });
+    if (i > 0) perStep.push((performance.now() - t0) / stepsPerCall);
+    if (perStep.length >= 3 && performance.now() - started > budgetMs) break;
   }
+  const evalRows = runner.evalBatch;
+  const evalX = rng.fillNormal(new Float32Array(evalRows * features), 1);
+  const evalTarget = oneHot(rng, evalRows, classes);
+  const evalTimes: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await runner.evaluate(evalX, evalTarget, evalRows);
+    if (i > 0) evalTimes.push(performance.now() - t0);
+  }
+  return { msPerStep: median(perStep), msPerEvalSample: median(evalTimes) / evalRows, steps: perStep.length };
 }
 
-function randomLabels(rng: Rng, count: number, classes: number): Int32Array {
-  const labels = new Int32Array(count);
-  for (let i = 0; i < count; i++) labels[i] = rng.int(classes);
-  return labels;
+function oneHot(rng: Rng, rows: number, classes: number): Float32Array {
+  const out = new Float32Array(rows * classes);
+  for (let r = 0; r < rows; r++) out[r * classes + rng.int(classes)] = 1;
+  return out;
 }

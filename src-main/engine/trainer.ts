@@ -1,19 +1,17 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { MetricPoint } from '../../shared/schemas/records';
-import { saveCheckpoint, type TrainingPosition } from './checkpoint';
+import { Rng } from '../common/random';
 import { epochOrder, gatherRows } from '../data/order';
 import type { Dataset } from '../data/types';
-import { computeLoss } from './losses';
-import type { Model } from './model';
-import { Rng } from '../common/random';
-import { trainStep, type StepTensors } from './train-step';
+import { saveCheckpoint, type TrainingPosition } from './checkpoint';
+import type { Model, StepInputValues } from './model';
+import type { StepRunner } from './runner';
 
 export interface TrainOptions {
   epochs: number;
   batchSize: number;
-  /** Steps between reads of the training loss and accuracy (each read is a device sync). */
+  /** Steps over which the training loss and accuracy are averaged into one point. */
   readEvery: number;
-  /** Steps between diagnostics (three factors, alignment, decorrelation). */
+  /** Steps between diagnostics (three factors, alignment, decorrelation); 0 = never. */
   diagnosticsEvery: number;
   /** Steps between checkpoints; a checkpoint is also taken at the end and when stopped. 0 = only those. */
   checkpointEvery: number;
@@ -21,6 +19,12 @@ export interface TrainOptions {
   powerLimit: number;
   /** Seed of the data order; runs compared under one seed share it. */
   seed: number;
+  /**
+   * Steps per executor call. Absent or 0: chosen from the measured time per step so that a call holds about
+   * `chunkMs` of work. Results are the same whatever it is; only how often the host hears from the run changes.
+   */
+  chunkSteps?: number;
+  chunkMs?: number;
 }
 
 export interface Progress {
@@ -38,7 +42,7 @@ export interface TrainHooks {
   checkpoint(position: TrainingPosition, bytes: Uint8Array): void | Promise<void>;
 }
 
-/** Asked between steps: whether to stop now, and (awaited) whether to wait while paused. */
+/** Asked between calls: whether to stop now, and (awaited) whether to wait while paused. */
 export interface TrainControl {
   readonly stopRequested: boolean;
   /** `step`: the steps trained so far, every one of them already reported (metrics and progress). */
@@ -56,12 +60,20 @@ export interface TrainData {
   test: Dataset | null;
 }
 
+/** Input floats one call may stage at most (K × batch × features): 64 MiB. */
+const MAX_CHUNK_VALUES = 16 * 1024 * 1024;
+/** Steps one call may hold at most, whatever the time per step. */
+const MAX_CHUNK_STEPS = 500;
+
 /**
- * Trains one model on one dataset: seeded data order per epoch (the last short batch is dropped so every step
- * has the same shapes), metrics read back in batches, diagnostics every N steps, evaluation each epoch, divergence
- * detection, checkpoints, and cooperative pause/stop between steps.
+ * Trains one model on one dataset through a StepRunner: seeded data order per epoch (the last short batch is
+ * dropped so every step has the same shapes), K steps per call, training metrics averaged over readEvery steps,
+ * diagnostics every N steps, evaluation each epoch, divergence detection per step, checkpoints, and cooperative
+ * pause/stop between calls. Calls end at every step that takes diagnostics or a checkpoint and at every epoch's
+ * end, so what is recorded does not depend on K.
  */
 export async function train(
+  runner: StepRunner,
   model: Model,
   data: TrainData,
   options: TrainOptions,
@@ -72,81 +84,148 @@ export async function train(
   const { batchSize } = options;
   const train = data.train;
   const width = train.featureSize;
-  const classes = model.net.sizes[model.net.depth]!;
   const stepsPerEpoch = Math.floor(train.size / batchSize);
   if (stepsPerEpoch === 0) throw new Error(`batch size ${batchSize} is larger than the ${train.size} training samples`);
   const totalSteps = stepsPerEpoch * options.epochs;
   const dataOrder = new Rng(options.seed).fork('data-order');
-  const xBuffer = new Float32Array(batchSize * width);
-  const targetBuffer = new Float32Array(batchSize * classes);
+  const chunkMs = options.chunkMs ?? 150;
 
   let step = resumeFrom?.step ?? 0;
-  let pending: { step: number; epoch: number; tensors: StepTensors }[] = [];
+  // Updates made so far: the optimiser's clock (Adam's bias correction, the entropy floor's rows).
+  let updates = resumeFrom?.optimizerSteps ?? step;
   let lastCheckpointStep = step;
+  let chunk = options.chunkSteps && options.chunkSteps > 0 ? options.chunkSteps : 1;
   const clock = { start: performance.now(), startStep: step };
 
   const position = (epoch: number, batchInEpoch: number): TrainingPosition => ({
     epoch,
     batchInEpoch,
     step,
-    optimizerSteps: model.optimizer.stepCount,
+    optimizerSteps: updates,
   });
   const checkpoint = async (epoch: number, batchInEpoch: number) => {
     lastCheckpointStep = step;
-    await hooks.checkpoint(position(epoch, batchInEpoch), await saveCheckpoint(model, position(epoch, batchInEpoch)));
+    const at = position(epoch, batchInEpoch);
+    await hooks.checkpoint(at, await saveCheckpoint(runner, at));
+  };
+  // Training loss and accuracy are averaged over readEvery steps, stamped with the window's last step.
+  const window = { steps: 0, loss: 0, correct: 0, lastStep: 0, lastEpoch: 0 };
+  const flushWindow = () => {
+    if (window.steps === 0) return;
+    const { lastStep, lastEpoch } = window;
+    hooks.metrics([
+      { step: lastStep, epoch: lastEpoch, split: 'train', name: 'loss', value: window.loss / window.steps },
+      {
+        step: lastStep,
+        epoch: lastEpoch,
+        split: 'train',
+        name: 'accuracy',
+        value: window.correct / (window.steps * batchSize),
+      },
+    ]);
+    Object.assign(window, { steps: 0, loss: 0, correct: 0 });
   };
 
   for (let epoch = resumeFrom?.epoch ?? 0; epoch < options.epochs; epoch++) {
     const order = epochOrder(train.size, dataOrder, epoch);
-    const firstBatch = epoch === resumeFrom?.epoch ? resumeFrom.batchInEpoch : 0;
-    for (let b = firstBatch; b < stepsPerEpoch; b++) {
+    const inputsFor = (first: number, count: number) =>
+      chunkInputs(model, train, order, { first, count, batchSize, epoch, updates });
+    let b = epoch === resumeFrom?.epoch ? resumeFrom.batchInEpoch : 0;
+    while (b < stepsPerEpoch) {
       await control.waitWhilePaused(step);
       if (control.stopRequested) {
-        const outcome = await flush(pending, hooks, options);
-        if (outcome) return outcome;
+        flushWindow();
         await checkpoint(epoch, b);
         return { status: 'stopped', step };
       }
-      const indices = order.subarray(b * batchSize, (b + 1) * batchSize);
-      gatherRows(train.x, width, indices, xBuffer);
-      fillTargets(train, indices, classes, targetBuffer);
-      const x = tf.tensor2d(xBuffer, [batchSize, width]);
-      const target = tf.tensor2d(targetBuffer, [batchSize, classes]);
-      const collect = options.diagnosticsEvery > 0 && step % options.diagnosticsEvery === 0;
-      pending.push({ step, epoch: epoch + b / stepsPerEpoch, tensors: trainStep(model, x, target, epoch, collect) });
-      x.dispose();
-      target.dispose();
-      step += 1;
-
-      if (pending.length >= options.readEvery) {
-        const outcome = await flush(pending, hooks, options);
-        pending = [];
-        if (outcome) return outcome;
-        const elapsed = (performance.now() - clock.start) / 1000;
-        const rate = ((step - clock.startStep) * batchSize) / Math.max(elapsed, 1e-9);
-        hooks.progress({
-          epoch,
-          step,
-          totalSteps,
-          samplesPerSecond: rate,
-          eta: ((totalSteps - step) * batchSize) / rate,
-        });
-        // Let the host's messages (pause, stop) in between steps.
-        await new Promise((resolve) => setImmediate(resolve));
+      if (options.diagnosticsEvery > 0 && step % options.diagnosticsEvery === 0) {
+        const values = await runner.diagnose(inputsFor(b, 1));
+        const at = { step, epoch: epoch + b / stepsPerEpoch, split: 'diagnostic' as const };
+        hooks.metrics(Object.entries(values).map(([name, value]) => ({ ...at, name, value })));
       }
+      const count = Math.min(
+        chunk,
+        stepsPerEpoch - b,
+        stepsToMultiple(step, options.diagnosticsEvery),
+        options.checkpointEvery > 0 ? options.checkpointEvery - (step - lastCheckpointStep) : Infinity,
+        Math.max(1, Math.floor(MAX_CHUNK_VALUES / (batchSize * width))),
+      );
+      const started = performance.now();
+      const result = await runner.train({ steps: count, inputs: inputsFor(b, count) });
+      const elapsed = performance.now() - started;
+      const hidden = result.power.length / count;
+      for (let i = 0; i < count; i++) {
+        const loss = result.loss[i]!;
+        const divergence = !Number.isFinite(loss)
+          ? { layer: null, reason: `the training loss became ${loss} at step ${step}` }
+          : explodedLayer(result.power.subarray(i * hidden, (i + 1) * hidden), options.powerLimit, step);
+        if (divergence) {
+          flushWindow();
+          return { status: 'diverged', step, ...divergence };
+        }
+        Object.assign(window, {
+          steps: window.steps + 1,
+          loss: window.loss + loss,
+          correct: window.correct + result.correct[i]!,
+          lastStep: step,
+          lastEpoch: epoch + (b + i) / stepsPerEpoch,
+        });
+        if (window.steps >= options.readEvery) flushWindow();
+        step += 1;
+        updates += 1;
+      }
+      b += count;
+      if (!options.chunkSteps) chunk = nextChunkSize(count, elapsed, chunkMs);
+      const wall = (performance.now() - clock.start) / 1000;
+      const rate = ((step - clock.startStep) * batchSize) / Math.max(wall, 1e-9);
+      hooks.progress({
+        epoch,
+        step,
+        totalSteps,
+        samplesPerSecond: rate,
+        eta: ((totalSteps - step) * batchSize) / rate,
+      });
       if (options.checkpointEvery > 0 && step - lastCheckpointStep >= options.checkpointEvery)
-        await checkpoint(epoch, b + 1);
+        await checkpoint(epoch, b);
+      // Let the host's messages (pause, stop) in between calls.
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    const outcome = await flush(pending, hooks, options);
-    pending = [];
-    if (outcome) return outcome;
-    hooks.metrics(await evaluateSplits(model, data, step, epoch + 1, options.batchSize));
+    flushWindow();
+    hooks.metrics(await evaluateSplits(runner, model, data, step, epoch + 1));
   }
   await checkpoint(options.epochs, 0);
   return { status: 'completed', step };
 }
 
-function fillTargets(data: Dataset, indices: Int32Array, classes: number, out: Float32Array): void {
+/** Steps from `step` to the next multiple of `every` (every step when 0 or 1 counts as none due). */
+function stepsToMultiple(step: number, every: number): number {
+  if (every <= 0) return Infinity;
+  const rest = every - (step % every);
+  return rest === 0 ? every : rest;
+}
+
+/** The next call's steps: about `targetMs` of work at the rate just measured, growing at most fourfold at a time. */
+function nextChunkSize(count: number, elapsedMs: number, targetMs: number): number {
+  const perStep = elapsedMs / count;
+  const wanted = perStep > 0 ? Math.floor(targetMs / perStep) : MAX_CHUNK_STEPS;
+  return Math.max(1, Math.min(MAX_CHUNK_STEPS, wanted, count * 4));
+}
+
+function explodedLayer(power: Float32Array, limit: number, step: number): { layer: number; reason: string } | null {
+  for (let k = 0; k < power.length; k++) {
+    const value = power[k]!;
+    if (!Number.isFinite(value) || value > limit) {
+      return {
+        layer: k + 1,
+        reason: `layer ${k + 1}'s activation power reached ${value.toPrecision(4)} at step ${step} (limit ${limit})`,
+      };
+    }
+  }
+  return null;
+}
+
+/** One-hot labels (classification) or target rows (regression) of the given samples into `out`. */
+export function fillTargets(data: Dataset, indices: ArrayLike<number>, classes: number, out: Float32Array): void {
   if (data.task === 'regression') {
     gatherRows(data.y, classes, indices, out);
     return;
@@ -155,71 +234,40 @@ function fillTargets(data: Dataset, indices: Int32Array, classes: number, out: F
   for (let r = 0; r < indices.length; r++) out[r * classes + data.y[indices[r]!]!] = 1;
 }
 
-/** Reads a batch of steps' scalars in one sync, turns them into metric points, and checks for divergence. */
-async function flush(
-  pending: { step: number; epoch: number; tensors: StepTensors }[],
-  hooks: TrainHooks,
-  { batchSize, powerLimit }: Pick<TrainOptions, 'batchSize' | 'powerLimit'>,
-): Promise<TrainOutcome | null> {
-  if (pending.length === 0) return null;
-  const scalars: tf.Scalar[] = [];
-  for (const p of pending) scalars.push(p.tensors.loss, p.tensors.correct, ...Object.values(p.tensors.diagnostics));
-  const stacked = tf.stack(scalars);
-  const values = await stacked.data();
-  tf.dispose([stacked, ...scalars]);
-  const points: MetricPoint[] = [];
-  let i = 0;
-  let lossSum = 0;
-  let correct = 0;
-  let divergence: TrainOutcome | null = null;
-  for (const p of pending) {
-    const loss = values[i++]!;
-    correct += values[i++]!;
-    lossSum += loss;
-    if (!Number.isFinite(loss) && !divergence) {
-      divergence = {
-        status: 'diverged',
-        step: p.step,
-        layer: null,
-        reason: `the training loss became ${loss} at step ${p.step}`,
-      };
-    }
-    for (const name of Object.keys(p.tensors.diagnostics)) {
-      const value = values[i++]!;
-      points.push({ step: p.step, epoch: p.epoch, split: 'diagnostic', name, value });
-      const layer = /^layer(\d+)\.activation_power$/.exec(name);
-      if (layer && !divergence && (!Number.isFinite(value) || value > powerLimit)) {
-        divergence = {
-          status: 'diverged',
-          step: p.step,
-          layer: Number(layer[1]),
-          reason: `layer ${layer[1]}'s activation power reached ${value.toPrecision(4)} at step ${p.step} (limit ${powerLimit})`,
-        };
+/** The stacked inputs of `count` steps from batch `first` of an epoch's order. */
+function chunkInputs(
+  model: Model,
+  data: Dataset,
+  order: Int32Array,
+  at: { first: number; count: number; batchSize: number; epoch: number; updates: number },
+): StepInputValues {
+  const { first, count, batchSize, epoch, updates } = at;
+  const indices = order.subarray(first * batchSize, (first + count) * batchSize);
+  const classes = model.classes;
+  const x = gatherRows(data.x, data.featureSize, indices, new Float32Array(indices.length * data.featureSize));
+  const target = new Float32Array(indices.length * classes);
+  fillTargets(data, indices, classes, target);
+  const inputs: StepInputValues = { x, target };
+  for (let i = 0; i < count; i++) {
+    for (const [name, values] of Object.entries(model.stepScalars(updates + i, epoch, batchSize))) {
+      let stacked = inputs[name];
+      if (!stacked) {
+        stacked = new (values.constructor as new (n: number) => Float32Array | Int32Array)(values.length * count);
+        inputs[name] = stacked;
       }
+      stacked.set(values, i * values.length);
     }
   }
-  // Training loss and accuracy are averaged over the steps of this read, stamped with its last step.
-  const last = pending[pending.length - 1]!;
-  const steps = pending.length;
-  points.push({ step: last.step, epoch: last.epoch, split: 'train', name: 'loss', value: lossSum / steps });
-  points.push({
-    step: last.step,
-    epoch: last.epoch,
-    split: 'train',
-    name: 'accuracy',
-    value: correct / (steps * batchSize),
-  });
-  hooks.metrics(points);
-  return divergence;
+  return inputs;
 }
 
-/** Loss and accuracy on the validation and test splits, in batches. */
+/** Loss and accuracy on the validation and test splits. */
 export async function evaluateSplits(
+  runner: StepRunner,
   model: Model,
   data: TrainData,
   step: number,
   epoch: number,
-  batchSize: number,
 ): Promise<MetricPoint[]> {
   const points: MetricPoint[] = [];
   for (const [split, dataset] of [
@@ -227,40 +275,36 @@ export async function evaluateSplits(
     ['test', data.test],
   ] as const) {
     if (!dataset || dataset.size === 0) continue;
-    const { loss, accuracy } = await evaluate(model, dataset, Math.max(batchSize, 256));
+    const { loss, accuracy } = await evaluate(runner, model, dataset);
     points.push({ step, epoch, split, name: 'loss', value: loss });
     if (dataset.task === 'classification') points.push({ step, epoch, split, name: 'accuracy', value: accuracy });
   }
   return points;
 }
 
+/** Mean loss and accuracy of the model on a whole dataset, in the runner's evaluation batches (the last padded). */
 export async function evaluate(
+  runner: StepRunner,
   model: Model,
   dataset: Dataset,
-  batchSize: number,
 ): Promise<{ loss: number; accuracy: number }> {
-  const classes = model.net.sizes[model.net.depth]!;
+  const classes = model.classes;
   const width = dataset.featureSize;
+  const rows = runner.evalBatch;
+  const x = new Float32Array(rows * width);
+  const targets = new Float32Array(rows * classes);
   let lossSum = 0;
   let correct = 0;
-  for (let start = 0; start < dataset.size; start += batchSize) {
-    const count = Math.min(batchSize, dataset.size - start);
+  for (let start = 0; start < dataset.size; start += rows) {
+    const count = Math.min(rows, dataset.size - start);
     const indices = Int32Array.from({ length: count }, (_, i) => start + i);
-    const xs = gatherRows(dataset.x, width, indices);
-    const targets = new Float32Array(count * classes);
+    x.fill(0);
+    gatherRows(dataset.x, width, indices, x);
     fillTargets(dataset, indices, classes, targets);
-    const summed = tf.tidy(() => {
-      const x = tf.tensor2d(xs, [count, width]);
-      const target = tf.tensor2d(targets, [count, classes]);
-      const z = model.net.predict(x);
-      const { loss } = computeLoss(model.config.loss, z, target);
-      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(target, 1)), 'float32'));
-      return tf.stack([tf.mul(loss, count), hits]);
-    });
-    const [lossValue, correctValue] = await summed.data();
-    summed.dispose();
-    lossSum += lossValue!;
-    correct += correctValue!;
+    if (count < rows) targets.fill(0, count * classes);
+    const summed = await runner.evaluate(x, targets, count);
+    lossSum += summed.lossSum;
+    correct += summed.correct;
   }
   return { loss: lossSum / dataset.size, accuracy: correct / dataset.size };
 }

@@ -2,12 +2,15 @@ import { z } from 'zod';
 import { ExperimentSpec } from '../../shared/schemas/experiment';
 import { MetricPoint } from '../../shared/schemas/records';
 import { BackendChoice } from '../../shared/api/contract';
+import { MAX_THREADS } from '../../shared/engine/backends';
 
 /**
  * Messages between the host (Electron main, the serve process, the CLI) and a training process. Both sides
  * parse what they receive: it crossed a process boundary.
  */
 export { BackendChoice };
+
+const Threads = z.number().int().min(1).max(MAX_THREADS);
 
 const Bytes = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 'expected a byte array');
 
@@ -20,6 +23,8 @@ export const HostMessage = z.discriminatedUnion('type', [
     seed: z.number().int().nonnegative(),
     dataDir: z.string(),
     backend: BackendChoice,
+    /** ONNX Runtime's intra-op threads; absent: the physical cores. */
+    threads: Threads.nullable().default(null),
     /** The latest checkpoint, when resuming an interrupted or stopped run. */
     checkpoint: Bytes.nullable(),
   }),
@@ -28,6 +33,7 @@ export const HostMessage = z.discriminatedUnion('type', [
     type: z.literal('estimate'),
     spec: ExperimentSpec,
     backend: BackendChoice,
+    threads: Threads.nullable().default(null),
     inputSize: z.number().int().positive(),
     outputSize: z.number().int().positive(),
   }),

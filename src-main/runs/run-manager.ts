@@ -13,6 +13,8 @@ export interface RunManagerOptions {
   dataDir: string;
   /** Backend used when a start does not name one. */
   backend?: BackendChoice;
+  /** ONNX Runtime's intra-op threads for every run (the host's --threads); absent: the physical cores. */
+  threads?: number;
   /** How long a stopping run may take to write its checkpoint before it is killed. */
   stopGraceMs?: number;
 }
@@ -203,6 +205,7 @@ export class RunManager {
       seed: run.seed,
       dataDir: this.options.dataDir,
       backend: next.backend,
+      threads: this.options.threads ?? null,
       checkpoint: next.checkpoint,
     });
   }

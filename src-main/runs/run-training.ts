@@ -1,11 +1,11 @@
 import { DatasetManager } from '../data/manager';
-import { initBackend, type BackendNeeds } from '../engine/backend';
-import { loadCheckpoint } from '../engine/checkpoint';
+import { readCheckpoint } from '../engine/checkpoint';
+import { startExecutor } from '../engine/executor';
+import type { ExecutorReport } from '../engine/runner';
 import { Model } from '../engine/model';
-import { armRegularizers, modelConfig } from '../engine/run-plan';
+import { modelConfig } from '../engine/run-plan';
 import { timeTrainingStep } from '../engine/step-timing';
 import { train, type TrainControl } from '../engine/trainer';
-import type { ExperimentSpec, RuleSpec } from '../../shared/schemas/experiment';
 import { HostMessage, type WorkerMessage } from './protocol';
 import type { HostPort } from './training-channel';
 
@@ -84,7 +84,6 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
   const send = (m: WorkerMessage) => port.send(m);
   const arm = message.spec.rules[message.arm];
   if (!arm) throw new Error(`the experiment has no rule at position ${message.arm}`);
-  const backend = await initBackend(message.backend, needsOf(message.spec, [arm]));
   const manager = new DatasetManager({ dataDir: message.dataDir });
   const { spec } = message;
   const data = await manager.load(spec.dataset.name, {
@@ -96,69 +95,88 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
     modelConfig(spec, arm, { inputSize: data.train.featureSize, outputSize: data.outputSize }),
     message.seed,
   );
-  const position = message.checkpoint ? loadCheckpoint(model, message.checkpoint) : undefined;
-  send({
-    type: 'started',
-    backend: backend.name,
-    device: backend.device,
-    environment: {
-      backend: backend.name,
-      device: backend.device,
-      skippedBackends: backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || null,
-      ...backend.versions,
-      node: process.versions.node,
-      platform: `${process.platform}-${process.arch}`,
-      dataset: data.name,
-      datasetHash: data.contentHash,
-      trainSize: data.train.size,
-      validationSize: data.validation.size,
-      testSize: data.test.size,
-    },
-    resumedFromStep: position?.step ?? null,
+  // The checkpoint is read before anything starts, so that a damaged one is reported as what it is.
+  const resumed = message.checkpoint ? readCheckpoint(model, message.checkpoint) : null;
+  const { runner, skipped } = await startExecutor(model, {
+    backend: message.backend,
+    threads: message.threads ?? undefined,
+    batchSize: spec.batchSize,
   });
-  const outcome = await train(
-    model,
-    { train: data.train, validation: data.validation, test: data.test },
-    {
-      epochs: spec.epochs,
-      batchSize: spec.batchSize,
-      readEvery: spec.monitoring.readEvery,
-      diagnosticsEvery: spec.monitoring.diagnosticsEvery,
-      checkpointEvery: spec.monitoring.checkpointEvery,
-      powerLimit: spec.monitoring.powerLimit,
-      seed: message.seed,
-    },
-    {
-      metrics: (points) => send({ type: 'metrics', points }),
-      progress: (p) => send({ type: 'progress', ...p }),
-      checkpoint: (at, bytes) => send({ type: 'checkpoint', step: at.step, epoch: at.epoch, bytes }),
-    },
-    control,
-    position,
-  );
-  model.dispose();
-  send({
-    type: 'finished',
-    status: outcome.status,
-    step: outcome.step,
-    layer: outcome.status === 'diverged' ? outcome.layer : null,
-    reason: outcome.status === 'diverged' ? outcome.reason : null,
-  });
+  try {
+    if (resumed) runner.writeState(resumed.state);
+    const { report } = runner;
+    send({
+      type: 'started',
+      backend: report.backend,
+      device: report.device,
+      environment: {
+        backend: report.backend,
+        device: report.device,
+        threads: report.threads,
+        skippedBackends: skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || null,
+        ...report.versions,
+        node: process.versions.node,
+        platform: `${process.platform}-${process.arch}`,
+        dataset: data.name,
+        datasetHash: data.contentHash,
+        trainSize: data.train.size,
+        validationSize: data.validation.size,
+        testSize: data.test.size,
+      },
+      resumedFromStep: resumed?.position.step ?? null,
+    });
+    const outcome = await train(
+      runner,
+      model,
+      { train: data.train, validation: data.validation, test: data.test },
+      {
+        epochs: spec.epochs,
+        batchSize: spec.batchSize,
+        readEvery: spec.monitoring.readEvery,
+        diagnosticsEvery: spec.monitoring.diagnosticsEvery,
+        checkpointEvery: spec.monitoring.checkpointEvery,
+        powerLimit: spec.monitoring.powerLimit,
+        seed: message.seed,
+      },
+      {
+        metrics: (points) => send({ type: 'metrics', points }),
+        progress: (p) => send({ type: 'progress', ...p }),
+        checkpoint: (at, bytes) => send({ type: 'checkpoint', step: at.step, epoch: at.epoch, bytes }),
+      },
+      control,
+      resumed?.position,
+    );
+    send({
+      type: 'finished',
+      status: outcome.status,
+      step: outcome.step,
+      layer: outcome.status === 'diverged' ? outcome.layer : null,
+      reason: outcome.status === 'diverged' ? outcome.reason : null,
+    });
+  } finally {
+    await runner.dispose();
+  }
 }
 
 async function measureArms(
   message: Extract<HostMessage, { type: 'estimate' }>,
 ): Promise<Extract<WorkerMessage, { type: 'estimated' }>> {
-  const backend = await initBackend(message.backend, needsOf(message.spec, message.spec.rules));
   const shape = { inputSize: message.inputSize, outputSize: message.outputSize };
   const arms = [];
+  let report: ExecutorReport | null = null;
   for (const arm of message.spec.rules) {
-    arms.push(await timeTrainingStep(modelConfig(message.spec, arm, shape), { batchSize: message.spec.batchSize }));
+    const model = new Model(modelConfig(message.spec, arm, shape), 0);
+    const { runner } = await startExecutor(model, {
+      backend: message.backend,
+      threads: message.threads ?? undefined,
+      batchSize: message.spec.batchSize,
+    });
+    try {
+      report = runner.report;
+      arms.push(await timeTrainingStep(runner, model, { batchSize: message.spec.batchSize }));
+    } finally {
+      await runner.dispose();
+    }
   }
-  return { type: 'estimated', backend: backend.name, device: backend.device, arms };
-}
-
-/** What the arms' training steps need of the backend: the entropy term reads back synchronously. */
-function needsOf(spec: ExperimentSpec, arms: readonly RuleSpec[]): BackendNeeds {
-  return { syncRead: arms.some((arm) => armRegularizers(spec, arm).entropy.coefficient > 0) };
+  return { type: 'estimated', backend: report?.backend ?? '?', device: report?.device ?? '?', arms };
 }

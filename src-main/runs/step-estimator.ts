@@ -25,8 +25,11 @@ export class StepEstimator {
   readonly #cache = new Map<string, Promise<MeasuredArms>>();
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(launch: TrainingProcessLauncher) {
+  readonly #threads: number | undefined;
+
+  constructor(launch: TrainingProcessLauncher, threads?: number) {
     this.#launch = launch;
+    this.#threads = threads;
   }
 
   measure(request: EstimateRequest): Promise<MeasuredArms> {
@@ -70,6 +73,7 @@ export class StepEstimator {
         type: 'estimate',
         spec: request.spec,
         backend: request.backend,
+        threads: this.#threads ?? null,
         inputSize: request.inputSize,
         outputSize: request.outputSize,
       });

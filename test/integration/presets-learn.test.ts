@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExperimentSpec } from '../../shared/schemas/experiment';
-import { initBackend } from '../../src-main/engine/backend';
 import { DatasetManager } from '../../src-main/data/manager';
 import type { LoadedDataset } from '../../src-main/data/types';
 import { Model, type ModelConfig } from '../../src-main/engine/model';
+import { OnnxRunner } from '../../src-main/engine/onnx/runner';
+import { defaultThreads } from '../../src-main/engine/onnx/runtime';
 import { PRESETS, RULE_PRESETS, frozenHidden, type Preset } from '../../src-main/engine/presets';
 import { planRuns, type RunPlan } from '../../src-main/engine/run-plan';
 import { evaluate, train, type TrainOutcome } from '../../src-main/engine/trainer';
@@ -15,7 +16,7 @@ import { evaluate, train, type TrainOutcome } from '../../src-main/engine/traine
  * Every rule's preset learns: one epoch on a stratified 10,000-sample subset of Fashion-MNIST (seed 0), run through
  * the same spec → run-plan → model mapping as the app, reaches ≥ 65% test accuracy and beats the same network trained
  * with its hidden layers frozen (readout only; same seed, loss and optimiser), with the activation power bounded.
- * About ten one-epoch runs of the 784-1024-512-10 MLP on the wasm backend: the slowest file of the suite.
+ * About ten one-epoch runs of the 784-1024-512-10 MLP on the compiled engine (onnx-cpu, every core).
  */
 
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
@@ -57,9 +58,15 @@ function oneEpochPlan(preset: Preset): RunPlan {
 async function run(config: ModelConfig, plan: RunPlan): Promise<RunResult> {
   const started = performance.now();
   const model = new Model(config, plan.seed);
+  const runner = await OnnxRunner.create(model, {
+    backend: 'onnx-cpu',
+    threads: defaultThreads(),
+    batchSize: plan.train.batchSize,
+  });
   try {
     let maxPower = 0;
     const outcome = await train(
+      runner,
       model,
       { train: data.train, validation: null, test: null },
       { ...plan.train, diagnosticsEvery: 50, checkpointEvery: 0 },
@@ -73,10 +80,10 @@ async function run(config: ModelConfig, plan: RunPlan): Promise<RunResult> {
       },
       { stopRequested: false, waitWhilePaused: async () => undefined },
     );
-    const { accuracy } = await evaluate(model, data.test, 1000);
+    const { accuracy } = await evaluate(runner, model, data.test);
     return { outcome, accuracy, maxPower, seconds: (performance.now() - started) / 1000 };
   } finally {
-    model.dispose();
+    await runner.dispose();
   }
 }
 
@@ -116,7 +123,6 @@ describe('presets', () => {
 
 describe.skipIf(!haveFashion)('presets learn (Fashion-MNIST, 10,000 samples, one epoch)', () => {
   beforeAll(async () => {
-    await initBackend('wasm');
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-presets-'));
     const dataset = RULE_PRESETS[0]!.spec.dataset;
     data = await new DatasetManager({ dataDir }).load(dataset.name, {

@@ -1,14 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '../../src-main/engine/autodiff';
+import '../../src-main/engine/eager/autodiff';
 import type { Activation } from '../../shared/schemas/experiment';
+import { withDefaults, type RuleName, type RuleParamValues } from '../../shared/rules/catalogue';
 import type { ClassificationDataset } from '../../src-main/data/types';
 import type { LossName } from '../../src-main/engine/losses';
 import { Model, type ModelConfig } from '../../src-main/engine/model';
-import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../src-main/engine/optimizer';
+import { DEFAULT_OPTIMIZER, type OptimizerConfig } from '../../src-main/engine/optim/optimizer';
 import { Rng } from '../../src-main/common/random';
-import { NO_REGULARIZERS, type RegularizerConfig } from '../../src-main/engine/regularizers';
-import type { RuleConfig } from '../../src-main/engine/rules';
+import { NO_REGULARIZERS, type RegularizerConfig } from '../../src-main/engine/regularizers/config';
+import type { TestBatch } from './executors';
 
 /** The reference backend: plain JS float32, deterministic, the same on every machine. */
 export async function useCpuBackend(): Promise<void> {
@@ -17,39 +18,42 @@ export async function useCpuBackend(): Promise<void> {
   await tf.ready();
 }
 
-export const decorrelationDefaults = {
+/** EBD/SBD parameters for the small tests: a short memory so that R moves visibly within a few steps. */
+export const decorrelationDefaults: RuleParamValues = {
   lambda: 0.9,
   initScale: 1,
   g: 'identity',
   forwardBroadcast: 0,
   freeze: false,
-  expansion: 'none',
-} as const;
+};
 
 export interface TinyOptions {
   sizes?: number[];
   activation?: Activation;
   loss?: LossName;
-  rule?: RuleConfig;
+  rule?: RuleName;
+  params?: RuleParamValues;
   optimizer?: Partial<OptimizerConfig>;
-  regularizers?: RegularizerConfig;
+  regularizers?: Partial<RegularizerConfig>;
+  weightSparsity?: number;
   seed?: number;
 }
 
 export function tinyConfig(options: TinyOptions = {}): ModelConfig {
   const sizes = options.sizes ?? [5, 7, 6, 3];
+  const rule = options.rule ?? 'bp';
   return {
     network: {
       inputSize: sizes[0]!,
       hidden: sizes.slice(1, -1).map((units) => ({ units, activation: options.activation ?? 'tanh' })),
       outputSize: sizes[sizes.length - 1]!,
       init: { scheme: 'xavier_uniform', gain: 1 },
-      weightSparsity: 0,
+      weightSparsity: options.weightSparsity ?? 0,
     },
-    rule: options.rule ?? { name: 'bp' },
+    rule: { name: rule, params: withDefaults(rule, options.params ?? {}) },
     loss: options.loss ?? 'mse',
     optimizer: { ...DEFAULT_OPTIMIZER, ...options.optimizer },
-    regularizers: options.regularizers ?? NO_REGULARIZERS,
+    regularizers: { ...NO_REGULARIZERS, ...options.regularizers },
   };
 }
 
@@ -58,23 +62,32 @@ export function tinyModel(options: TinyOptions = {}): Model {
 }
 
 /** A random batch: inputs N(0,1), one-hot labels (or Poisson-like counts for 'poisson'). */
-export function randomBatch(batch: number, inputs: number, classes: number, seed = 11, loss: LossName = 'mse') {
+export function randomBatch(
+  rows: number,
+  inputs: number,
+  classes: number,
+  seed = 11,
+  loss: LossName = 'mse',
+): TestBatch {
   const rng = new Rng(seed);
-  const x = rng.fillNormal(new Float32Array(batch * inputs), 1);
-  const y = new Float32Array(batch * classes);
-  for (let b = 0; b < batch; b++) {
+  const x = rng.fillNormal(new Float32Array(rows * inputs), 1);
+  const y = new Float32Array(rows * classes);
+  for (let b = 0; b < rows; b++) {
     if (loss === 'poisson') for (let c = 0; c < classes; c++) y[b * classes + c] = rng.int(4);
     else y[b * classes + rng.int(classes)] = 1;
   }
-  return { x: tf.tensor2d(x, [batch, inputs]), y: tf.tensor2d(y, [batch, classes]) };
+  return { rows, x, y };
 }
 
-export function maxRelativeError(a: tf.Tensor, b: tf.Tensor): number {
-  return tf.tidy(() => {
-    const diff = tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
-    const scale = Math.max(tf.max(tf.abs(b)).dataSync()[0]!, 1e-8);
-    return diff / scale;
-  });
+/** max |a − b| / max |b|, elementwise. */
+export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 1e-8;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return a.length === b.length ? diff / scale : Infinity;
 }
 
 /** A small Gaussian-blob classification set, as the data layer would hand it to the trainer. */

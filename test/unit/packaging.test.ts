@@ -1,11 +1,15 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { DebugLogger } from 'builder-util';
-import type { Configuration } from 'app-builder-lib';
-import { getFileMatchers } from 'app-builder-lib/out/fileMatcher';
+import { Arch, Platform } from 'app-builder-lib';
+import type { Configuration, PlatformSpecificBuildOptions } from 'app-builder-lib';
+import type { AppInfo } from 'app-builder-lib/out/appInfo';
+import { excludedExts, FileMatcher, getFileMatchers } from 'app-builder-lib/out/fileMatcher';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config';
+import { expandMacro } from 'app-builder-lib/out/util/macroExpander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json';
 
@@ -17,6 +21,40 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CONFIG_FILE = 'electron-builder.yml';
 
 const validate = (config: Configuration) => validateConfiguration(config, new DebugLogger(false));
+
+/* How electron-builder picks a dependency's files is internal (no typings): getNodeModuleFileMatcher keeps only
+   the `!` patterns of `files` and of the platform's section, after a match-all pattern, and NodeModuleCopyHelper
+   walks the module with them (plus its default exclusions), as computeNodeModuleFileSets does for every
+   production dependency. */
+const requireBuilder = createRequire(import.meta.url);
+interface BuilderPackagerStub {
+  config: Configuration;
+  debugLogger: DebugLogger;
+  appInfo: { type: string };
+  getWorkspaceRoot(): Promise<string>;
+}
+const { getNodeModuleFileMatcher } = requireBuilder('app-builder-lib/out/fileMatcher') as {
+  getNodeModuleFileMatcher(
+    appDir: string,
+    destination: string,
+    macroExpander: (pattern: string) => string,
+    platformSpecificBuildOptions: PlatformSpecificBuildOptions,
+    packager: BuilderPackagerStub,
+  ): FileMatcher;
+};
+const { NodeModuleCopyHelper } = requireBuilder('app-builder-lib/out/util/NodeModuleCopyHelper') as {
+  NodeModuleCopyHelper: new (
+    matcher: FileMatcher,
+    packager: BuilderPackagerStub,
+  ) => {
+    readonly metadata: Map<string, fs.Stats>;
+    collectNodeModules(
+      module: { name: string; dir: string },
+      excludedExtensions: string[],
+      destination: string,
+    ): Promise<string[]>;
+  };
+};
 
 describe('electron-builder configuration', () => {
   let config: Configuration;
@@ -112,6 +150,168 @@ describe('electron-builder configuration', () => {
       expect(filter(js, fs.statSync(js))).toBe(false);
       const main = touch('out/main/main.js');
       expect(filter(main, fs.statSync(main))).toBe(false);
+    });
+  });
+
+  describe('ONNX Runtime binaries (electron-builder’s own matchers over node_modules/onnxruntime-node)', () => {
+    const MODULE = 'onnxruntime-node';
+    const BIN = 'bin/napi-v6';
+    const TARGETS = [
+      { platform: Platform.LINUX, arch: Arch.x64 },
+      { platform: Platform.LINUX, arch: Arch.arm64 },
+      { platform: Platform.MAC, arch: Arch.arm64 },
+      { platform: Platform.WINDOWS, arch: Arch.x64 },
+    ];
+    type Target = (typeof TARGETS)[number];
+    const label = ({ platform, arch }: Target) => `${platform.buildConfigurationKey} ${Arch[arch]}`;
+    /** The folder a target loads from: dist/binding.js requires bin/napi-v6/${process.platform}/${process.arch}. */
+    const targetFolder = ({ platform, arch }: Target) => `${BIN}/${platform.nodeName}/${Arch[arch]}/`;
+
+    /** PlatformPackager's macro expander for this target (${arch}, ${os}, ${/*}); the patterns use no app macros. */
+    const macroExpander =
+      ({ platform, arch }: Target) =>
+      (pattern: string) =>
+        expandMacro(pattern, Arch[arch], {} as unknown as AppInfo, {
+          os: platform.buildConfigurationKey,
+          '/*': '{,/**/*}',
+        });
+    const platformOptions = (target: Target) =>
+      (config[target.platform.buildConfigurationKey as 'linux' | 'mac' | 'win'] ?? {}) as PlatformSpecificBuildOptions;
+
+    /** The files of `moduleDir` that packaging for `target` copies, relative to the module, with their stats. */
+    const collect = async (target: Target, moduleDir: string, name = MODULE) => {
+      const appDir = path.dirname(path.dirname(moduleDir));
+      const stub: BuilderPackagerStub = {
+        config,
+        debugLogger: new DebugLogger(false),
+        appInfo: { type: 'module' },
+        getWorkspaceRoot: () => Promise.resolve(appDir),
+      };
+      const expand = macroExpander(target);
+      const moduleMatcher = getNodeModuleFileMatcher(appDir, '/app', expand, platformOptions(target), stub);
+      const destination = path.join('/app', 'node_modules', name);
+      const copier = new NodeModuleCopyHelper(
+        new FileMatcher(moduleDir, destination, expand, moduleMatcher.patterns),
+        stub,
+      );
+      // getNodeModuleExcludedExts: electron-builder's excluded extensions, and .dll/.exe outside Windows.
+      const exts = ['.o', '.obj', ...excludedExts.split(',').map((ext) => `.${ext}`), '.pdb'];
+      if (target.platform !== Platform.WINDOWS) exts.push('.dll', '.exe');
+      const files = await copier.collectNodeModules({ name, dir: moduleDir }, exts, path.relative('/app', destination));
+      const relative = (file: string) => path.relative(moduleDir, file).split(path.sep).join('/');
+      return {
+        shipped: files.map(relative).sort(),
+        stat: (file: string) => copier.metadata.get(path.join(moduleDir, file))!,
+      };
+    };
+    const asarUnpackFilter = (target: Target) => {
+      const [unpack] =
+        getFileMatchers(config, 'asarUnpack', '/app', {
+          macroExpander: macroExpander(target),
+          customBuildOptions: platformOptions(target),
+          globalOutDir: path.join(ROOT, 'release'),
+          defaultSrc: ROOT,
+        }) ?? [];
+      if (!unpack) throw new Error('no asarUnpack matcher');
+      return unpack.createFilter();
+    };
+    const listFiles = (dir: string): string[] =>
+      fs
+        .readdirSync(dir, { withFileTypes: true })
+        .flatMap((entry) =>
+          entry.isDirectory() ? listFiles(path.join(dir, entry.name)).map((f) => `${entry.name}/${f}`) : [entry.name],
+        );
+    const isNative = (file: string) => /\.(node|dll|dylib)$|\.so(\.\d+)*$/.test(file);
+
+    const realModule = path.join(ROOT, 'node_modules', MODULE);
+    const realBinaries = listFiles(path.join(realModule, BIN)).map((file) => `${BIN}/${file}`);
+
+    it('the installed package carries every platform’s binaries (what the patterns have to cut)', () => {
+      for (const target of TARGETS) {
+        expect(
+          realBinaries.filter((file) => file.startsWith(targetFolder(target))),
+          label(target),
+        ).toContain(`${targetFolder(target)}onnxruntime_binding.node`);
+      }
+      expect(new Set(realBinaries.map((file) => file.split('/').slice(2, 4).join('/'))).size).toBeGreaterThan(
+        TARGETS.length,
+      );
+    });
+
+    for (const target of TARGETS) {
+      it(`${label(target)}: ships exactly ${targetFolder(target)}, the dist/ JS and package.json, unpacked from the asar`, async () => {
+        const { shipped, stat } = await collect(target, realModule);
+        const binaries = shipped.filter((file) => file.startsWith(`${BIN}/`));
+        expect(binaries).toEqual(realBinaries.filter((file) => file.startsWith(targetFolder(target))).sort());
+        expect(binaries.length).toBeGreaterThanOrEqual(2);
+        expect(shipped).toContain('package.json');
+        expect(shipped).toContain('dist/index.js');
+        expect(shipped).toContain('dist/binding.js');
+        expect(shipped.filter((file) => /^(lib|script)\//.test(file))).toEqual([]);
+
+        const shippedBytes = binaries.reduce((sum, file) => sum + stat(file).size, 0);
+        const allBytes = realBinaries.reduce((sum, file) => sum + fs.statSync(path.join(realModule, file)).size, 0);
+        expect(shippedBytes).toBeLessThan(allBytes / 2);
+
+        const unpack = asarUnpackFilter(target);
+        const unpacked = (file: string) => unpack(path.join(realModule, file), stat(file));
+        expect(binaries.filter(isNative)).toEqual(binaries);
+        for (const file of binaries) expect(unpacked(file), file).toBe(true);
+        for (const file of ['package.json', 'dist/index.js', 'dist/binding.js'])
+          expect(unpacked(file), file).toBe(false);
+      });
+    }
+
+    it('keeps onnxruntime-common, which onnxruntime-node requires', async () => {
+      const { shipped } = await collect(
+        TARGETS[0]!,
+        path.join(ROOT, 'node_modules', 'onnxruntime-common'),
+        'onnxruntime-common',
+      );
+      expect(shipped).toContain('package.json');
+      expect(shipped.some((file) => file.startsWith('dist/cjs/') && file.endsWith('.js'))).toBe(true);
+    });
+
+    describe('with the CUDA provider libraries installed into linux/x64', () => {
+      let project: string;
+      let mockModule: string;
+      const CUDA = [
+        `${BIN}/linux/x64/libonnxruntime_providers_cuda.so`,
+        `${BIN}/linux/x64/libonnxruntime_providers_shared.so`,
+      ];
+
+      beforeAll(() => {
+        project = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-packaging-ort-'));
+        mockModule = path.join(project, 'node_modules', MODULE);
+        for (const file of [...realBinaries, ...CUDA, 'package.json', 'dist/index.js']) {
+          fs.mkdirSync(path.dirname(path.join(mockModule, file)), { recursive: true });
+          fs.writeFileSync(path.join(mockModule, file), '');
+        }
+      });
+      afterAll(() => fs.rmSync(project, { recursive: true, force: true }));
+
+      it('ships and unpacks them for linux x64', async () => {
+        const target = TARGETS[0]!;
+        const { shipped, stat } = await collect(target, mockModule);
+        const unpack = asarUnpackFilter(target);
+        for (const file of CUDA) {
+          expect(shipped, file).toContain(file);
+          expect(unpack(path.join(mockModule, file), stat(file)), file).toBe(true);
+        }
+        expect(
+          shipped.filter((file) => file.startsWith(`${BIN}/`)).every((file) => file.startsWith(targetFolder(target))),
+        ).toBe(true);
+      });
+
+      it('leaves them out of every other target', async () => {
+        for (const target of TARGETS.slice(1)) {
+          const { shipped } = await collect(target, mockModule);
+          expect(
+            shipped.filter((file) => file.startsWith(`${BIN}/linux/x64/`)),
+            label(target),
+          ).toEqual([]);
+        }
+      });
     });
   });
 

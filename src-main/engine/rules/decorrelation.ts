@@ -1,25 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { matMulAT, matMulBT } from '../linalg';
 import { scoreJacobianProduct } from '../losses';
-import type { Network } from '../network';
-import type { Rng } from '../../common/random';
+import type { Ops } from '../ops';
 import { expandScore, expandedSize, type ScoreExpansion } from '../score-expansion';
 import { broadcastInit, expandedRowsInit } from './feedback-init';
-import type { OutputExtra, Rule, StepContext } from './rule';
-
-export interface DecorrelationParams {
-  /** Forgetting factor λ of the running cross-correlation (EMA; the current batch is included). */
-  lambda: number;
-  /** Scale of the random start of R (the start is a DFA matrix of this scale). */
-  initScale: number;
-  /** g(h): identity, or h²/2 for an error-modulated Hebbian rule. */
-  g: 'identity' | 'square';
-  /** Coefficient of the forward broadcast (the output layer also descends the decorrelation losses); 0 = off. */
-  forwardBroadcast: number;
-  /** Keep R at its start (an ablation: EBD then moves in DFA's direction). */
-  freeze: boolean;
-  expansion: ScoreExpansion;
-}
+import { numberParam, type Rule, type RuleFactory, type RuleStateEntry, type StepContext } from './rule';
 
 /**
  * EBD (arXiv 2504.11558) and SBD (arXiv 2605.30638): each hidden layer keeps the running cross-correlation
@@ -29,69 +12,73 @@ export interface DecorrelationParams {
  * The three factors: presynaptic H_{k-1}, postsynaptic g'(H)f'(U), modulatory s̃Rᵀ (a per-neuron mix of the
  * global broadcast). ζ is tiny; it is kept as the honest scale (Adam does not mind, SGD needs a large rate).
  * Rₖ is stored transposed (C̃ × Nₖ), so both s̃ Rₖᵀ and the EMA are plain products.
+ *
+ * Parameters: lambda (λ), initScale (scale of R's random start, a DFA matrix), g ('identity' or 'square', h²/2),
+ * forwardBroadcast (weight of the output layer's descent on the decorrelation losses; 0 = off), freeze (keep R at
+ * its start: EBD then moves in DFA's direction), and for SBD expansion (see score-expansion.ts).
  */
-export function createDecorrelation(name: 'ebd' | 'sbd', net: Network, rng: Rng, params: DecorrelationParams): Rule {
-  const classes = net.sizes[net.depth]!;
-  const rows = expandedSize(params.expansion, classes);
-  const correlations = new Map<number, tf.Variable<tf.Rank.R2>>();
-  for (let k = 1; k < net.depth; k++) {
-    const base = broadcastInit(rng, k, classes, net.sizes[k]!, params.initScale);
-    if (rows === classes) {
-      correlations.set(k, base);
-      continue;
-    }
-    const extra = tf.tensor2d(expandedRowsInit(rng, k, classes, rows - classes, net.sizes[k]!, params.initScale), [
-      rows - classes,
-      net.sizes[k]!,
-    ]);
-    correlations.set(k, tf.variable(tf.concat([base, extra], 0), false));
-    base.dispose();
-    extra.dispose();
-  }
+function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
+  return (params, { layers, classes, loss }): Rule => {
+    const lambda = numberParam(params, 'lambda');
+    const initScale = numberParam(params, 'initScale');
+    const forwardBroadcast = numberParam(params, 'forwardBroadcast');
+    const square = params.g === 'square';
+    const freeze = params.freeze === true;
+    const expansion: ScoreExpansion = name === 'sbd' ? ((params.expansion as ScoreExpansion) ?? 'none') : 'none';
+    const rows = expandedSize(expansion, classes);
+    const L = layers.length;
+    const zeta = <T>(ctx: StepContext<T>) => (1 - lambda) / ctx.batchSize;
+    const g = <T>(ops: Ops<T>, h: T) => (square ? ops.mul(0.5, ops.square(h)) : h);
 
-  // The broadcast signal of the current step; set in prepare, read by the signals, inside one tidy scope.
-  let broadcast: tf.Tensor2D | null = null;
-  const zeta = (ctx: StepContext) => (1 - params.lambda) / ctx.batchSize;
-  const g = (h: tf.Tensor2D) => (params.g === 'square' ? tf.mul<tf.Tensor2D>(0.5, tf.square(h)) : h);
-
-  return {
-    name,
-    prepare(ctx) {
-      broadcast = expandScore(params.expansion, ctx.score, ctx.prediction);
-      if (params.freeze) return;
-      const signal = broadcast;
-      for (const [k, r] of correlations) {
-        r.assign(tf.add(tf.mul(params.lambda, r), tf.mul(zeta(ctx), matMulAT(signal, g(ctx.pass.h[k]!)))));
-      }
-    },
-    hiddenSignal(k, ctx) {
-      if (!broadcast) throw new Error(`${name}: hiddenSignal before prepare`);
-      return {
-        modulatory: tf.matMul(broadcast, correlations.get(k)!),
-        postsynaptic: params.g === 'square' ? ctx.pass.h[k]! : null,
+    return {
+      name,
+      initialState: (rng) => {
+        const entries: RuleStateEntry[] = [];
+        for (let k = 1; k < L; k++) {
+          const units = layers[k - 1]!.units;
+          const base = broadcastInit(rng, k, classes, units, initScale);
+          const values = new Float32Array(rows * units);
+          values.set(base);
+          if (rows > classes)
+            values.set(expandedRowsInit(rng, k, classes, rows - classes, units, initScale), base.length);
+          entries.push({ name: `correlation${k}`, shape: [rows, units], values, learned: !freeze });
+        }
+        return entries;
+      },
+      broadcastSignal: (ops, ctx) => expandScore(ops, expansion, ctx.score, ctx.prediction),
+      prepare: <T>(ops: Ops<T>, ctx: StepContext<T>) => {
+        const next: Record<string, T> = {};
+        if (freeze) return next;
+        for (let k = 1; k < L; k++) {
+          const r = ctx.state[`correlation${k}`]!;
+          const fresh = ops.matmul(ctx.broadcast, g(ops, ctx.h[k]!), true, false);
+          next[`correlation${k}`] = ops.add(ops.mul(lambda, r), ops.mul(zeta(ctx), fresh));
+        }
+        return next;
+      },
+      hiddenSignal: (ops, k, ctx) => ({
+        modulatory: ops.matmul(ctx.broadcast, ctx.state[`correlation${k}`]!),
+        postsynaptic: square ? ctx.h[k]! : null,
         scale: zeta(ctx),
-      };
-    },
-    outputExtra(ctx): OutputExtra | null {
-      if (params.forwardBroadcast === 0 || params.expansion !== 'none') return null;
-      const L = ctx.net.depth;
-      let v: tf.Tensor2D | null = null;
-      for (const [k, r] of correlations) {
-        const term = matMulBT(g(ctx.pass.h[k]!), r);
-        v = v ? tf.add<tf.Tensor2D>(v, term) : term;
-      }
-      if (!v) return null;
-      const dz = tf.mul<tf.Tensor2D>(
-        params.forwardBroadcast * zeta(ctx),
-        scoreJacobianProduct(ctx.loss, v, ctx.prediction),
-      );
-      return { wt: matMulAT(ctx.pass.h[L - 1]!, dz), b: tf.sum(dz, 0) };
-    },
-    broadcastMatrix: (k) => {
-      const r = correlations.get(k);
-      return r ? (rows === classes ? r : tf.slice(r, [0, 0], [classes, r.shape[1]])) : null;
-    },
-    state: () => new Map([...correlations].map(([k, v]) => [`correlation${k}`, v])),
-    dispose: () => correlations.forEach((v) => v.dispose()),
+      }),
+      outputExtra: <T>(ops: Ops<T>, ctx: StepContext<T>) => {
+        if (forwardBroadcast === 0 || expansion !== 'none' || L < 2) return null;
+        let v: T | null = null;
+        for (let k = 1; k < L; k++) {
+          const term = ops.matmul(g(ops, ctx.h[k]!), ctx.state[`correlation${k}`]!, false, true);
+          v = v === null ? term : ops.add(v, term);
+        }
+        const dz = ops.mul(forwardBroadcast * zeta(ctx), scoreJacobianProduct(ops, loss, v!, ctx.prediction));
+        return layers[L - 1]!.gradients(ops, ctx.h[L - 1]!, dz);
+      },
+      broadcastMatrix: <T>(ops: Ops<T>, k: number, ctx: StepContext<T>) => {
+        const r = ctx.state[`correlation${k}`];
+        if (r === undefined) return null;
+        return rows === classes ? r : ops.slice(r, [0, 0], [classes, -1]);
+      },
+    };
   };
 }
+
+export const createEbd = decorrelation('ebd');
+export const createSbd = decorrelation('sbd');

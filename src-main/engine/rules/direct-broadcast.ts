@@ -1,53 +1,58 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { matMulAT } from '../linalg';
-import type { Network } from '../network';
-import type { Rng } from '../../common/random';
+import type { Ops } from '../ops';
 import { broadcastInit } from './feedback-init';
-import type { Rule, StepContext } from './rule';
-
-export interface DirectParams {
-  feedbackScale: number;
-  /** DKP only: learning rate and decay of the learned broadcast matrices. */
-  feedbackLr?: number;
-  feedbackDecay?: number;
-}
+import { numberParam, type Rule, type RuleFactory, type RuleStateEntry, type StepContext } from './rule';
 
 type Variant = 'dfa' | 'drtp' | 'dkp';
 
 /**
  * The rules that send one signal straight from the output to every hidden layer through a matrix Bₖ:
  * DFA (Nøkland 2016) sends the score, DRTP (Frenkel et al. 2021) sends the target itself, and DKP (Webster et al.
- * 2021) sends the score through a matrix it learns, Bₖ ← Bₖ − η (Hₖᵀ s / B + decay·Bₖ). Bₖ is stored as
+ * 2021) sends the score through a matrix it learns, Bₖ ← Bₖ − η (sᵀ Hₖ / B + decay·Bₖ). Bₖ is stored as
  * C × Nₖ so that δₖ = s·B is a plain product.
  */
-export function createDirectBroadcast(variant: Variant, net: Network, rng: Rng, params: DirectParams): Rule {
-  const classes = net.sizes[net.depth]!;
-  const matrices = new Map<number, tf.Variable<tf.Rank.R2>>();
-  for (let k = 1; k < net.depth; k++)
-    matrices.set(k, broadcastInit(rng, k, classes, net.sizes[k]!, params.feedbackScale));
-
-  const signalSource = (ctx: StepContext) => (variant === 'drtp' ? ctx.target : ctx.score);
-  const rule: Rule = {
-    name: variant,
-    hiddenSignal: (k, ctx) => ({
-      modulatory: tf.matMul(signalSource(ctx), matrices.get(k)!),
-      postsynaptic: null,
-      scale: 1 / ctx.batchSize,
-    }),
-    broadcastMatrix: (k) => matrices.get(k) ?? null,
-    state: () => new Map([...matrices].map(([k, v]) => [`broadcast${k}`, v])),
-    dispose: () => matrices.forEach((v) => v.dispose()),
-  };
-  if (variant === 'dkp') {
-    const lr = params.feedbackLr ?? 1e-3;
-    const decay = params.feedbackDecay ?? 0;
-    rule.finish = (ctx) => {
-      for (const [k, b] of matrices) {
-        // Bᵀ-layout update: sᵀ Hₖ / B (C × Nₖ).
-        const grad = tf.add(tf.div(matMulAT(ctx.score, ctx.pass.h[k]!), ctx.batchSize), tf.mul(decay, b));
-        b.assign(tf.sub(b, tf.mul(lr, grad)));
-      }
+function directBroadcast(variant: Variant): RuleFactory {
+  return (params, { layers, classes }): Rule => {
+    const scale = numberParam(params, 'feedbackScale');
+    const L = layers.length;
+    const rule: Rule = {
+      name: variant,
+      initialState: (rng) => {
+        const entries: RuleStateEntry[] = [];
+        for (let k = 1; k < L; k++) {
+          const units = layers[k - 1]!.units;
+          const values = broadcastInit(rng, k, classes, units, scale);
+          entries.push({ name: `broadcast${k}`, shape: [classes, units], values, learned: variant === 'dkp' });
+        }
+        return entries;
+      },
+      hiddenSignal: (ops, k, ctx) => ({
+        modulatory: ops.matmul(ctx.broadcast, ctx.state[`broadcast${k}`]!),
+        postsynaptic: null,
+        scale: 1 / ctx.batchSize,
+      }),
+      broadcastSignal: variant === 'drtp' ? (_ops, ctx) => ctx.target : undefined,
+      broadcastMatrix: (_ops, k, ctx) => ctx.state[`broadcast${k}`] ?? null,
     };
-  }
-  return rule;
+    if (variant === 'dkp') {
+      const lr = numberParam(params, 'feedbackLr');
+      const decay = numberParam(params, 'feedbackDecay');
+      rule.finish = <T>(ops: Ops<T>, ctx: StepContext<T>) => {
+        const next: Record<string, T> = {};
+        for (let k = 1; k < L; k++) {
+          const b = ctx.state[`broadcast${k}`]!;
+          const grad = ops.add(
+            ops.div(ops.matmul(ctx.score, ctx.h[k]!, true, false), ctx.batchSize),
+            ops.mul(decay, b),
+          );
+          next[`broadcast${k}`] = ops.sub(b, ops.mul(lr, grad));
+        }
+        return next;
+      };
+    }
+    return rule;
+  };
 }
+
+export const createDfa = directBroadcast('dfa');
+export const createDrtp = directBroadcast('drtp');
+export const createDkp = directBroadcast('dkp');

@@ -1,35 +1,42 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { Network } from '../network';
-import type { Rng } from '../../common/random';
-import type { Rule } from './rule';
-
-export interface FaParams {
-  feedbackScale: number;
-}
+import { numberParam, type Rule, type RuleFactory } from './rule';
 
 /**
  * Feedback alignment (Lillicrap et al. 2016): BP's backward pass with each W_{k+1} replaced by a fixed random
- * matrix of the same shape. Stored as F_{k+1} (N_{k+1} × N_k) so that δₖ = Φ_{k+1} F_{k+1} is a plain product.
+ * matrix of the same shape, `feedback{k+1}`, stored in W_{k+1}'s own layout so the layer's backward product
+ * serves both. Drawn as the (N_{k+1} × Nₖ) matrix F (uniform, Glorot limit × scale) and stored transposed.
  */
-export function createFa(net: Network, rng: Rng, params: FaParams): Rule {
-  const feedback = new Map<number, tf.Variable<tf.Rank.R2>>();
-  for (let k = 2; k <= net.depth; k++) {
-    const rows = net.sizes[k]!;
-    const cols = net.sizes[k - 1]!;
-    const stream = rng.fork(`feedback-${k}`);
-    const limit = params.feedbackScale * Math.sqrt(6 / (rows + cols));
-    const values = stream.fillUniform(new Float32Array(rows * cols), -limit, limit);
-    feedback.set(k, tf.variable(tf.tensor2d(values, [rows, cols]), false));
-  }
+export const createFa: RuleFactory = (params, { layers }): Rule => {
+  const scale = numberParam(params, 'feedbackScale');
+  const L = layers.length;
   return {
     name: 'fa',
-    hiddenSignal: (k, ctx, phiAbove) => ({
-      modulatory: tf.matMul(phiAbove, feedback.get(k + 1)!),
+    initialState: (rng) => {
+      const entries = [];
+      for (let k = 2; k <= L; k++) {
+        const [cols, rows] = layers[k - 1]!.weight.shape as [number, number];
+        const limit = scale * Math.sqrt(6 / (rows + cols));
+        const drawn = rng.fork(`feedback-${k}`).fillUniform(new Float32Array(rows * cols), -limit, limit);
+        entries.push({
+          name: `feedback${k}`,
+          shape: [cols, rows],
+          values: transposed(drawn, rows, cols),
+          learned: false,
+        });
+      }
+      return entries;
+    },
+    hiddenSignal: (ops, k, ctx, phiAbove) => ({
+      modulatory: ctx.layers[k]!.backward(ops, ctx.state[`feedback${k + 1}`]!, phiAbove),
       postsynaptic: null,
       scale: 1 / ctx.batchSize,
     }),
-    feedbackMatrix: (k) => feedback.get(k + 1) ?? null,
-    state: () => new Map([...feedback].map(([k, v]) => [`feedback${k}`, v])),
-    dispose: () => feedback.forEach((v) => v.dispose()),
+    feedbackMatrix: (k, ctx) => ctx.state[`feedback${k + 1}`] ?? null,
   };
+};
+
+/** The transpose of a row-major rows × cols matrix. */
+export function transposed(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = values[r * cols + c]!;
+  return out;
 }

@@ -1,60 +1,99 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import type { RuleParamValues } from '../../../shared/rules/catalogue';
+import type { Rng } from '../../common/random';
+import type { Layer } from '../layers/layer';
 import type { LossName } from '../losses';
-import type { ForwardPass, Network } from '../network';
+import type { Ops } from '../ops';
+
+/** The shapes a rule is built for. */
+export interface RuleSetting {
+  layers: readonly Layer[];
+  /** Outputs C of the network. */
+  classes: number;
+  loss: LossName;
+}
+
+/** One tensor of a rule's state: its name (a checkpoint stores it as `rule.<name>`), shape and starting values. */
+export interface RuleStateEntry {
+  name: string;
+  shape: readonly number[];
+  values: Float32Array;
+  /** Whether the rule changes it during training (EBD's correlation, DKP's matrices) or keeps it fixed (DFA's). */
+  learned: boolean;
+}
 
 /** What one training step has computed when the rule is asked for its hidden-layer signals. */
-export interface StepContext {
-  readonly net: Network;
-  readonly pass: ForwardPass;
+export interface StepContext<T> {
+  readonly layers: readonly Layer[];
+  /** h[0] = X, h[k] = f_k(U_k) for hidden k, h[L] = z. */
+  readonly h: readonly T[];
+  /** f'_k(U_k) for hidden k (index 0 and L unused). */
+  readonly fprime: readonly (T | null)[];
+  /** The weights Wₖ (stored layout), index k. */
+  readonly weights: readonly T[];
   /** s = ∂loss/∂z per sample (B × C). */
-  readonly score: tf.Tensor2D;
+  readonly score: T;
   /** The link's output (softmax probabilities, …), detached. */
-  readonly prediction: tf.Tensor2D;
+  readonly prediction: T;
   /** One-hot labels (classification) or targets (regression), B × C. */
-  readonly target: tf.Tensor2D;
+  readonly target: T;
   readonly loss: LossName;
   readonly batchSize: number;
-  /** The rule's broadcast matrix for layer k and its named state, for diagnostics (see Rule). */
-  readonly ruleBroadcast?: (k: number) => tf.Tensor2D | null;
-  readonly ruleFeedback?: (k: number) => tf.Tensor2D | null;
-  readonly ruleState?: () => Map<string, tf.Variable>;
+  /** The rule's broadcast signal this step (its `broadcastSignal`, else the score s). */
+  readonly broadcast: T;
+  /** The rule's state by name, after this step's `prepare`. */
+  readonly state: Readonly<Record<string, T>>;
 }
 
 /**
  * A hidden layer's learning signal, split into the factors of a three-factor rule:
  * ΔWₖ ∝ presynaptic H_{k-1} × postsynaptic [f'(Uₖ) ⊙ postsynaptic] × modulatory δₖ.
- * The shared step forms Φₖ = modulatory ⊙ f'(Uₖ) ⊙ postsynaptic and grad Wₖᵀ = scale · H_{k-1}ᵀ Φₖ.
+ * The step forms Φₖ = modulatory ⊙ f'(Uₖ) ⊙ postsynaptic and hands scale·Φₖ to the layer for its gradients.
  */
-export interface HiddenSignal {
-  modulatory: tf.Tensor2D;
+export interface HiddenSignal<T> {
+  modulatory: T;
   /** A postsynaptic factor beyond f'(U) (EBD's g'(H)); null means 1. */
-  postsynaptic: tf.Tensor2D | null;
+  postsynaptic: T | null;
   scale: number;
 }
 
-/** Extra gradient for the output layer's Wᵀ and b (EBD/SBD's forward broadcast). */
-export interface OutputExtra {
-  wt: tf.Tensor2D;
-  b: tf.Tensor1D;
+/** Extra gradient for the output layer's weight and bias (EBD/SBD's forward broadcast). */
+export interface OutputExtra<T> {
+  weight: T;
+  bias: T;
 }
 
+/**
+ * A learning rule: how each hidden layer's Φ comes from the broadcast signal, and how the rule's own state moves.
+ * Written against Ops, so the same code runs eagerly on TF.js and is recorded into the ONNX graph. State updates
+ * are returned, never made in place.
+ */
 export interface Rule {
   readonly name: string;
-  /** State updates that the signals of this step depend on (EBD's correlation EMA includes the current batch). */
-  prepare?(ctx: StepContext): void;
+  /** The rule's state at the start of a run, drawn from the run's seed. */
+  initialState(rng: Rng): RuleStateEntry[];
+  /** The signal broadcast to the hidden layers (DRTP: the target; SBD: the expanded score); default the score. */
+  broadcastSignal?<T>(ops: Ops<T>, ctx: Omit<StepContext<T>, 'broadcast'>): T;
+  /** State updates that this step's signals depend on (EBD's correlation EMA includes the current batch). */
+  prepare?<T>(ops: Ops<T>, ctx: StepContext<T>): Record<string, T>;
   /** Layer k's signal (1 ≤ k < L), asked top layer first; phiAbove is Φ_{k+1} (Φ_L = s). */
-  hiddenSignal(k: number, ctx: StepContext, phiAbove: tf.Tensor2D): HiddenSignal;
-  outputExtra?(ctx: StepContext): OutputExtra | null;
+  hiddenSignal<T>(ops: Ops<T>, k: number, ctx: StepContext<T>, phiAbove: T): HiddenSignal<T>;
+  outputExtra?<T>(ops: Ops<T>, ctx: StepContext<T>): OutputExtra<T> | null;
   /** State updates that come after this step's signals (DKP learns its feedback from this step's data). */
-  finish?(ctx: StepContext): void;
+  finish?<T>(ops: Ops<T>, ctx: StepContext<T>): Record<string, T>;
   /**
    * The matrix that plays the part of the downstream weights for layer k, as Bₖ (C × Nₖ layout, the product
    * s·B gives the signal), or null when the rule uses the true weights (BP) or a layer-to-layer matrix (FA).
    */
-  broadcastMatrix?(k: number): tf.Tensor2D | null;
-  /** FA's fixed matrix standing in for W_{k+1} (N_{k+1} × Nₖ), for the weight–feedback alignment diagnostic. */
-  feedbackMatrix?(k: number): tf.Tensor2D | null;
-  /** Rule state that a checkpoint must carry, by name. */
-  state(): Map<string, tf.Variable>;
-  dispose(): void;
+  broadcastMatrix?<T>(ops: Ops<T>, k: number, ctx: StepContext<T>): T | null;
+  /** FA's fixed matrix standing in for W_{k+1} (stored layout of W_{k+1}), for the alignment diagnostic. */
+  feedbackMatrix?<T>(k: number, ctx: StepContext<T>): T | null;
+}
+
+/** Builds a rule from its catalogue parameters (defaults filled in) for a network. */
+export type RuleFactory = (params: RuleParamValues, setting: RuleSetting) => Rule;
+
+export function numberParam(params: RuleParamValues, key: string): number {
+  const value = params[key];
+  if (typeof value !== 'number') throw new Error(`rule parameter ${key} is ${String(value)}, not a number`);
+  return value;
 }

@@ -1,48 +1,75 @@
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backendCandidates, readsSynchronously } from '../../../src-main/engine/backend';
-import { EntropyTracker } from '../../../src-main/engine/entropy';
-import { useCpuBackend } from '../../support/engine-fixtures';
+import { backendCandidates, checkThreads, startExecutor } from '../../../src-main/engine/executor';
+import { Model } from '../../../src-main/engine/model';
+import { OnnxRunner } from '../../../src-main/engine/onnx/runner';
+import { providerAvailability } from '../../../src-main/engine/onnx/runtime';
+import { tinyConfig, useCpuBackend } from '../../support/engine-fixtures';
 
 beforeAll(useCpuBackend);
 
 describe('choosing the backends to try', () => {
-  it('tries every backend best first on auto, and the chosen one then cpu otherwise', () => {
-    expect(backendCandidates('auto')).toEqual({ candidates: ['webgpu', 'tensorflow', 'wasm', 'cpu'], skipped: [] });
-    expect(backendCandidates('webgpu')).toEqual({ candidates: ['webgpu', 'cpu'], skipped: [] });
-    expect(backendCandidates('wasm').candidates).toEqual(['wasm', 'cpu']);
+  it('takes the compiled CPU step on auto here (no CUDA provider), then the TF.js ones', () => {
+    expect(providerAvailability('onnx-cuda').available).toBe(false);
+    expect(backendCandidates('auto').candidates).toEqual(['onnx-cpu', 'wasm', 'cpu']);
   });
 
-  it('leaves out webgpu, saying why, when a step must read back synchronously (the entropy term)', () => {
-    expect(readsSynchronously('webgpu')).toBe(false);
-    expect(readsSynchronously('wasm')).toBe(true);
-    const auto = backendCandidates('auto', { syncRead: true });
-    expect(auto.candidates).toEqual(['tensorflow', 'wasm', 'cpu']);
-    expect(auto.skipped).toEqual([{ name: 'webgpu', reason: expect.stringContaining('layer-entropy') }]);
+  it('puts a named backend first, with the compiled CPU step and TF.js cpu standing in', () => {
+    expect(backendCandidates('wasm').candidates).toEqual(['wasm', 'onnx-cpu', 'cpu']);
+    expect(backendCandidates('onnx-cpu').candidates).toEqual(['onnx-cpu', 'cpu']);
   });
 
-  it('replaces an explicit webgpu that cannot serve with the best backend that can, not straight with cpu', () => {
-    const chosen = backendCandidates('webgpu', { syncRead: true });
-    expect(chosen.candidates).toEqual(['tensorflow', 'wasm', 'cpu']);
-    expect(chosen.skipped.map((s) => s.name)).toEqual(['webgpu']);
-    expect(backendCandidates('wasm', { syncRead: true }).candidates).toEqual(['wasm', 'cpu']);
+  it('refuses a named backend that is not installed here, saying how to get it', () => {
+    expect(() => backendCandidates('onnx-cuda')).toThrow(
+      /onnx-cuda is not available here: .*onnxruntime-node-install=cuda12/,
+    );
+    expect(() => backendCandidates('onnx-coreml')).toThrow(/Core ML is macOS only/);
+    expect(() => backendCandidates('tensorflow')).toThrow(/tfjs-node.* not installed/);
+  });
+
+  it('leaves TF.js webgpu out, saying why, when the eager entropy step must read back synchronously', () => {
+    const { candidates, skipped } = backendCandidates('auto', { hostInverse: true });
+    expect(candidates).toEqual(['onnx-cpu', 'wasm', 'cpu']);
+    expect(skipped).toEqual([]);
   });
 });
 
-describe('the layer-entropy regulariser on a backend without synchronous reads', () => {
-  it('refuses to start, naming the backend and the ones that work', async () => {
-    const previous = tf.getBackend();
-    // A real backend under a name that is not known to read synchronously, as webgpu is not.
-    tf.registerBackend('gpu-like', () => new MathBackendCPU());
-    await tf.setBackend('gpu-like');
-    try {
-      expect(() => new EntropyTracker(4, { coefficient: 1, lambda: 0.9, epsilon: 0.1 })).toThrow(
-        /cannot run on the gpu-like backend.*use wasm, tensorflow or cpu/,
-      );
-    } finally {
-      await tf.setBackend(previous);
-      tf.removeBackend('gpu-like');
-    }
+describe('starting an executor', () => {
+  const model = new Model(tinyConfig({ rule: 'dfa' }), 1);
+
+  it.each([0, 10_000, 1.5, -2])('names a thread count of %s as the problem', async (threads) => {
+    expect(() => checkThreads(threads)).toThrow(/threads must be a whole number from 1 to \d+/);
+    await expect(startExecutor(model, { backend: 'onnx-cpu', threads, batchSize: 4 })).rejects.toThrow(
+      /threads must be a whole number/,
+    );
+  });
+
+  it('starts the compiled CPU step by default and reports it', async () => {
+    const { runner, skipped } = await startExecutor(model, { backend: 'auto', threads: 1, batchSize: 4 });
+    expect(runner.report).toMatchObject({ backend: 'onnx-cpu', threads: 1 });
+    expect(runner.report.versions['onnxruntime-node']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(skipped).toEqual([]);
+    await runner.dispose();
+  });
+
+  it('falls back to the compiled CPU step when the named provider cannot start, recording why', async () => {
+    // WebGPU is bundled, but without a GPU (or Vulkan loader) here it fails to start.
+    const { runner, skipped } = await startExecutor(model, { backend: 'onnx-webgpu', threads: 1, batchSize: 4 });
+    expect(runner.report.backend).toBe('onnx-cpu');
+    expect(skipped).toEqual([{ name: 'onnx-webgpu', reason: expect.any(String) }]);
+    expect(skipped[0]!.reason.length).toBeGreaterThan(5);
+    await runner.dispose();
+  });
+
+  it('reports a graph that fails to build as an error naming the cause, not as a device to skip', async () => {
+    // A layer whose weight shape does not match its input: the builder's shape check catches it.
+    const broken = new Model(tinyConfig({ rule: 'bp' }), 1);
+    Object.defineProperty(broken.layers[1]!, 'weight', { value: { name: 'w2', shape: [3, 6] } });
+    (broken.initialState.find((e) => e.name === 'w2') as { shape: readonly number[] }).shape = [3, 6];
+    await expect(OnnxRunner.create(broken, { backend: 'onnx-cpu', threads: 1, batchSize: 4 })).rejects.toThrow(
+      /could not build the training graph: matmul: inner sizes 7 and 3 differ/,
+    );
+    await expect(startExecutor(broken, { backend: 'auto', threads: 1, batchSize: 4 })).rejects.toThrow(
+      /could not build the training graph/,
+    );
   });
 });

@@ -1,13 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activate, derivative } from '../../../src-main/engine/activations';
-import { matMulAT } from '../../../src-main/engine/linalg';
+import { EagerRunner } from '../../../src-main/engine/eager/runner';
+import { tfOps } from '../../../src-main/engine/eager/tf-ops';
 import { computeLoss } from '../../../src-main/engine/losses';
 import { Model } from '../../../src-main/engine/model';
-import { regularizerLoss, regularizerPhi, type RegularizerConfig } from '../../../src-main/engine/regularizers';
-import type { RuleConfig } from '../../../src-main/engine/rules';
-import { expandScore } from '../../../src-main/engine/score-expansion';
-import { computeUpdate, trainStep } from '../../../src-main/engine/train-step';
+import { OnnxRunner } from '../../../src-main/engine/onnx/runner';
+import type { RegularizerConfig } from '../../../src-main/engine/regularizers/config';
+import { NO_REGULARIZERS } from '../../../src-main/engine/regularizers/config';
+import { activityLoss, activityPhi } from '../../../src-main/engine/regularizers/activity';
+import type { StepRunner } from '../../../src-main/engine/runner';
+import { expandScore, type ScoreExpansion } from '../../../src-main/engine/score-expansion';
+import { computeUpdate, forward } from '../../../src-main/engine/step';
+import { EXECUTORS, stateInputs, stepInputs, type TestExecutor } from '../../support/executors';
 import {
   decorrelationDefaults,
   maxRelativeError,
@@ -15,199 +20,237 @@ import {
   tinyConfig,
   tinyModel,
   useCpuBackend,
+  type TinyOptions,
 } from '../../support/engine-fixtures';
+import type { RuleParamValues } from '../../../shared/rules/catalogue';
 
 beforeAll(useCpuBackend);
 
-/** Copies of the rule's correlation matrices Rₖᵀ (C̃ × Nₖ), by layer. */
-function correlations(model: Model): Map<number, tf.Tensor2D> {
-  const out = new Map<number, tf.Tensor2D>();
-  for (const [name, v] of model.rule.state()) {
-    const k = Number(name.replace('correlation', ''));
-    if (name.startsWith('correlation')) out.set(k, tf.clone(v) as tf.Tensor2D);
-  }
-  return out;
+type Batch = ReturnType<typeof randomBatch>;
+
+/** The rule's correlation matrices Rₖᵀ (C̃ × Nₖ) at the start, by layer. */
+function startCorrelation(model: Model, k: number): Float32Array {
+  return model.initialState.find((e) => e.name === `rule.correlation${k}`)!.values;
 }
 
 /**
  * ALGORITHMS.md §6: the EBD/SBD update of Wₖ equals the gradient of ½‖λR_prev + ζ g(Hₖ)ᵀ s̃‖² with respect to
- * Wₖ, s̃ held fixed (detached) — autodiff through the forward pass only.
+ * Wₖ, s̃ held fixed (detached) — tf autodiff through the forward pass only.
  */
-function decorrelationLossGradient(
-  model: Model,
-  prev: tf.Tensor2D,
-  k: number,
-  x: tf.Tensor2D,
-  y: tf.Tensor2D,
-  rule: RuleConfig,
-) {
-  if (rule.name !== 'ebd' && rule.name !== 'sbd') throw new Error('not a decorrelation rule');
-  const batch = x.shape[0];
-  const zeta = (1 - rule.lambda) / batch;
-  const { score, prediction } = computeLoss(model.config.loss, model.net.predict(x), y);
-  const broadcast = expandScore(rule.expansion, score, prediction); // a constant below: s̃ detached
-  const wk = model.net.weightT(k);
-  const bk = model.net.bias(k);
-  const hiddenK = () => {
-    let h = x;
-    for (let j = 1; j <= k; j++) {
-      h = activate(model.net.activation(j), tf.add(tf.matMul(h, model.net.weightT(j)), model.net.bias(j)));
-    }
-    return h;
-  };
-  const { grads } = tf.variableGrads(() => {
-    const h = hiddenK();
-    const g = rule.g === 'square' ? tf.mul(0.5, tf.square(h)) : h;
-    const r = tf.add(tf.mul(rule.lambda, prev), tf.mul(zeta, matMulAT(broadcast, g as tf.Tensor2D)));
-    return tf.mul(0.5, tf.sum(tf.square(r))) as tf.Scalar;
-  }, [wk, bk]);
-  return { w: grads[wk.name]!, b: grads[bk.name]! };
+function decorrelationLossGradient(model: Model, k: number, batch: Batch, params: RuleParamValues) {
+  const lambda = params.lambda as number;
+  const zeta = (1 - lambda) / batch.rows;
+  return tf.tidy(() => {
+    const state = Object.fromEntries(
+      model.initialState.map((e) => [e.name, tf.variable(tf.tensor(e.values, [...e.shape]))]),
+    );
+    const x = tf.tensor2d(batch.x, [batch.rows, 5]);
+    const y = tf.tensor2d(batch.y, [batch.rows, 3]);
+    const pass = forward(tfOps, model, state, x);
+    const { score, prediction } = computeLoss(tfOps, model.config.loss, pass.h[model.depth]!, y);
+    const expansion = (params.expansion as ScoreExpansion | undefined) ?? 'none';
+    const broadcast = expandScore(tfOps, expansion, score, prediction); // a constant below: s̃ detached
+    const prev = state[`rule.correlation${k}`]!;
+    const [wk, bk] = [state[`w${k}`]!, state[`b${k}`]!];
+    const { grads } = tf.variableGrads(() => {
+      const h = forward(tfOps, model, state, x).h[k]!;
+      const g = params.g === 'square' ? tf.mul(0.5, tf.square(h)) : h;
+      const r = tf.add(tf.mul(lambda, prev), tf.mul(zeta, tf.matMul(broadcast, g, true, false)));
+      return tf.mul(0.5, tf.sum(tf.square(r))) as tf.Scalar;
+    }, [wk as tf.Variable, bk as tf.Variable]);
+    const out = { w: grads[(wk as tf.Variable).name]!.dataSync(), b: grads[(bk as tf.Variable).name]!.dataSync() };
+    Object.values(state).forEach((v) => v.dispose());
+    return out;
+  });
 }
 
-describe('EBD and SBD updates', () => {
-  const cases: { label: string; loss: 'mse' | 'cross_entropy'; rule: RuleConfig }[] = [
-    { label: 'EBD, g = identity', loss: 'mse', rule: { name: 'ebd', ...decorrelationDefaults } },
-    { label: 'EBD, g = h²/2', loss: 'mse', rule: { name: 'ebd', ...decorrelationDefaults, g: 'square' } },
-    { label: 'SBD, cross-entropy', loss: 'cross_entropy', rule: { name: 'sbd', ...decorrelationDefaults } },
+function update(executor: TestExecutor, model: Model, batch: Batch, names: string[]) {
+  return executor.run({ ...stateInputs(model), ...stepInputs(model, batch) }, (ops, inputs) => {
+    const u = computeUpdate(ops, model, inputs, inputs, false);
+    return Object.fromEntries(names.map((n) => [n, u.grads[n] ?? u.stateUpdates[n]!]));
+  });
+}
+
+const runners: { name: string; make(model: Model, batch: number): Promise<StepRunner> }[] = [
+  {
+    name: 'eager',
+    make: async (m, b) => new EagerRunner(m, b, { backend: 'cpu', device: 'js', threads: null, versions: {} }),
+  },
+  { name: 'onnx', make: (m, b) => OnnxRunner.create(m, { backend: 'onnx-cpu', threads: 1, batchSize: b }) },
+];
+
+describe.each(EXECUTORS)('EBD and SBD updates on the $name executor', (executor) => {
+  const cases: { label: string; loss: 'mse' | 'cross_entropy'; rule: 'ebd' | 'sbd'; params: RuleParamValues }[] = [
+    { label: 'EBD, g = identity', loss: 'mse', rule: 'ebd', params: decorrelationDefaults },
+    { label: 'EBD, g = h²/2', loss: 'mse', rule: 'ebd', params: { ...decorrelationDefaults, g: 'square' } },
+    { label: 'SBD, cross-entropy', loss: 'cross_entropy', rule: 'sbd', params: decorrelationDefaults },
     {
       label: 'SBD, s ⊗ [1; p]',
       loss: 'cross_entropy',
-      rule: { name: 'sbd', ...decorrelationDefaults, expansion: 'outer_probs' },
+      rule: 'sbd',
+      params: { ...decorrelationDefaults, expansion: 'outer_probs' },
     },
     {
       label: 'SBD, centred second order',
       loss: 'cross_entropy',
-      rule: { name: 'sbd', ...decorrelationDefaults, expansion: 'second_order', g: 'square' },
+      rule: 'sbd',
+      params: { ...decorrelationDefaults, expansion: 'second_order', g: 'square' },
     },
   ];
 
-  it.each(cases)('equal autodiff of the decorrelation loss ($label)', ({ loss, rule }) => {
-    const model = tinyModel({ loss, rule, activation: 'tanh' });
-    const { x, y } = randomBatch(16, 5, 3);
-    const prev = correlations(model);
-    tf.tidy(() => {
-      // Reference first: computeUpdate moves R on to λR_prev + ζ g(H)ᵀ s̃.
-      const reference = [1, 2].map((k) => decorrelationLossGradient(model, prev.get(k)!, k, x, y, rule));
-      const update = computeUpdate(model, x, y, false);
-      for (const k of [1, 2]) {
-        expect(maxRelativeError(update.gradWt[k]!, reference[k - 1]!.w)).toBeLessThan(1e-4);
-        expect(maxRelativeError(update.gradB[k]!, reference[k - 1]!.b)).toBeLessThan(1e-4);
-      }
-    });
-    model.dispose();
+  it.each(cases)('equal autodiff of the decorrelation loss ($label)', async ({ loss, rule, params }) => {
+    const model = tinyModel({ loss, rule, params, activation: 'tanh' });
+    const batch = randomBatch(16, 5, 3);
+    const mine = await update(executor, model, batch, ['w1', 'b1', 'w2', 'b2']);
+    for (const k of [1, 2]) {
+      const reference = decorrelationLossGradient(model, k, batch, model.config.rule.params);
+      expect(maxRelativeError(mine[`w${k}`]!, reference.w)).toBeLessThan(1e-4);
+      expect(maxRelativeError(mine[`b${k}`]!, reference.b)).toBeLessThan(1e-4);
+    }
   });
 
-  it('keep R as the EMA of g(H)ᵀ s̃ with forgetting factor λ', () => {
-    const rule = { name: 'ebd', ...decorrelationDefaults, lambda: 0.8 } as const;
-    const model = tinyModel({ rule });
-    const { x, y } = randomBatch(16, 5, 3);
-    const prev = correlations(model);
+  it('keep R as the EMA of g(H)ᵀ s̃ with forgetting factor λ', async () => {
+    const model = tinyModel({ rule: 'ebd', params: { ...decorrelationDefaults, lambda: 0.8 } });
+    const batch = randomBatch(16, 5, 3);
+    const mine = await update(executor, model, batch, ['rule.correlation1']);
     const expected = tf.tidy(() => {
-      const pass = model.net.forward(x);
-      const { score } = computeLoss('mse', pass.h[3]!, y);
-      return tf.add(tf.mul(0.8, prev.get(1)!), tf.mul(0.2 / 16, matMulAT(score, pass.h[1]!)));
+      const state = Object.fromEntries(model.initialState.map((e) => [e.name, tf.tensor(e.values, [...e.shape])]));
+      const pass = forward(tfOps, model, state, tf.tensor2d(batch.x, [16, 5]));
+      const { score } = computeLoss(tfOps, 'mse', pass.h[3]!, tf.tensor2d(batch.y, [16, 3]));
+      const r = tf.tensor(startCorrelation(model, 1), [3, 7]);
+      return tf.add(tf.mul(0.8, r), tf.mul(0.2 / 16, tf.matMul(score, pass.h[1]!, true, false))).dataSync();
     });
-    tf.tidy(() => void computeUpdate(model, x, y, false));
-    expect(maxRelativeError(correlations(model).get(1)!, expected)).toBeLessThan(1e-5);
-    model.dispose();
+    expect(maxRelativeError(mine['rule.correlation1']!, expected)).toBeLessThan(1e-5);
   });
 
-  it('with R frozen at its start, EBD takes DFA’s steps (Bₖ = Rₖ) one for one', () => {
+  it('forward broadcast equals autodiff of the hidden decorrelation losses through the score', async () => {
+    const options: TinyOptions = { loss: 'cross_entropy', rule: 'sbd' };
+    const model = tinyModel({ ...options, params: { ...decorrelationDefaults, forwardBroadcast: 1 } });
+    const base = tinyModel({ ...options, params: decorrelationDefaults });
+    const batch = randomBatch(16, 5, 3);
+    const withBroadcast = await update(executor, model, batch, ['w3']);
+    const without = await update(executor, base, batch, ['w3']);
+    const lambda = 0.9;
+    const zeta = (1 - lambda) / 16;
+    const reference = tf.tidy(() => {
+      const state = Object.fromEntries(
+        model.initialState.map((e) => [e.name, tf.variable(tf.tensor(e.values, [...e.shape]))]),
+      );
+      const x = tf.tensor2d(batch.x, [16, 5]);
+      const y = tf.tensor2d(batch.y, [16, 3]);
+      const pass = forward(tfOps, model, state, x);
+      const hidden = [pass.h[1]!, pass.h[2]!]; // held fixed: only the path through s(z) counts
+      const wL = state.w3 as tf.Variable;
+      const { grads } = tf.variableGrads(() => {
+        const z = tf.add(tf.matMul(pass.h[2]!, wL), state.b3!);
+        const { score } = computeLoss(tfOps, 'cross_entropy', z, y);
+        let total: tf.Tensor = tf.scalar(0);
+        hidden.forEach((h, i) => {
+          const prev = tf.tensor(startCorrelation(model, i + 1), [3, h.shape[1]!]);
+          const r = tf.add(tf.mul(lambda, prev), tf.mul(zeta, tf.matMul(score, h, true, false)));
+          total = tf.add(total, tf.mul(0.5, tf.sum(tf.square(r))));
+        });
+        return total as tf.Scalar;
+      }, [wL]);
+      const out = grads[wL.name]!.dataSync();
+      Object.values(state).forEach((v) => v.dispose());
+      return out;
+    });
+    const extra = withBroadcast.w3!.map((v, i) => v - without.w3![i]!);
+    expect(maxRelativeError(extra, reference)).toBeLessThan(1e-3);
+  });
+});
+
+describe.each(runners)('EBD with R frozen on the $name executor', (runner) => {
+  it('takes DFA’s steps (Bₖ = Rₖ) one for one', async () => {
     const lambda = 0.9;
     const optimizer = { kind: 'sgd' as const, learningRate: 0.05 };
-    const dfa = new Model(tinyConfig({ rule: { name: 'dfa', feedbackScale: 1 }, optimizer }), 5);
+    const dfa = new Model(tinyConfig({ rule: 'dfa', optimizer }), 5);
     // EBD's hidden gradients carry ζ = (1−λ)/B instead of DFA's 1/B: give its hidden layers a rate 1/(1−λ) larger.
     const ebd = new Model(
       tinyConfig({
-        rule: { name: 'ebd', ...decorrelationDefaults, lambda, freeze: true },
+        rule: 'ebd',
+        params: { ...decorrelationDefaults, lambda, freeze: true },
         optimizer: { ...optimizer, layerRates: [1 / (1 - lambda), 1 / (1 - lambda), 1] },
       }),
       5,
     );
+    const [a, b] = [await runner.make(dfa, 8), await runner.make(ebd, 8)];
     for (let step = 0; step < 20; step++) {
-      const { x, y } = randomBatch(8, 5, 3, 100 + step);
-      tf.dispose([trainStep(dfa, x, y, 0, false), trainStep(ebd, x, y, 0, false)].flatMap((s) => [s.loss, s.correct]));
-      tf.dispose([x, y]);
-    }
-    for (let k = 1; k <= 3; k++) {
-      expect(maxRelativeError(ebd.net.weightT(k), dfa.net.weightT(k))).toBeLessThan(1e-4);
-    }
-    // And the frozen R is still DFA's B.
-    expect(maxRelativeError(ebd.rule.broadcastMatrix!(1)!, dfa.rule.broadcastMatrix!(1)!)).toBe(0);
-    dfa.dispose();
-    ebd.dispose();
-  });
-
-  it('forward broadcast equals autodiff of the hidden decorrelation losses through the score', () => {
-    const rule = { name: 'sbd', ...decorrelationDefaults, forwardBroadcast: 1 } as const;
-    const model = tinyModel({ loss: 'cross_entropy', rule });
-    const base = tinyModel({ loss: 'cross_entropy', rule: { ...rule, forwardBroadcast: 0 } });
-    const { x, y } = randomBatch(16, 5, 3);
-    const prev = correlations(model);
-    tf.tidy(() => {
-      const pass = model.net.forward(x);
-      const hidden = [pass.h[1]!, pass.h[2]!]; // held fixed: only the path through s(z) counts
-      const zeta = (1 - rule.lambda) / 16;
-      const wL = model.net.weightT(3);
-      const { grads } = tf.variableGrads(() => {
-        const z = tf.add(tf.matMul(pass.h[2]!, wL), model.net.bias(3)) as tf.Tensor2D;
-        const { score } = computeLoss('cross_entropy', z, y);
-        let total = tf.scalar(0);
-        hidden.forEach((h, i) => {
-          const r = tf.add(tf.mul(rule.lambda, prev.get(i + 1)!), tf.mul(zeta, matMulAT(score, h)));
-          total = tf.add(total, tf.mul(0.5, tf.sum(tf.square(r))));
-        });
-        return total;
-      }, [wL]);
-      const withBroadcast = computeUpdate(model, x, y, false);
-      const extra = tf.sub(withBroadcast.gradWt[3]!, computeUpdate(base, x, y, false).gradWt[3]!);
-      expect(maxRelativeError(extra, grads[wL.name]!)).toBeLessThan(1e-3);
-    });
-    model.dispose();
-    base.dispose();
-  });
-});
-
-describe('regularisers', () => {
-  const configs: [string, RegularizerConfig][] = [
-    ['power normalisation', { power: { coefficient: 0.3, target: 0.5 }, activationL1: 0, weightDecay: 0 }],
-    ['activation sparsity', { power: { coefficient: 0, target: 1 }, activationL1: 0.2, weightDecay: 0 }],
-    ['both', { power: { coefficient: 0.1, target: 2 }, activationL1: 0.05, weightDecay: 0 }],
-  ];
-  it.each(configs)('%s: the gradient equals autodiff of its loss', (_label, config) => {
-    const { x } = randomBatch(16, 5, 3);
-    const w = tf.variable(tf.randomNormal([5, 7], 0, 0.7, 'float32', 9));
-    const b = tf.variable(tf.randomNormal([7], 0, 0.1, 'float32', 10));
-    tf.tidy(() => {
-      const u = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
-      const h = activate('tanh', u);
-      const phi = regularizerPhi(config, h, derivative('tanh', u, h))!;
-      const { grads } = tf.variableGrads(
-        () => regularizerLoss(config, activate('tanh', tf.add(tf.matMul(x, w), b) as tf.Tensor2D)),
-        [w, b],
+      const batch = randomBatch(8, 5, 3, 100 + step);
+      const inputs = Object.fromEntries(
+        Object.entries(stepInputs(dfa, batch, step)).map(([n, v]) => [n, v.values as Float32Array]),
       );
-      expect(maxRelativeError(matMulAT(x, phi), grads[w.name]!)).toBeLessThan(1e-4);
-      expect(maxRelativeError(tf.sum(phi, 0), grads[b.name]!)).toBeLessThan(1e-4);
-    });
-    w.dispose();
-    b.dispose();
+      await a.train({ steps: 1, inputs });
+      await b.train({ steps: 1, inputs });
+    }
+    const [sa, sb] = [await a.readState(), await b.readState()];
+    for (const k of [1, 2, 3])
+      expect(maxRelativeError(sb.get(`w${k}`)!.values, sa.get(`w${k}`)!.values)).toBeLessThan(1e-4);
+    // And the frozen R is still DFA's B.
+    expect(Array.from(sb.get('rule.correlation1')!.values)).toEqual(Array.from(sa.get('rule.broadcast1')!.values));
+    await a.dispose();
+    await b.dispose();
   });
 });
 
-describe('score expansion', () => {
-  it.each(['outer_probs', 'second_order'] as const)('%s has zero mean when labels are drawn from p', (expansion) => {
-    // At the optimum p is the true label distribution: average the expanded score over many draws of y ~ p.
-    const p = tf.tensor2d([[0.2, 0.5, 0.3]]);
-    const draws = 3000;
-    const labels = tf.tidy(() =>
-      tf.cast(tf.oneHot(tf.squeeze(tf.multinomial(tf.log(p), draws, 4), [0]), 3), 'float32'),
-    );
-    const mean = tf.tidy(() => {
-      const probs = tf.tile(p, [draws, 1]) as tf.Tensor2D;
-      const score = tf.sub(probs, labels) as tf.Tensor2D;
-      return tf.mean(expandScore(expansion, score, probs), 0).dataSync();
+describe.each(EXECUTORS)('regularisers on the $name executor', (executor) => {
+  const configs: [string, RegularizerConfig][] = [
+    ['power normalisation', { ...NO_REGULARIZERS, power: { coefficient: 0.3, target: 0.5 } }],
+    ['activation sparsity', { ...NO_REGULARIZERS, activationL1: 0.2 }],
+    ['both', { ...NO_REGULARIZERS, power: { coefficient: 0.1, target: 2 }, activationL1: 0.05 }],
+  ];
+  it.each(configs)('%s: the gradient equals autodiff of its loss', async (_label, config) => {
+    const { x } = randomBatch(16, 5, 3);
+    const w = tf.randomNormal([5, 7], 0, 0.7, 'float32', 9);
+    const b = tf.randomNormal([7], 0, 0.1, 'float32', 10);
+    const inputs = {
+      x: { values: x, shape: [16, 5] },
+      w: { values: w.dataSync(), shape: [5, 7] },
+      b: { values: b.dataSync(), shape: [7] },
+    };
+    const mine = await executor.run(inputs, (ops, t) => {
+      const u = ops.add(ops.matmul(t.x!, t.w!), t.b!);
+      const h = activate(ops, 'tanh', u);
+      const phi = activityPhi(ops, config, h, derivative(ops, 'tanh', u, h))!;
+      return { w: ops.matmul(t.x!, phi, true, false), b: ops.sum(phi, [0]) };
     });
-    expect(mean.length).toBe(12);
-    for (const m of mean) expect(Math.abs(m)).toBeLessThan(0.04);
+    const reference = tf.tidy(() => {
+      const [wv, bv] = [tf.variable(w), tf.variable(b)];
+      const xt = tf.tensor2d(x, [16, 5]);
+      const { grads } = tf.variableGrads(
+        () => activityLoss(tfOps, config, activate(tfOps, 'tanh', tf.add(tf.matMul(xt, wv), bv))) as tf.Scalar,
+        [wv, bv],
+      );
+      const out = { w: grads[wv.name]!.dataSync(), b: grads[bv.name]!.dataSync() };
+      tf.dispose([wv, bv]);
+      return out;
+    });
+    expect(maxRelativeError(mine.w!, reference.w)).toBeLessThan(1e-4);
+    expect(maxRelativeError(mine.b!, reference.b)).toBeLessThan(1e-4);
+    tf.dispose([w, b]);
   });
+});
+
+describe.each(EXECUTORS)('score expansion on the $name executor', (executor) => {
+  it.each(['outer_probs', 'second_order'] as const)(
+    '%s has zero mean when labels are drawn from p',
+    async (expansion) => {
+      // At the optimum p is the true label distribution: average the expanded score over many draws of y ~ p.
+      const p = [0.2, 0.5, 0.3];
+      const draws = 3000;
+      const labels = tf.tidy(() =>
+        tf
+          .cast(tf.oneHot(tf.squeeze(tf.multinomial(tf.log(tf.tensor2d([p])), draws, 4), [0]), 3), 'float32')
+          .dataSync(),
+      );
+      const probs = Float32Array.from({ length: draws * 3 }, (_, i) => p[i % 3]!);
+      const out = await executor.run(
+        { probs: { values: probs, shape: [draws, 3] }, labels: { values: labels, shape: [draws, 3] } },
+        (ops, t) => ({ mean: ops.mean(expandScore(ops, expansion, ops.sub(t.probs!, t.labels!), t.probs!), [0]) }),
+      );
+      expect(out.mean!.length).toBe(12);
+      for (const m of out.mean!) expect(Math.abs(m)).toBeLessThan(0.04);
+    },
+  );
 });

@@ -1,21 +1,60 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { EntropyTracker, floorRowsPerStep, type EntropyConfig } from '../../../src-main/engine/entropy';
-import { invertSpd, logDetSpd } from '../../../src-main/engine/small-linalg';
+import { invertSpd, logDetSpd } from '../../../src-main/engine/eager/small-linalg';
+import type { EntropyConfig } from '../../../src-main/engine/regularizers/config';
+import {
+  entropyStep,
+  floorRows,
+  floorRowsPerStep,
+  initialInverse,
+} from '../../../src-main/engine/regularizers/entropy';
 import { Rng } from '../../../src-main/common/random';
 import { useCpuBackend } from '../../support/engine-fixtures';
+import { EXECUTORS, type TestExecutor } from '../../support/executors';
 
 beforeAll(useCpuBackend);
+
+/** The tracker on an executor: one entropy step at a time, the inverse carried by the test. */
+class Tracker {
+  inverse: Float32Array;
+  step = 0;
+  constructor(
+    private readonly executor: TestExecutor,
+    private readonly n: number,
+    private readonly b: number,
+  ) {
+    this.inverse = initialInverse(n, config);
+  }
+  async phi(h: Float32Array): Promise<Float32Array> {
+    const rows = floorRows(this.step++, this.b, this.n);
+    const out = await this.executor.run(
+      {
+        inverse: { values: this.inverse, shape: [this.n, this.n] },
+        h: { values: h, shape: [this.b, this.n] },
+        rows: { values: rows, shape: [rows.length], type: 'int' },
+      },
+      (ops, t) => {
+        const { inverse, phi } = entropyStep(ops, config, t.inverse!, t.h!, ops.add(ops.mul(t.h!, 0), 1), t.rows!);
+        return { inverse, phi };
+      },
+    );
+    this.inverse = out.inverse!;
+    return out.phi!;
+  }
+}
 
 const config: EntropyConfig = { coefficient: 0.5, lambda: 0.9, epsilon: 0.05 };
 
 // N = 12, B = 2 takes the other branch of matMulBT for H·P (through P's symmetry), and N = 7, B = 8 (two floor
 // rows per step) wraps the floor rows around the end of the identity.
-describe.each([
-  { N: 6, B: 4 },
-  { N: 12, B: 2 },
-  { N: 7, B: 8 },
-])('layer entropy with a tracked inverse, N = $N, B = $B', ({ N, B }) => {
+describe.each(
+  EXECUTORS.flatMap((executor) =>
+    [
+      { N: 6, B: 4 },
+      { N: 12, B: 2 },
+      { N: 7, B: 8 },
+    ].map((size) => ({ ...size, executor })),
+  ),
+)('layer entropy with a tracked inverse, N = $N, B = $B, on the $executor.name executor', ({ N, B, executor }) => {
   /** The matrix the tracker inverts, built explicitly in float64: M ← λM + c·HᵀH + s²·EᵀE (E: F identity rows in turn). */
   class ExplicitM {
     m = new Float64Array(N * N);
@@ -49,32 +88,33 @@ describe.each([
     return rng.fillNormal(new Float32Array(B * N), 1);
   }
 
-  it('keeps P equal to the inverse of the explicitly accumulated matrix', () => {
-    const tracker = new EntropyTracker(N, config);
+  it('keeps P equal to the inverse of the explicitly accumulated matrix', async () => {
+    const tracker = new Tracker(executor, N, B);
     const explicit = new ExplicitM();
     const rng = new Rng(4);
     for (let step = 0; step < 25; step++) {
       const h = randomH(rng);
-      tf.tidy(() => void tracker.phi(tf.tensor2d(h, [B, N]), tf.ones([B, N])));
+      await tracker.phi(h);
       const expected = invertSpd(explicit.next(h), N);
-      const got = tracker.matrix.dataSync();
+      const got = tracker.inverse;
       const scale = Math.max(...expected.map(Math.abs));
       const error = Math.max(...Array.from(got, (v, i) => Math.abs(v - expected[i]!)));
       expect(error / scale).toBeLessThan(2e-3);
+      // Exactly symmetric: the step symmetrises what rounding leaves.
+      for (let i = 0; i < N; i++) for (let j = 0; j < i; j++) expect(got[i * N + j]).toBe(got[j * N + i]);
     }
-    tracker.dispose();
   });
 
-  it('returns the gradient of −coef·½ log det M with respect to the pre-activations', () => {
+  it('returns the gradient of −coef·½ log det M with respect to the pre-activations', async () => {
     // With f = identity (f' = 1), Φ must equal ∂(−coef·½ log det M(H))/∂H, M including this batch.
-    const tracker = new EntropyTracker(N, config);
+    const tracker = new Tracker(executor, N, B);
     const explicit = new ExplicitM();
     const rng = new Rng(8);
     const warm = randomH(rng);
-    tf.tidy(() => void tracker.phi(tf.tensor2d(warm, [B, N]), tf.ones([B, N])));
+    await tracker.phi(warm);
     explicit.next(warm);
     const h = randomH(rng);
-    const phi = tf.tidy(() => tracker.phi(tf.tensor2d(h, [B, N]), tf.ones([B, N])).dataSync());
+    const phi = await tracker.phi(h);
     const objective = (hh: Float32Array) => {
       const probe = new ExplicitM();
       probe.m = explicit.m.slice();
@@ -90,7 +130,6 @@ describe.each([
       const numeric = (objective(up) - objective(down)) / (2 * eps);
       expect(phi[index]!).toBeCloseTo(numeric, 3);
     }
-    tracker.dispose();
   });
 });
 

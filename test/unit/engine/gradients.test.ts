@@ -1,66 +1,100 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activate } from '../../../src-main/engine/activations';
-import { autodiffScore } from '../../../src-main/engine/autodiff';
-import { computeLoss, lossFunction, type LossName } from '../../../src-main/engine/losses';
+import { autodiffScore } from '../../../src-main/engine/eager/autodiff';
+import { tfOps } from '../../../src-main/engine/eager/tf-ops';
+import { computeLoss, type LossName } from '../../../src-main/engine/losses';
 import type { Model } from '../../../src-main/engine/model';
-import { computeUpdate } from '../../../src-main/engine/train-step';
+import { computeUpdate, forward } from '../../../src-main/engine/step';
+import { EXECUTORS, stateInputs, stepInputs } from '../../support/executors';
 import { maxRelativeError, randomBatch, tinyModel, useCpuBackend } from '../../support/engine-fixtures';
 
 beforeAll(useCpuBackend);
 
-/** tf autodiff of the model's loss with respect to every weight and bias, layer by layer. */
-function autodiffGradients(model: Model, x: tf.Tensor2D, y: tf.Tensor2D) {
-  const vars = model.params().map((p) => p.variable);
-  const { grads } = tf.variableGrads(() => computeLoss(model.config.loss, model.net.predict(x), y).loss, vars);
-  return vars.map((v) => grads[v.name]!);
+/** The parameters in the optimiser's order: every weight, then every bias. */
+const paramNames = (model: Model) => model.params().map((p) => p.name);
+
+/** tf autodiff of the model's mean loss with respect to every weight and bias. */
+function autodiffGradients(model: Model, batch: ReturnType<typeof randomBatch>): Record<string, Float32Array> {
+  const names = paramNames(model);
+  return tf.tidy(() => {
+    const state = Object.fromEntries(
+      model.initialState.map((e) => [e.name, tf.variable(tf.tensor(e.values, [...e.shape]))]),
+    );
+    const x = tf.tensor2d(batch.x, [batch.rows, model.config.network.inputSize]);
+    const y = tf.tensor2d(batch.y, [batch.rows, model.classes]);
+    const { grads } = tf.variableGrads(
+      () => {
+        const z = forward(tfOps, model, state, x).h[model.depth]!;
+        return computeLoss(tfOps, model.config.loss, z, y).loss as tf.Scalar;
+      },
+      names.map((n) => state[n]!),
+    );
+    const out = Object.fromEntries(names.map((n) => [n, grads[state[n]!.name]!.dataSync() as Float32Array]));
+    Object.values(state).forEach((v) => v.dispose());
+    return out;
+  });
 }
 
-describe('BP', () => {
+/** The step's own update direction of every parameter, on an executor. */
+function stepGradients(model: Model, batch: ReturnType<typeof randomBatch>, executor: (typeof EXECUTORS)[number]) {
+  return executor.run({ ...stateInputs(model), ...stepInputs(model, batch) }, (ops, inputs) => {
+    const update = computeUpdate(ops, model, inputs, inputs, false);
+    return Object.fromEntries(paramNames(model).map((n) => [n, update.grads[n]!]));
+  });
+}
+
+describe.each(EXECUTORS)('BP on the $name executor', (executor) => {
   const cases: { loss: LossName; activation: 'tanh' | 'relu' | 'sigmoid' | 'leaky_relu' }[] = [
     { loss: 'mse', activation: 'tanh' },
     { loss: 'cross_entropy', activation: 'relu' },
     { loss: 'bernoulli', activation: 'sigmoid' },
     { loss: 'poisson', activation: 'leaky_relu' },
   ];
-  it.each(cases)('equals tf autodiff ($loss, $activation)', ({ loss, activation }) => {
+  it.each(cases)('equals tf autodiff ($loss, $activation)', async ({ loss, activation }) => {
     const model = tinyModel({ loss, activation });
-    const { x, y } = randomBatch(16, 5, 3, 11, loss);
-    tf.tidy(() => {
-      const update = computeUpdate(model, x, y, false);
-      const mine = [...update.gradWt.slice(1), ...update.gradB.slice(1)];
-      const reference = autodiffGradients(model, x, y);
-      mine.forEach((g, i) => expect(maxRelativeError(g, reference[i]!)).toBeLessThan(1e-5));
-    });
-    model.dispose();
+    const batch = randomBatch(16, 5, 3, 11, loss);
+    const mine = await stepGradients(model, batch, executor);
+    const reference = autodiffGradients(model, batch);
+    for (const name of paramNames(model)) expect(maxRelativeError(mine[name]!, reference[name]!)).toBeLessThan(1e-5);
   });
 
-  it('equals central finite differences of the loss', () => {
+  it('equals central finite differences of the loss', async () => {
     const model = tinyModel({ loss: 'cross_entropy', activation: 'tanh' });
-    const { x, y } = randomBatch(8, 5, 3);
-    const lossAt = () => tf.tidy(() => computeLoss('cross_entropy', model.net.predict(x), y).loss.dataSync()[0]!);
-    const update = tf.tidy(() => computeUpdate(model, x, y, false).gradWt.map((g) => tf.keep(g)));
+    const batch = randomBatch(8, 5, 3);
+    const analytic = await stepGradients(model, batch, executor);
+    const lossWith = (name: string, index: number, delta: number) =>
+      tf.tidy(() => {
+        const state = Object.fromEntries(
+          model.initialState.map((e) => {
+            const values = e.values.slice();
+            if (e.name === name) values[index]! += delta;
+            return [e.name, tf.tensor(values, [...e.shape])];
+          }),
+        );
+        const z = forward(tfOps, model, state, tf.tensor2d(batch.x, [8, 5])).h[model.depth]!;
+        return computeLoss(tfOps, 'cross_entropy', z, tf.tensor2d(batch.y, [8, 3])).loss.dataSync()[0]!;
+      });
     const eps = 1e-2;
-    for (let k = 1; k <= model.net.depth; k++) {
-      const w = model.net.weightT(k);
-      const values = w.dataSync().slice();
-      const analytic = update[k]!.dataSync();
-      for (const index of [0, 3, values.length - 1]) {
-        const nudge = (delta: number) => {
-          const copy = values.slice();
-          copy[index]! += delta;
-          w.assign(tf.tensor2d(copy, w.shape));
-        };
-        nudge(eps);
-        const up = lossAt();
-        nudge(-eps);
-        const down = lossAt();
-        nudge(0);
-        const numeric = (up - down) / (2 * eps);
-        expect(Math.abs(numeric - analytic[index]!)).toBeLessThan(2e-3 + 2e-2 * Math.abs(numeric));
+    for (const layer of model.layers) {
+      const name = layer.weight.name;
+      const size = analytic[name]!.length;
+      for (const index of [0, 3, size - 1]) {
+        const numeric = (lossWith(name, index, eps) - lossWith(name, index, -eps)) / (2 * eps);
+        expect(Math.abs(numeric - analytic[name]![index]!)).toBeLessThan(2e-3 + 2e-2 * Math.abs(numeric));
       }
     }
-    model.dispose();
+  });
+
+  it('computes relu, clipped relu and linear as written', async () => {
+    const out = await executor.run({ u: { values: [-2, -0.5, 0.5, 2], shape: [1, 4] } }, (ops, { u }) => ({
+      relu: activate(ops, 'relu', u!),
+      clipped: activate(ops, 'clipped_relu', u!),
+      linear: activate(ops, 'linear', u!),
+    }));
+    expect(Array.from(out.relu!)).toEqual([0, 0, 0.5, 2]);
+    expect(Array.from(out.clipped!)).toEqual([0, 0, 0.5, 1]);
+    expect(Array.from(out.linear!)).toEqual([-2, -0.5, 0.5, 2]);
   });
 });
 
@@ -68,26 +102,23 @@ describe('scores', () => {
   it.each(['mse', 'cross_entropy', 'bernoulli', 'poisson'] as const)(
     'the closed form of %s equals autodiff',
     (loss) => {
-      const { x: z, y } = randomBatch(12, 4, 4, 5, loss);
+      const { x, y } = randomBatch(12, 4, 4, 5, loss);
       tf.tidy(() => {
-        const closed = computeLoss(loss, z, y).score;
-        expect(maxRelativeError(closed, autodiffScore(lossFunction(loss), z, y))).toBeLessThan(1e-5);
+        const z = tf.tensor2d(x, [12, 4]);
+        const target = tf.tensor2d(y, [12, 4]);
+        const closed = computeLoss(tfOps, loss, z, target).score.dataSync();
+        const lossOf = (zz: tf.Tensor2D, t: tf.Tensor2D) => computeLoss(tfOps, loss, zz, t).loss as tf.Scalar;
+        expect(maxRelativeError(closed, autodiffScore(lossOf, z, target).dataSync())).toBeLessThan(1e-5);
       });
     },
   );
 
-  it('softmax cross-entropy score sums to zero per sample', () => {
-    const { x: z, y } = randomBatch(12, 4, 4);
-    const sums = tf.tidy(() => tf.sum(computeLoss('cross_entropy', z, y).score, 1).dataSync());
-    for (const s of sums) expect(Math.abs(s)).toBeLessThan(1e-6);
-  });
-});
-
-describe('activations', () => {
-  it('relu, clipped relu and linear behave as written', () => {
-    const u = tf.tensor2d([[-2, -0.5, 0.5, 2]]);
-    expect(Array.from(activate('relu', u).dataSync())).toEqual([0, 0, 0.5, 2]);
-    expect(Array.from(activate('clipped_relu', u).dataSync())).toEqual([0, 0, 0.5, 1]);
-    expect(Array.from(activate('linear', u).dataSync())).toEqual([-2, -0.5, 0.5, 2]);
+  it.each(EXECUTORS)('softmax cross-entropy score sums to zero per sample ($name)', async (executor) => {
+    const { x, y } = randomBatch(12, 4, 4);
+    const out = await executor.run(
+      { z: { values: x, shape: [12, 4] }, y: { values: y, shape: [12, 4] } },
+      (ops, { z, y: target }) => ({ sums: ops.sum(computeLoss(ops, 'cross_entropy', z!, target!).score, [1]) }),
+    );
+    for (const s of out.sums!) expect(Math.abs(s)).toBeLessThan(1e-6);
   });
 });

@@ -1,0 +1,31 @@
+/**
+ * Layer regularisers that keep decorrelation rules from collapsing (activations → 0) or exploding. Each is a loss
+ * on a hidden layer's activations whose gradient, like the rule's, has the form H_{k-1}ᵀ Φ; the step adds the Φ's
+ * before the one product per layer, so a regulariser costs element-wise work and no extra product.
+ */
+export interface RegularizerConfig {
+  /** Power normalisation J = Σᵢ (mean_b hᵢ² − target)²; coefficient 0 = off. */
+  power: { coefficient: number; target: number };
+  /** Activation sparsity (1/B) Σ_b ‖h_b‖₁; coefficient 0 = off. */
+  activationL1: number;
+  /** ℓ2 weight decay on every weight matrix (not the biases). */
+  weightDecay: number;
+  /** Layer entropy ½ log det(R_h + εI), maximised (see entropy.ts); coefficient 0 = off. */
+  entropy: EntropyConfig;
+}
+
+export interface EntropyConfig {
+  /** Weight of the layer-entropy term ½ log det(R_h + εI), which is maximised; 0 = off. */
+  coefficient: number;
+  /** Forgetting factor λ_E of the activation correlation R_h. */
+  lambda: number;
+  /** Floor ε added to R_h so that dead units keep it invertible. */
+  epsilon: number;
+}
+
+export const NO_REGULARIZERS: RegularizerConfig = {
+  power: { coefficient: 0, target: 1 },
+  activationL1: 0,
+  weightDecay: 0,
+  entropy: { coefficient: 0, lambda: 0.99, epsilon: 0.01 },
+};

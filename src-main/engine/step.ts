@@ -1,0 +1,200 @@
+import { activate, derivative } from './activations';
+import type { LayerParams } from './layers/layer';
+import { computeLoss } from './losses';
+import type { Model } from './model';
+import { updateParam } from './optim/optimizer';
+import { addOptional, type Ops } from './ops';
+import { activityPhi } from './regularizers/activity';
+import { entropyStep } from './regularizers/entropy';
+import type { StepContext } from './rules/rule';
+import { collectDiagnostics, type LayerSignals } from './diagnostics';
+
+/** A run's state and a step's inputs as the executor holds them, by name (see Model.initialState, stepInputs). */
+export type Tensors<T> = Readonly<Record<string, T>>;
+
+/**
+ * The training step, written once against Ops (ALGORITHMS.md §1): one forward pass, the output layer's true local
+ * gradient, a per-layer signal from the rule, the regularisers, one optimiser step. Only the hidden signals
+ * differ between rules, which is what makes same-seed comparisons exact. The eager executor runs it op by op;
+ * the ONNX executor records it once into the graph that ONNX Runtime runs K times per call.
+ */
+export interface StepResult<T> {
+  /** New values of every learned state entry. */
+  next: Record<string, T>;
+  /** Mean loss of the batch, before the update (scalar). */
+  loss: T;
+  /** Correctly classified samples of the batch (argmax), before the update (scalar). */
+  correct: T;
+  /** Mean activation power hₖ² of each hidden layer, for divergence checks ([L − 1]; [1] of zero without one). */
+  power: T;
+}
+
+export function trainingStep<T>(ops: Ops<T>, model: Model, state: Tensors<T>, inputs: Tensors<T>): StepResult<T> {
+  const update = computeUpdate(ops, model, state, inputs, false);
+  const next: Record<string, T> = { ...update.stateUpdates };
+  const { optimizer } = model.config;
+  model.params().forEach((param, i) => {
+    const layerRate = optimizer.layerRates[param.layer - 1] ?? 1;
+    // A frozen layer keeps its weights and its optimiser state exactly.
+    if (layerRate === 0) return;
+    const first = state[`opt.m${i}`] ?? null;
+    const second = state[`opt.v${i}`] ?? null;
+    const grad = update.grads[param.name]!;
+    const result = updateParam(ops, optimizer, inputs, layerRate, state[param.name]!, grad, first, second);
+    const mask = state[`mask${param.layer}`];
+    next[param.name] = mask !== undefined && param.name.startsWith('w') ? ops.mul(result.value, mask) : result.value;
+    if (result.first) next[`opt.m${i}`] = result.first;
+    if (result.second) next[`opt.v${i}`] = result.second;
+  });
+  return { next, loss: update.loss, correct: update.correct, power: update.power };
+}
+
+/** The diagnostics of one step (docs/diagnostics.md), on the state before it; nothing is updated. */
+export function diagnosticStep<T>(ops: Ops<T>, model: Model, state: Tensors<T>, inputs: Tensors<T>): Record<string, T> {
+  return computeUpdate(ops, model, state, inputs, true).diagnostics;
+}
+
+/** Loss and correctness of each sample of a batch (for evaluation; B each). */
+export function evaluationStep<T>(ops: Ops<T>, model: Model, state: Tensors<T>, x: T, target: T) {
+  const { h } = forward(ops, model, state, x);
+  const z = h[model.depth]!;
+  const { perSample } = computeLoss(ops, model.config.loss, z, target);
+  return { loss: perSample, hits: ops.argmaxAgree(z, target) };
+}
+
+export interface ForwardPass<T> {
+  /** h[0] = X, h[k] = f_k(U_k) for hidden k, h[L] = z (the linear output pre-activation). */
+  h: T[];
+  /** f'_k(U_k) for hidden k; null at 0 and L. */
+  fprime: (T | null)[];
+}
+
+export function forward<T>(ops: Ops<T>, model: Model, state: Tensors<T>, x: T): ForwardPass<T> {
+  const h: T[] = [x];
+  const fprime: (T | null)[] = [null];
+  for (const layer of model.layers) {
+    const u = layer.forward(ops, layerParams(state, layer), h[layer.index - 1]!);
+    if (layer.index === model.depth) {
+      h.push(u);
+      fprime.push(null);
+    } else {
+      const hk = activate(ops, layer.activation, u);
+      h.push(hk);
+      fprime.push(derivative(ops, layer.activation, u, hk));
+    }
+  }
+  return { h, fprime };
+}
+
+function layerParams<T>(
+  state: Tensors<T>,
+  layer: { weight: { name: string }; bias: { name: string } },
+): LayerParams<T> {
+  return { weight: state[layer.weight.name]!, bias: state[layer.bias.name]! };
+}
+
+export interface Update<T> {
+  loss: T;
+  correct: T;
+  power: T;
+  /** The update direction of every parameter, by its state name. */
+  grads: Record<string, T>;
+  /** New values of the rule's learned state and the entropy inverses. */
+  stateUpdates: Record<string, T>;
+  diagnostics: Record<string, T>;
+}
+
+/**
+ * The rule's update direction for one batch and the rule's state updates (its correlation EMA, DKP's feedback),
+ * without the optimiser step. The tests compare these gradients with autodiff.
+ */
+export function computeUpdate<T>(
+  ops: Ops<T>,
+  model: Model,
+  state: Tensors<T>,
+  inputs: Tensors<T>,
+  collect: boolean,
+): Update<T> {
+  const { rule, config, layers } = model;
+  const L = model.depth;
+  const x = inputs.x!;
+  const target = inputs.target!;
+  const batchSize = ops.shape(x)[0]!;
+  const pass = forward(ops, model, state, x);
+  const z = pass.h[L]!;
+  const { loss, score, prediction } = computeLoss(ops, config.loss, z, target);
+  const ruleState = (values: Tensors<T>) => {
+    const out: Record<string, T> = {};
+    for (const [name, value] of Object.entries(values)) if (name.startsWith('rule.')) out[name.slice(5)] = value;
+    return out;
+  };
+  const base = {
+    layers,
+    h: pass.h,
+    fprime: pass.fprime,
+    weights: [null as T | null, ...layers.map((l) => state[l.weight.name]!)] as T[],
+    score,
+    prediction,
+    target,
+    loss: config.loss,
+    batchSize,
+    state: ruleState(state),
+  };
+  let ctx: StepContext<T> = { ...base, broadcast: rule.broadcastSignal?.(ops, base) ?? score };
+  const stateUpdates: Record<string, T> = {};
+  const prepared = rule.prepare?.(ops, ctx) ?? {};
+  for (const [name, value] of Object.entries(prepared)) stateUpdates[`rule.${name}`] = value;
+  ctx = { ...ctx, state: { ...ctx.state, ...prepared } };
+
+  const grads: Record<string, T> = {};
+  const output = layers[L - 1]!;
+  // Output layer: its true local gradient under every rule, Φ_L = s (mean over the batch).
+  const outputGrads = output.gradients(ops, pass.h[L - 1]!, ops.div(score, batchSize));
+  const extra = rule.outputExtra?.(ops, ctx) ?? null;
+  grads[output.weight.name] = extra ? ops.add(outputGrads.weight, extra.weight) : outputGrads.weight;
+  grads[output.bias.name] = extra ? ops.add(outputGrads.bias, extra.bias) : outputGrads.bias;
+
+  const signals: LayerSignals<T>[] = [];
+  const powers: T[] = [];
+  let phiAbove = score;
+  for (let k = L - 1; k >= 1; k--) {
+    const layer = layers[k - 1]!;
+    const signal = rule.hiddenSignal(ops, k, ctx, phiAbove);
+    const fprime = pass.fprime[k]!;
+    const post = signal.postsynaptic ? ops.mul(fprime, signal.postsynaptic) : fprime;
+    const phi = ops.mul(signal.modulatory, post);
+    const ruleTerm = ops.mul(phi, signal.scale);
+    let total: T = addOptional(ops, ruleTerm, activityPhi(ops, config.regularizers, pass.h[k]!, fprime)) ?? ruleTerm;
+    const inverse = state[`entropy${k}`];
+    if (inverse !== undefined) {
+      const entropy = entropyStep(
+        ops,
+        config.regularizers.entropy,
+        inverse,
+        pass.h[k]!,
+        fprime,
+        inputs[`entropy${k}.rows`]!,
+      );
+      stateUpdates[`entropy${k}`] = entropy.inverse;
+      total = ops.add(total, entropy.phi);
+    }
+    const g = layer.gradients(ops, pass.h[k - 1]!, total);
+    grads[layer.weight.name] = g.weight;
+    grads[layer.bias.name] = g.bias;
+    if (collect) signals[k] = { modulatory: signal.modulatory, postsynaptic: post, ruleTerm };
+    powers[k] = ops.reshape(ops.mean(ops.square(pass.h[k]!)), [1]);
+    phiAbove = phi;
+  }
+
+  const decay = config.regularizers.weightDecay;
+  if (decay > 0)
+    for (const l of layers)
+      grads[l.weight.name] = ops.add(grads[l.weight.name]!, ops.mul(decay, state[l.weight.name]!));
+
+  const finished = rule.finish?.(ops, ctx) ?? {};
+  for (const [name, value] of Object.entries(finished)) stateUpdates[`rule.${name}`] = value;
+  const diagnostics = collect ? collectDiagnostics(ops, model, ctx, signals, grads) : {};
+  const correct = ops.sum(ops.argmaxAgree(z, target));
+  const power = L > 1 ? ops.concat(powers.slice(1), 0) : ops.constant([0], [1]);
+  return { loss, correct, power, grads, stateUpdates, diagnostics };
+}
