@@ -93,7 +93,8 @@ describe('Design and Monitor views against the real server and real training', (
     await monitor.waitForPoints('chart-train-loss', 1);
     await monitor.rowById(first).getByTestId('run-pause').click();
     await monitor.waitForStatus(first, 'paused', 10_000);
-    expect(await monitor.rowById(first).getByTestId('run-resume').isEnabled()).toBe(true);
+    // The status event can arrive before the pause call returns; the row's controls wait for the call.
+    await expect.poll(() => monitor.rowById(first).getByTestId('run-resume').isEnabled()).toBe(true);
     expect(await monitor.rowById(first).getByTestId('run-pause').isDisabled()).toBe(true);
     const pausedPoints = await monitor.pointsPlotted('chart-train-loss');
 

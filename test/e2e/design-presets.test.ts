@@ -59,7 +59,15 @@ describe('Design view: presets, per-rule settings and the time estimate', () => 
 
   test('the estimate times the step on the chosen backend and scales it to the data', async () => {
     await design.fill('design-batchSize', 50);
-    await design.page.getByTestId('design-backend').selectOption('cpu');
+    const backends = design.page.getByTestId('design-backend');
+    // What cannot run here says why: no CUDA provider is installed on this machine.
+    expect(await backends.locator('option[value="onnx-cuda"]').textContent()).toMatch(/unavailable — .*not installed/);
+    expect(await backends.locator('option[value="onnx-cpu"]').isDisabled()).toBe(false);
+    await backends.selectOption('onnx-cpu');
+    await expect
+      .poll(async () => (await design.page.getByTestId('design-backend-detail').textContent()) ?? '')
+      .toContain('ONNX Runtime');
+    await backends.selectOption('cpu');
     const estimate = design.page.getByTestId('design-estimate');
     await expect
       .poll(async () => (await estimate.textContent()) ?? '', { timeout: 60_000 })

@@ -21,9 +21,10 @@ export interface OnnxRunnerOptions {
 
 /**
  * The compiled executor: a run's step built once as ONNX graphs (step-models.ts) and run by ONNX Runtime, K steps
- * per call. The run's state lives in ORT tensors between calls; on a GPU provider they stay in device memory
- * (outputs bound to GPU buffers and fed back as inputs), so nothing but the batches and a few scalars per step
- * crosses to JavaScript.
+ * per call. Inside a call the state is loop-carried by the runtime (on the device, with a GPU provider); between
+ * calls it comes back to host memory once and is fed in again. Binding the outputs to GPU buffers instead would
+ * save that copy, but reading such a tensor back (for a checkpoint) aborted the process with onnxruntime-node 1.30
+ * on WebGPU, so the copy, amortised over K steps, is the price of a working checkpoint.
  */
 export class OnnxRunner implements StepRunner {
   private state = new Map<string, Ort.Tensor>();
@@ -55,8 +56,6 @@ export class OnnxRunner implements StepRunner {
       throw new GraphBuildError(error instanceof Error ? error.message : String(error));
     }
     const provider = ONNX_PROVIDERS[options.backend];
-    const onDevice = provider !== 'cpu';
-    const learned = model.initialState.filter((e) => e.learned).map((e) => `next.${e.name}`);
     const base: Ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
       intraOpNumThreads: options.threads,
@@ -67,11 +66,11 @@ export class OnnxRunner implements StepRunner {
     };
     const create = (bytes: Uint8Array, extra: Ort.InferenceSession.SessionOptions = {}) =>
       ort.InferenceSession.create(bytes, { ...base, ...extra });
-    const train = await create(
-      built.train,
-      onDevice ? { preferredOutputLocation: Object.fromEntries(learned.map((n) => [n, 'gpu-buffer' as const])) } : {},
-    );
-    const [diagnose, evaluate] = await Promise.all([create(built.diagnose), create(built.evaluate)]);
+    const [train, diagnose, evaluate] = await Promise.all([
+      create(built.train),
+      create(built.diagnose),
+      create(built.evaluate),
+    ]);
     const report: ExecutorReport = {
       backend: options.backend,
       device: provider === 'cpu' ? `ONNX Runtime CPU, ${options.threads} threads` : `ONNX Runtime ${provider}`,
