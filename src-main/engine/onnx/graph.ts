@@ -47,6 +47,9 @@ export class GraphBuilder implements Ops<Sym> {
   private readonly outputs: ValueInfo[] = [];
   private readonly scalars = new Map<number, Sym>();
   private usesContrib = false;
+  /** Names of the values nodes of this graph produce, and outputs renamed to their graph-output names. */
+  private readonly produced = new Set<string>();
+  private readonly renames = new Map<string, string>();
   private multiplyAdds = 0;
 
   constructor(
@@ -65,15 +68,19 @@ export class GraphBuilder implements Ops<Sym> {
     return { name, shape: shape.map((d) => (typeof d === 'number' ? d : -1)), type };
   }
 
-  /** Makes value the graph output of the given name (through an Identity node, so any value can be one). */
+  /**
+   * Makes value the graph output of the given name. A value this graph computes is renamed in place (an Identity
+   * node would copy it: for the loop-carried weights and moments that is a full copy of each per step); a graph
+   * input, or a value already given out under another name, goes through an Identity node.
+   */
   output(value: Sym, name: string): void {
-    this.nodes.push(node('Identity', [value.name], [name], name));
-    this.outputs.push({ name, dataType: ELEMENT[value.type], shape: value.shape });
+    this.outputWithShape(value, name, value.shape);
   }
 
   /** A graph output whose shape has symbolic dimensions (a Loop's scan outputs grow with the trip count). */
   outputWithShape(value: Sym, name: string, shape: readonly (number | string)[]): void {
-    this.nodes.push(node('Identity', [value.name], [name], name));
+    if (this.produced.has(value.name) && !this.renames.has(value.name)) this.renames.set(value.name, name);
+    else this.nodes.push(node('Identity', [value.name], [name], name));
     this.outputs.push({ name, dataType: ELEMENT[value.type], shape });
   }
 
@@ -91,6 +98,7 @@ export class GraphBuilder implements Ops<Sym> {
       shape: o.shape,
       type: o.type ?? 'float',
     }));
+    for (const m of made) this.produced.add(m.name);
     this.nodes.push({
       opType,
       inputs: inputs.map((i) => i?.name ?? ''),
@@ -272,7 +280,7 @@ export class GraphBuilder implements Ops<Sym> {
   graph(): GraphProto {
     return {
       name: this.graphName,
-      nodes: this.nodes,
+      nodes: this.nodes.map((n) => renamed(n, this.renames)),
       initializers: this.initializers,
       inputs: this.inputs,
       outputs: this.outputs,
@@ -308,6 +316,20 @@ export function broadcastShape(a: readonly number[], b: readonly number[]): numb
     out.push(da === 1 ? db : da);
   }
   return out;
+}
+
+/** A node with the renamed values' new names, in subgraphs too (a body may read its parent's values). */
+function renamed(n: NodeProto, renames: ReadonlyMap<string, string>): NodeProto {
+  if (renames.size === 0) return n;
+  const name = (v: string) => renames.get(v) ?? v;
+  const attributes: Record<string, AttributeValue> = {};
+  for (const [key, a] of Object.entries(n.attributes)) {
+    attributes[key] =
+      a.kind === 'graph'
+        ? { kind: 'graph', value: { ...a.value, nodes: a.value.nodes.map((m) => renamed(m, renames)) } }
+        : a;
+  }
+  return { ...n, inputs: n.inputs.map(name), outputs: n.outputs.map(name), attributes };
 }
 
 function node(opType: string, inputs: string[], outputs: string[], name: string): NodeProto {
