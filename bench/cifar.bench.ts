@@ -1,7 +1,7 @@
 // CIFAR-10 with the EBD paper's MLP 3072-1024-512-512-10 (preset 'ebd-paper-cifar10-mlp'): one seed per rule, test
 // accuracy after every epoch, beside the paper's 120-epoch numbers (BP 56.4, DFA 52.1, EBD 55.5; mean of 5 seeds).
 // `npx tsx bench/cifar.bench.ts` (or `npm run bench cifar`). Options (argv or env): --epochs N (EPOCHS, default 20),
-// --rules bp,dfa,ebd (RULES), --subset N (SUBSET: fewer training images, for a smoke run), --backend NAME (BACKEND),
+// --rules bp,dfa,ebd,sbd (RULES; SBD runs with cross-entropy, the others with the paper's MSE), --subset N (SUBSET: fewer training images, for a smoke run), --backend NAME (BACKEND),
 // --archive PATH (CIFAR_ARCHIVE, default ../shared/data/cifar10-jpg.tar.gz). The archive is unpacked once into
 // ~/.cache/broadcast-lab/cifar10-jpg and imported as an image folder into the data folder
 // ~/.cache/broadcast-lab/bench-data, whose image cache keeps the decoded pixels for the next run.
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { ExperimentSpec } from '../shared/schemas/experiment';
 import type { BackendChoice } from '../src-main/engine/executor';
 import { DatasetManager } from '../src-main/data/manager';
-import { preset } from '../src-main/engine/presets';
+import { preset, presetArm } from '../src-main/engine/presets';
 import { planRuns } from '../src-main/engine/run-plan';
 import { option, pct, positiveInt } from './lib/options';
 import { trainToEnd } from './lib/train-run';
@@ -55,7 +55,9 @@ function unpacked(): string {
 
 const base = preset('ebd-paper-cifar10-mlp');
 const arms = base.spec.rules.filter((r) => !ruleFilter || ruleFilter.includes(r.rule));
-if (arms.length === 0) throw new Error(`no arm of ${base.id} matches ${ruleFilter?.join(', ')}`);
+// SBD broadcasts the cross-entropy score: its own experiment, the same network and settings with that loss.
+const withSbd = !ruleFilter || ruleFilter.includes('sbd');
+if (arms.length === 0 && !withSbd) throw new Error(`no arm of ${base.id} matches ${ruleFilter?.join(', ')}`);
 
 const folder = unpacked();
 const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data');
@@ -72,13 +74,20 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
       loaded = done;
     },
   });
-  const spec = ExperimentSpec.parse({
-    ...base.spec,
-    dataset: { name: 'cifar10-jpg', standardise: true, validationFraction: 0, trainSubset: subset },
-    rules: arms,
-    seeds: [0],
-    epochs,
-  });
+  const specOf = (loss: 'mse' | 'cross_entropy', rules: typeof arms) =>
+    ExperimentSpec.parse({
+      ...base.spec,
+      dataset: { name: 'cifar10-jpg', standardise: true, validationFraction: 0, trainSubset: subset },
+      loss,
+      rules,
+      seeds: [0],
+      epochs,
+    });
+  const specs = [
+    ...(arms.length > 0 ? [specOf('mse', arms)] : []),
+    ...(withSbd ? [specOf('cross_entropy', [presetArm('sbd', 3, 120)])] : []),
+  ];
+  const spec = specs[0]!;
   const data = await manager.load('cifar10-jpg', {
     standardise: true,
     validationFraction: 0,
@@ -90,7 +99,8 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
       `${spec.batchSize}, ${epochs} epoch(s), seed 0, backend ${backendName}${backend.threads ? `, ${backend.threads} threads` : ''}`,
   );
   const rows: string[][] = [['rule', 'epochs', 'test accuracy', 'best', 'paper (120 epochs)', 'time/epoch', 'status']];
-  for (const plan of planRuns(spec, { inputSize: data.train.featureSize, outputSize: data.outputSize })) {
+  const plans = specs.flatMap((s) => planRuns(s, { inputSize: data.train.featureSize, outputSize: data.outputSize }));
+  for (const plan of plans) {
     const label = plan.label;
     console.log(`\n${label}:`);
     const r = await trainToEnd(plan.model, plan, data, backend, (epoch, accuracy, seconds) =>
