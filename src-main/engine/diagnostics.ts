@@ -1,5 +1,6 @@
 import { FACTOR_QUANTILES, layerMetric } from '../../shared/diagnostics';
 import type { Model } from './model';
+import type { Gradient } from './optim/optimizer';
 import { cosine, frobenius, sizeOf, type Ops } from './ops';
 import type { StepContext } from './rules/rule';
 
@@ -39,7 +40,7 @@ export function collectDiagnostics<T>(
   model: Model,
   ctx: StepContext<T>,
   signals: LayerSignals<T>[],
-  grads: Record<string, T>,
+  grads: Record<string, Gradient<T>>,
 ): Record<string, T> {
   const out: Record<string, T> = {};
   const { layers, h, score, batchSize } = ctx;
@@ -53,7 +54,7 @@ export function collectDiagnostics<T>(
     out[name('mean_abs_correlation')] = meanAbsCorrelation(ops, h[k]!, score);
     const correlation = ctx.state[`correlation${k}`];
     if (correlation !== undefined) out[name('decorrelation_norm')] = frobenius(ops, correlation);
-    out[name('grad_norm')] = frobenius(ops, grads[layer.weight.name]!);
+    out[name('grad_norm')] = frobenius(ops, grads[layer.weight.name]!.value());
     const ruleGrad = layer.gradients(ops, h[k - 1]!, signal.ruleTerm).weight;
     const bpGrad = layer.gradients(ops, h[k - 1]!, ops.div(bp[k]!, batchSize)).weight;
     out[name('bp_cosine')] = cosine(ops, ruleGrad, bpGrad);

@@ -43,6 +43,8 @@ export interface Ops<T> {
 
   /** Product of 2-D matrices, either operand optionally transposed (no transpose is materialised where avoidable). */
   matmul(a: T, b: T, transposeA?: boolean, transposeB?: boolean): T;
+  /** a·b + beta·c in one product where the executor can (ONNX's Gemm adds c as it writes the result). */
+  gemm(a: T, b: T, c: T, options: { transposeA?: boolean; transposeB?: boolean; beta?: number }): T;
   /** Sum over the axes (all when omitted; a scalar then). */
   sum(x: T, axes?: readonly number[], keepDims?: boolean): T;
   mean(x: T, axes?: readonly number[], keepDims?: boolean): T;

@@ -1,8 +1,8 @@
 import { activate, derivative } from './activations';
-import type { LayerParams } from './layers/layer';
+import type { Layer, LayerParams } from './layers/layer';
 import { computeLoss } from './losses';
 import type { Model } from './model';
-import { updateParam } from './optim/optimizer';
+import { tensorGradient, updateParam, type Gradient } from './optim/optimizer';
 import { addOptional, type Ops } from './ops';
 import { activityPhi } from './regularizers/activity';
 import { entropyStep } from './regularizers/entropy';
@@ -39,8 +39,8 @@ export function trainingStep<T>(ops: Ops<T>, model: Model, state: Tensors<T>, in
     if (layerRate === 0) return;
     const first = state[`opt.m${i}`] ?? null;
     const second = state[`opt.v${i}`] ?? null;
-    const grad = update.grads[param.name]!;
-    const result = updateParam(ops, optimizer, inputs, layerRate, state[param.name]!, grad, first, second);
+    const gradient = update.grads[param.name]!;
+    const result = updateParam(ops, optimizer, inputs, layerRate, state[param.name]!, gradient, first, second);
     const mask = state[`mask${param.layer}`];
     next[param.name] = mask !== undefined && param.name.startsWith('w') ? ops.mul(result.value, mask) : result.value;
     if (result.first) next[`opt.m${i}`] = result.first;
@@ -86,6 +86,27 @@ export function forward<T>(ops: Ops<T>, model: Model, state: Tensors<T>, x: T): 
   return { h, fprime };
 }
 
+/**
+ * A layer's weight gradient kept as its two factors (the layer's input and Φ) plus a dense term (weight decay), so
+ * that the optimiser can fold its update into the product; materialised once when asked for as a tensor.
+ */
+export function weightGradient<T>(ops: Ops<T>, layer: Layer, input: T, phi: T, dense: T | null): Gradient<T> {
+  let value: T | null = null;
+  return {
+    value: () => {
+      if (value === null) {
+        const product = layer.gradients(ops, input, phi).weight;
+        value = dense === null ? product : ops.add(product, dense);
+      }
+      return value;
+    },
+    scaledInto: (c, beta, scale) => {
+      const base = dense === null ? c : ops.add(beta === 1 ? c : ops.mul(c, beta), ops.mul(dense, scale));
+      return layer.accumulateWeight(ops, base, dense === null ? beta : 1, input, ops.mul(phi, scale));
+    },
+  };
+}
+
 function layerParams<T>(
   state: Tensors<T>,
   layer: { weight: { name: string }; bias: { name: string } },
@@ -98,7 +119,7 @@ export interface Update<T> {
   correct: T;
   power: T;
   /** The update direction of every parameter, by its state name. */
-  grads: Record<string, T>;
+  grads: Record<string, Gradient<T>>;
   /** New values of the rule's learned state and the entropy inverses. */
   stateUpdates: Record<string, T>;
   diagnostics: Record<string, T>;
@@ -146,13 +167,23 @@ export function computeUpdate<T>(
   for (const [name, value] of Object.entries(prepared)) stateUpdates[`rule.${name}`] = value;
   ctx = { ...ctx, state: { ...ctx.state, ...prepared } };
 
-  const grads: Record<string, T> = {};
-  const output = layers[L - 1]!;
-  // Output layer: its true local gradient under every rule, Φ_L = s (mean over the batch).
-  const outputGrads = output.gradients(ops, pass.h[L - 1]!, ops.div(score, batchSize));
-  const extra = rule.outputExtra?.(ops, ctx) ?? null;
-  grads[output.weight.name] = extra ? ops.add(outputGrads.weight, extra.weight) : outputGrads.weight;
-  grads[output.bias.name] = extra ? ops.add(outputGrads.bias, extra.bias) : outputGrads.bias;
+  const grads: Record<string, Gradient<T>> = {};
+  const decay = config.regularizers.weightDecay;
+  const setGradients = (layer: Layer, phi: T) => {
+    const weight = state[layer.weight.name]!;
+    grads[layer.weight.name] = weightGradient(
+      ops,
+      layer,
+      pass.h[layer.index - 1]!,
+      phi,
+      decay > 0 ? ops.mul(decay, weight) : null,
+    );
+    grads[layer.bias.name] = tensorGradient(ops, ops.sum(phi, [0]));
+  };
+  // Output layer: its true local gradient under every rule, Φ_L = s (mean over the batch), plus the rule's extra.
+  const outputPhi = ops.div(score, batchSize);
+  const extra = rule.outputPhi?.(ops, ctx) ?? null;
+  setGradients(layers[L - 1]!, extra === null ? outputPhi : ops.add(outputPhi, extra));
 
   const signals: LayerSignals<T>[] = [];
   const powers: T[] = [];
@@ -178,18 +209,11 @@ export function computeUpdate<T>(
       stateUpdates[`entropy${k}`] = entropy.inverse;
       total = ops.add(total, entropy.phi);
     }
-    const g = layer.gradients(ops, pass.h[k - 1]!, total);
-    grads[layer.weight.name] = g.weight;
-    grads[layer.bias.name] = g.bias;
+    setGradients(layer, total);
     if (collect) signals[k] = { modulatory: signal.modulatory, postsynaptic: post, ruleTerm };
     powers[k] = ops.reshape(ops.mean(ops.square(pass.h[k]!)), [1]);
     phiAbove = phi;
   }
-
-  const decay = config.regularizers.weightDecay;
-  if (decay > 0)
-    for (const l of layers)
-      grads[l.weight.name] = ops.add(grads[l.weight.name]!, ops.mul(decay, state[l.weight.name]!));
 
   const finished = rule.finish?.(ops, ctx) ?? {};
   for (const [name, value] of Object.entries(finished)) stateUpdates[`rule.${name}`] = value;

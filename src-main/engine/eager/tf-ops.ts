@@ -42,6 +42,8 @@ export const tfOps: Ops<tf.Tensor> = {
     if (transposeB) return matMulBT(a2, b2);
     return tf.matMul(a2, b2);
   },
+  gemm: (a, b, c, { transposeA = false, transposeB = false, beta = 1 }) =>
+    tf.add(tfOps.matmul(a, b, transposeA, transposeB), beta === 1 ? c : tf.mul(c, beta)),
   sum: (x, axes, keepDims = false) => tf.sum(x, axes ? [...axes] : undefined, keepDims),
   mean: (x, axes, keepDims = false) => tf.mean(x, axes ? [...axes] : undefined, keepDims),
   logSoftmax: (x) => tf.logSoftmax(x),

@@ -18,6 +18,8 @@ export function denseLayer(index: number, fanIn: number, fanOut: number, activat
       weight: ops.matmul(input, phi, true, false),
       bias: ops.sum(phi, [0]),
     }),
+    accumulateWeight: <T>(ops: Ops<T>, c: T, beta: number, input: T, phi: T) =>
+      ops.gemm(input, phi, c, { transposeA: true, beta }),
     backward: <T>(ops: Ops<T>, weight: T, phi: T) => ops.matmul(phi, weight, false, true),
   };
 }

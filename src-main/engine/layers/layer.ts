@@ -31,6 +31,8 @@ export interface Layer {
   forward<T>(ops: Ops<T>, params: LayerParams<T>, x: T): T;
   /** ∂/∂W and ∂/∂b of Σ_batch ⟨Φ, U⟩ (no batch mean: callers scale Φ). */
   gradients<T>(ops: Ops<T>, input: T, phi: T): LayerParams<T>;
+  /** beta·c + ∂/∂W of Σ_batch ⟨Φ, U⟩, in one product where the layer can (SGD and momentum fold their update in). */
+  accumulateWeight<T>(ops: Ops<T>, c: T, beta: number, input: T, phi: T): T;
   /** Φ carried back through the weights: ∂/∂input of ⟨Φ, U⟩, with `weight` the forward or a feedback matrix. */
   backward<T>(ops: Ops<T>, weight: T, phi: T): T;
 }

@@ -207,6 +207,25 @@ export class GraphBuilder implements Ops<Sym> {
     });
   };
 
+  gemm = (
+    a: Sym,
+    b: Sym,
+    c: Sym,
+    { transposeA = false, transposeB = false, beta = 1 }: { transposeA?: boolean; transposeB?: boolean; beta?: number },
+  ): Sym => {
+    const m = transposeA ? a.shape[1]! : a.shape[0]!;
+    const k = transposeA ? a.shape[0]! : a.shape[1]!;
+    const n = transposeB ? b.shape[0]! : b.shape[1]!;
+    if ((transposeB ? b.shape[1] : b.shape[0]) !== k) throw new Error(`gemm: inner sizes ${k} and ${b.shape} differ`);
+    if (c.shape.join('×') !== `${m}×${n}`) throw new Error(`gemm: addend ${c.shape} for a ${m}×${n} product`);
+    this.multiplyAdds += m * n * k;
+    return this.one('Gemm', [a, b, c], [m, n], {
+      transA: { kind: 'int', value: transposeA ? 1 : 0 },
+      transB: { kind: 'int', value: transposeB ? 1 : 0 },
+      beta: { kind: 'float', value: beta },
+    });
+  };
+
   sum = (x: Sym, axes?: readonly number[], keepDims = false) => this.reduce('ReduceSum', x, axes, keepDims);
   mean = (x: Sym, axes?: readonly number[], keepDims = false) => this.reduce('ReduceMean', x, axes, keepDims);
 

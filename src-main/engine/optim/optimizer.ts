@@ -63,6 +63,25 @@ export function optimizerScalars(config: OptimizerConfig, step: number, epoch: n
   return { 'opt.rate': (rate * root2) / correction1, 'opt.epsilon': config.epsilon * root2 };
 }
 
+/** A parameter's update direction as the optimiser takes it. */
+export interface Gradient<T> {
+  /** The direction as a tensor. */
+  value(): T;
+  /**
+   * beta·c + scale·direction. A layer's weight gradient folds this into the product that makes it (one GEMM that
+   * adds c as it writes), which spares SGD and momentum two element-wise passes over every weight per step.
+   */
+  scaledInto(c: T, beta: number, scale: T | number): T;
+}
+
+/** A direction that is already a tensor (biases). */
+export function tensorGradient<T>(ops: Ops<T>, g: T): Gradient<T> {
+  return {
+    value: () => g,
+    scaledInto: (c, beta, scale) => ops.add(beta === 1 ? c : ops.mul(c, beta), ops.mul(g, scale)),
+  };
+}
+
 export interface ParamUpdate<T> {
   value: T;
   first: T | null;
@@ -79,19 +98,20 @@ export function updateParam<T>(
   scalars: Readonly<Record<string, T>>,
   layerRate: number,
   value: T,
-  grad: T,
+  gradient: Gradient<T>,
   first: T | null,
   second: T | null,
 ): ParamUpdate<T> {
   const rate = layerRate === 1 ? scalars['opt.rate']! : ops.mul(scalars['opt.rate']!, layerRate);
   switch (config.kind) {
     case 'sgd':
-      return { value: ops.sub(value, ops.mul(rate, grad)), first: null, second: null };
+      return { value: gradient.scaledInto(value, 1, ops.neg(rate)), first: null, second: null };
     case 'momentum': {
-      const velocity = ops.add(ops.mul(config.momentum, first!), grad);
+      const velocity = gradient.scaledInto(first!, config.momentum, 1);
       return { value: ops.sub(value, ops.mul(rate, velocity)), first: velocity, second: null };
     }
     case 'adam': {
+      const grad = gradient.value();
       const m = ops.add(ops.mul(config.beta1, first!), ops.mul(1 - config.beta1, grad));
       const v = ops.add(ops.mul(config.beta2, second!), ops.mul(1 - config.beta2, ops.square(grad)));
       const step = ops.div(m, ops.add(ops.sqrt(v), scalars['opt.epsilon']!));

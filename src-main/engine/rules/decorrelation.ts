@@ -61,15 +61,14 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
         postsynaptic: square ? ctx.h[k]! : null,
         scale: zeta(ctx),
       }),
-      outputExtra: <T>(ops: Ops<T>, ctx: StepContext<T>) => {
+      outputPhi: <T>(ops: Ops<T>, ctx: StepContext<T>) => {
         if (forwardBroadcast === 0 || expansion !== 'none' || L < 2) return null;
         let v: T | null = null;
         for (let k = 1; k < L; k++) {
           const term = ops.matmul(g(ops, ctx.h[k]!), ctx.state[`correlation${k}`]!, false, true);
           v = v === null ? term : ops.add(v, term);
         }
-        const dz = ops.mul(forwardBroadcast * zeta(ctx), scoreJacobianProduct(ops, loss, v!, ctx.prediction));
-        return layers[L - 1]!.gradients(ops, ctx.h[L - 1]!, dz);
+        return ops.mul(forwardBroadcast * zeta(ctx), scoreJacobianProduct(ops, loss, v!, ctx.prediction));
       },
       broadcastMatrix: <T>(ops: Ops<T>, k: number, ctx: StepContext<T>) => {
         const r = ctx.state[`correlation${k}`];

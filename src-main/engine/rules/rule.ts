@@ -56,12 +56,6 @@ export interface HiddenSignal<T> {
   scale: number;
 }
 
-/** Extra gradient for the output layer's weight and bias (EBD/SBD's forward broadcast). */
-export interface OutputExtra<T> {
-  weight: T;
-  bias: T;
-}
-
 /**
  * A learning rule: how each hidden layer's Φ comes from the broadcast signal, and how the rule's own state moves.
  * Written against Ops, so the same code runs eagerly on TF.js and is recorded into the ONNX graph. State updates
@@ -77,7 +71,8 @@ export interface Rule {
   prepare?<T>(ops: Ops<T>, ctx: StepContext<T>): Record<string, T>;
   /** Layer k's signal (1 ≤ k < L), asked top layer first; phiAbove is Φ_{k+1} (Φ_L = s). */
   hiddenSignal<T>(ops: Ops<T>, k: number, ctx: StepContext<T>, phiAbove: T): HiddenSignal<T>;
-  outputExtra?<T>(ops: Ops<T>, ctx: StepContext<T>): OutputExtra<T> | null;
+  /** An extra Φ for the output layer, already scaled (EBD/SBD's forward broadcast), added to its true one. */
+  outputPhi?<T>(ops: Ops<T>, ctx: StepContext<T>): T | null;
   /** State updates that come after this step's signals (DKP learns its feedback from this step's data). */
   finish?<T>(ops: Ops<T>, ctx: StepContext<T>): Record<string, T>;
   /**

@@ -67,7 +67,7 @@ function decorrelationLossGradient(model: Model, k: number, batch: Batch, params
 function update(executor: TestExecutor, model: Model, batch: Batch, names: string[]) {
   return executor.run({ ...stateInputs(model), ...stepInputs(model, batch) }, (ops, inputs) => {
     const u = computeUpdate(ops, model, inputs, inputs, false);
-    return Object.fromEntries(names.map((n) => [n, u.grads[n] ?? u.stateUpdates[n]!]));
+    return Object.fromEntries(names.map((n) => [n, u.grads[n]?.value() ?? u.stateUpdates[n]!]));
   });
 }
 

@@ -40,7 +40,7 @@ function autodiffGradients(model: Model, batch: ReturnType<typeof randomBatch>):
 function stepGradients(model: Model, batch: ReturnType<typeof randomBatch>, executor: (typeof EXECUTORS)[number]) {
   return executor.run({ ...stateInputs(model), ...stepInputs(model, batch) }, (ops, inputs) => {
     const update = computeUpdate(ops, model, inputs, inputs, false);
-    return Object.fromEntries(paramNames(model).map((n) => [n, update.grads[n]!]));
+    return Object.fromEntries(paramNames(model).map((n) => [n, update.grads[n]!.value()]));
   });
 }
 

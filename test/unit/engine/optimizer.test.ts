@@ -3,10 +3,14 @@ import {
   DEFAULT_OPTIMIZER,
   optimizerScalars,
   scheduledRate,
+  tensorGradient,
   updateParam,
   type OptimizerConfig,
 } from '../../../src-main/engine/optim/optimizer';
-import { useCpuBackend } from '../../support/engine-fixtures';
+import { Rng } from '../../../src-main/common/random';
+import { denseLayer } from '../../../src-main/engine/layers/dense';
+import { weightGradient } from '../../../src-main/engine/step';
+import { maxRelativeError, useCpuBackend } from '../../support/engine-fixtures';
 import { EXECUTORS } from '../../support/executors';
 
 beforeAll(useCpuBackend);
@@ -51,7 +55,7 @@ describe.each(EXECUTORS)('optimisers on the $name executor', (executor) => {
         ...Object.fromEntries(Object.entries(scalars).map(([n, v]) => [n, { values: [v], shape: [] }])),
       };
       const out = await executor.run(inputs, (ops, t) => {
-        const u = updateParam(ops, config, t, 1, t.value!, t.grad!, t.first!, t.second!);
+        const u = updateParam(ops, config, t, 1, t.value!, tensorGradient(ops, t.grad!), t.first!, t.second!);
         return { value: u.value, first: u.first ?? t.first!, second: u.second ?? t.second! };
       });
       state = { value: out.value![0]!, first: out.first![0]!, second: out.second![0]! };
@@ -63,7 +67,7 @@ describe.each(EXECUTORS)('optimisers on the $name executor', (executor) => {
     const config = { ...DEFAULT_OPTIMIZER, kind: 'sgd' as const, learningRate: 0.1 };
     const out = await executor.run(
       { w: { values: [1], shape: [1] }, g: { values: [1], shape: [1] }, 'opt.rate': { values: [0.1], shape: [] } },
-      (ops, t) => ({ w: updateParam(ops, config, t, 2, t.w!, t.g!, null, null).value }),
+      (ops, t) => ({ w: updateParam(ops, config, t, 2, t.w!, tensorGradient(ops, t.g!), null, null).value }),
     );
     expect(out.w![0]).toBeCloseTo(0.8);
   });
@@ -84,5 +88,39 @@ describe('optimiser scalars', () => {
     expect(first['opt.rate']).toBeCloseTo((0.01 * Math.sqrt(0.001)) / 0.1, 12);
     expect(first['opt.epsilon']).toBeCloseTo(1e-8 * Math.sqrt(0.001), 18);
     expect(optimizerScalars({ ...config, kind: 'sgd' }, 5, 0)).toEqual({ 'opt.rate': 0.01 });
+  });
+});
+
+describe.each(EXECUTORS)('a layer’s weight gradient folded into the update on the $name executor', (executor) => {
+  // SGD and momentum fold their update into the product inputᵀΦ (one GEMM adding into the weights or the velocity);
+  // the result must be what the materialised gradient gives.
+  const layer = denseLayer(1, 4, 3, 'tanh');
+  const rng = new Rng(12);
+  const inputs = {
+    input: { values: rng.fillNormal(new Float32Array(6 * 4), 1), shape: [6, 4] },
+    phi: { values: rng.fillNormal(new Float32Array(6 * 3), 1), shape: [6, 3] },
+    w: { values: rng.fillNormal(new Float32Array(12), 1), shape: [4, 3] },
+    m: { values: rng.fillNormal(new Float32Array(12), 1), shape: [4, 3] },
+    'opt.rate': { values: [0.05], shape: [] },
+  };
+  it.each([
+    ['sgd', 0],
+    ['sgd', 0.1],
+    ['momentum', 0],
+    ['momentum', 0.1],
+  ] as const)('%s with weight decay %s', async (kind, decay) => {
+    const config = { ...DEFAULT_OPTIMIZER, kind, momentum: 0.8 };
+    const out = await executor.run(inputs, (ops, t) => {
+      const dense = decay > 0 ? ops.mul(decay, t.w!) : null;
+      const folded = weightGradient(ops, layer, t.input!, t.phi!, dense);
+      const product = ops.matmul(t.input!, t.phi!, true, false);
+      const plain = tensorGradient(ops, dense === null ? product : ops.add(product, dense));
+      const a = updateParam(ops, config, t, 0.5, t.w!, folded, t.m!, null);
+      const b = updateParam(ops, config, t, 0.5, t.w!, plain, t.m!, null);
+      return { a: a.value, b: b.value, va: a.first ?? t.w!, vb: b.first ?? t.w! };
+    });
+    expect(maxRelativeError(out.a!, out.b!)).toBeLessThan(1e-6);
+    expect(maxRelativeError(out.va!, out.vb!)).toBeLessThan(1e-6);
+    expect(maxRelativeError(out.a!, inputs.w.values)).toBeGreaterThan(1e-3);
   });
 });

@@ -185,9 +185,11 @@ describe('the compiled engine', () => {
   });
 
   it('matches the eager executor over 20 steps for every rule (weights, rule state, metrics)', async () => {
-    for (const rule of ['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd'] as const) {
+    const optimizers = ['adam', 'sgd', 'momentum'] as const;
+    for (const [i, rule] of (['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd'] as const).entries()) {
       const config = tinyConfig({
         rule,
+        optimizer: { kind: optimizers[i % 3], learningRate: 0.01 },
         loss: rule === 'ebd' ? 'mse' : 'cross_entropy',
         params: rule === 'ebd' || rule === 'sbd' ? { ...decorrelationDefaults, forwardBroadcast: 1 } : {},
         regularizers: {
