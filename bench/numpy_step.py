@@ -317,7 +317,7 @@ def check(rules, steps=200, batch=128):
             errs = [np.linalg.norm(P - np.linalg.inv(M)) / np.linalg.norm(np.linalg.inv(M)) for P, M in zip(net.P, net.M)]
             drift = '/'.join(f'{e:.1e}' for e in errs)
         ok &= after < before and math.isfinite(after)
-        print(f'{rule:<15}{before:>11.4f}{after:>12.4f}  {drift}')
+        print(f'{rule:<15}{before:>11.4f}{after:>12.3g}  {drift}')
     return ok
 
 

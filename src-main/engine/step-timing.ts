@@ -14,9 +14,7 @@ export interface StepTiming {
 
 export interface TimingOptions {
   batchSize: number;
-  /** Steps per timed call (the compiled engine runs several per call, as training does). */
-  stepsPerCall?: number;
-  /** Timed calls after one untimed one (the first call allocates and plans). */
+  /** Timed calls after one untimed single step (the first call allocates and plans). */
   calls?: number;
   /** Stops early once this many milliseconds are spent timing (after at least three timed calls). */
   budgetMs?: number;
@@ -29,7 +27,7 @@ export interface TimingOptions {
  * runner made for timing.
  */
 export async function timeTrainingStep(runner: StepRunner, model: Model, options: TimingOptions): Promise<StepTiming> {
-  const { batchSize, stepsPerCall = 4, calls = 5, budgetMs = 2500 } = options;
+  const { batchSize, calls = 5, budgetMs = 2500 } = options;
   const rng = new Rng(1);
   const features = model.config.network.inputSize;
   const classes = model.classes;
@@ -48,13 +46,18 @@ export async function timeTrainingStep(runner: StepRunner, model: Model, options
     }
     return out;
   };
+  // One untimed step, then calls of as many steps as fit a fifth of the budget: a compiled step runs several per
+  // call as in training, while an eager step on plain JS (seconds each) is timed one at a time.
+  const started = performance.now();
+  await runner.train({ steps: 1, inputs: inputs(1) });
+  const first = performance.now() - started;
+  const stepsPerCall = Math.max(1, Math.min(20, Math.floor(budgetMs / 5 / Math.max(first, 1e-3))));
   const chunk = inputs(stepsPerCall);
   const perStep: number[] = [];
-  const started = performance.now();
-  for (let i = 0; i <= calls; i++) {
+  for (let i = 0; i < calls; i++) {
     const t0 = performance.now();
     await runner.train({ steps: stepsPerCall, inputs: chunk });
-    if (i > 0) perStep.push((performance.now() - t0) / stepsPerCall);
+    perStep.push((performance.now() - t0) / stepsPerCall);
     if (perStep.length >= 3 && performance.now() - started > budgetMs) break;
   }
   const evalRows = runner.evalBatch;
