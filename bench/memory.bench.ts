@@ -46,13 +46,7 @@ const inputsAt = (first: number, steps: number): StepInputValues => {
   const target = new Float32Array(steps * batch * 10);
   for (let i = 0; i < steps * batch; i++) target[i * 10 + rng.int(10)] = 1;
   const inputs: StepInputValues = { x: rng.fillUniform(new Float32Array(steps * batch * 784), 0, 1), target };
-  for (let i = 0; i < steps; i++) {
-    for (const [name, v] of Object.entries(model.stepScalars(first + i, 0, batch))) {
-      const stacked = (inputs[name] ??= new Float32Array(v.length * steps));
-      stacked.set(v, i * v.length);
-    }
-  }
-  return inputs;
+  return { ...inputs, ...model.stackedScalars(first, steps, 0, batch) };
 };
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);

@@ -37,6 +37,8 @@ def parse_args():
     p.add_argument('--rules', default=','.join(ALL_RULES), help='comma list of rule cases (default all)')
     p.add_argument('--json', action='store_true', help='print one JSON object instead of a table')
     p.add_argument('--check', action='store_true', help='train 200 steps on a fixed batch of 128, print the losses')
+    p.add_argument('--optimizer', default='adam', choices=['adam', 'sgd', 'momentum'],
+                   help='the update of every weight and bias (default adam, as the presets; momentum 0.9)')
     a = p.parse_args()
     a.batch = [int(x) for b in (a.batch or ['128,1024']) for x in b.split(',') if x]
     a.rules = [r for r in a.rules.split(',') if r]
@@ -222,8 +224,20 @@ class Net:
                 phi += self.entropy_phi(k, h, mask)
             phis[k] = phi
         grads = [hs[k].T @ phis[k] for k in range(L)] + [phi.sum(axis=0) for phi in phis]
-        self.adam(grads)
+        if ARGS.optimizer == 'adam':
+            self.adam(grads)
+        else:
+            self.sgd(grads, momentum=ARGS.optimizer == 'momentum')
         return loss
+
+    def sgd(self, grads, momentum):
+        """Plain SGD, or heavy-ball momentum 0.9 (v <- 0.9 v + g; p <- p - lr v), in place."""
+        for p, g, m in zip(self.params, grads, self.m):
+            if momentum:
+                m *= F32(0.9)
+                m += g
+                g = m
+            p -= F32(LR) * g
 
     def adam(self, grads):
         """Adam, bias-corrected (in the equivalent form lr*sqrt(c2)/c1 * m / (sqrt(v) + eps*sqrt(c2))). Elementwise
@@ -333,7 +347,7 @@ def main():
             results.append({'rule': rule, 'batch': batch, 'ms_per_step': round(ms, 4),
                             'samples_per_s': round(batch * 1e3 / ms, 1), 'gflops': round(2 * macs / ms / 1e6, 2),
                             'macs': macs, 'gemm_limit_ms': round(2 * macs / sgemm / 1e6, 4)})
-    report = {'threads': ARGS.threads, 'numpy': np.__version__, 'blas': blas_name(),
+    report = {'threads': ARGS.threads, 'optimizer': ARGS.optimizer, 'numpy': np.__version__, 'blas': blas_name(),
               'sgemm_gflops': round(sgemm, 2), 'results': results}
     if ARGS.json:
         print(json.dumps(report))

@@ -106,15 +106,7 @@ function chunk(model: Model, batch: number, steps: number): StepInputValues {
   const target = new Float32Array(steps * batch * 10);
   for (let i = 0; i < steps * batch; i++) target[i * 10 + rng.int(10)] = 1;
   const inputs: StepInputValues = { x: rng.fillUniform(new Float32Array(steps * batch * 784), 0, 1), target };
-  for (let i = 0; i < steps; i++) {
-    for (const [name, v] of Object.entries(model.stepScalars(i, 0, batch))) {
-      const stacked = (inputs[name] ??= new (v.constructor as new (n: number) => Float32Array | Int32Array)(
-        v.length * steps,
-      ));
-      stacked.set(v, i * v.length);
-    }
-  }
-  return inputs;
+  return { ...inputs, ...model.stackedScalars(0, steps, 0, batch) };
 }
 
 /** Median ms per step over `calls` calls of `steps` steps, after one untimed call. */

@@ -178,6 +178,20 @@ export class Model {
     for (const k of this.entropyLayers) out[`entropy${k}.rows`] = floorRows(step, batchSize, this.sizes[k]!);
     return out;
   }
+
+  /** The per-step inputs other than the batch for `count` updates from `first` on, stacked step-major. */
+  stackedScalars(first: number, count: number, epoch: number, batchSize: number): StepInputValues {
+    const out: StepInputValues = {};
+    for (let i = 0; i < count; i++) {
+      for (const [name, values] of Object.entries(this.stepScalars(first + i, epoch, batchSize))) {
+        const stacked = (out[name] ??= new (values.constructor as new (n: number) => Float32Array | Int32Array)(
+          values.length * count,
+        ));
+        stacked.set(values, i * values.length);
+      }
+    }
+    return out;
+  }
 }
 
 function zeros(shape: readonly number[]): Float32Array {

@@ -28,19 +28,24 @@ export function planRuns(spec: ExperimentSpec, data: { inputSize: number; output
         rule: arm.rule,
         seed,
         model: modelConfig(spec, arm, data),
-        train: {
-          epochs: spec.epochs,
-          batchSize: spec.batchSize,
-          readEvery: spec.monitoring.readEvery,
-          diagnosticsEvery: spec.monitoring.diagnosticsEvery,
-          checkpointEvery: spec.monitoring.checkpointEvery,
-          powerLimit: spec.monitoring.powerLimit,
-          seed,
-        },
+        train: trainOptions(spec, seed),
       });
     });
   }
   return plans;
+}
+
+/** How a run of the experiment trains under a seed: length, batch, monitoring. */
+export function trainOptions(spec: ExperimentSpec, seed: number): TrainOptions {
+  return {
+    epochs: spec.epochs,
+    batchSize: spec.batchSize,
+    readEvery: spec.monitoring.readEvery,
+    diagnosticsEvery: spec.monitoring.diagnosticsEvery,
+    checkpointEvery: spec.monitoring.checkpointEvery,
+    powerLimit: spec.monitoring.powerLimit,
+    seed,
+  };
 }
 
 /** An arm's regularisers: its own override, else the experiment's. */

@@ -36,15 +36,7 @@ export async function timeTrainingStep(runner: StepRunner, model: Model, options
       x: rng.fillNormal(new Float32Array(steps * batchSize * features), 1),
       target: oneHot(rng, steps * batchSize, classes),
     };
-    for (let i = 0; i < steps; i++) {
-      for (const [name, values] of Object.entries(model.stepScalars(i, 0, batchSize))) {
-        const stacked = (out[name] ??= new (values.constructor as new (n: number) => Float32Array | Int32Array)(
-          values.length * steps,
-        ));
-        stacked.set(values, i * values.length);
-      }
-    }
-    return out;
+    return { ...out, ...model.stackedScalars(0, steps, 0, batchSize) };
   };
   // One untimed step, then calls of as many steps as fit a fifth of the budget: a compiled step runs several per
   // call as in training, while an eager step on plain JS (seconds each) is timed one at a time.

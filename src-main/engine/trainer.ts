@@ -247,18 +247,7 @@ function chunkInputs(
   const x = gatherRows(data.x, data.featureSize, indices, new Float32Array(indices.length * data.featureSize));
   const target = new Float32Array(indices.length * classes);
   fillTargets(data, indices, classes, target);
-  const inputs: StepInputValues = { x, target };
-  for (let i = 0; i < count; i++) {
-    for (const [name, values] of Object.entries(model.stepScalars(updates + i, epoch, batchSize))) {
-      let stacked = inputs[name];
-      if (!stacked) {
-        stacked = new (values.constructor as new (n: number) => Float32Array | Int32Array)(values.length * count);
-        inputs[name] = stacked;
-      }
-      stacked.set(values, i * values.length);
-    }
-  }
-  return inputs;
+  return { x, target, ...model.stackedScalars(updates, count, epoch, batchSize) };
 }
 
 /** Loss and accuracy on the validation and test splits. */

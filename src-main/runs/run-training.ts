@@ -3,7 +3,7 @@ import { readCheckpoint } from '../engine/checkpoint';
 import { startExecutor } from '../engine/executor';
 import type { ExecutorReport } from '../engine/runner';
 import { Model } from '../engine/model';
-import { modelConfig } from '../engine/run-plan';
+import { modelConfig, trainOptions } from '../engine/run-plan';
 import { timeTrainingStep } from '../engine/step-timing';
 import { train, type TrainControl } from '../engine/trainer';
 import { HostMessage, type WorkerMessage } from './protocol';
@@ -129,15 +129,7 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
       runner,
       model,
       { train: data.train, validation: data.validation, test: data.test },
-      {
-        epochs: spec.epochs,
-        batchSize: spec.batchSize,
-        readEvery: spec.monitoring.readEvery,
-        diagnosticsEvery: spec.monitoring.diagnosticsEvery,
-        checkpointEvery: spec.monitoring.checkpointEvery,
-        powerLimit: spec.monitoring.powerLimit,
-        seed: message.seed,
-      },
+      trainOptions(spec, message.seed),
       {
         metrics: (points) => send({ type: 'metrics', points }),
         progress: (p) => send({ type: 'progress', ...p }),

@@ -32,12 +32,7 @@ describe.skipIf(!haveSwiftShader)('onnx-webgpu on SwiftShader', () => {
     const batch = 8;
     const steps = 3;
     const data = randomBatch(batch * steps, 5, 3);
-    const inputs: Record<string, Float32Array | Int32Array> = { x: data.x, target: data.y };
-    for (let i = 0; i < steps; i++) {
-      for (const [name, v] of Object.entries(model.stepScalars(i, 0, batch))) {
-        (inputs[name] ??= new Float32Array(v.length * steps)).set(v, i * v.length);
-      }
-    }
+    const inputs = { x: data.x, target: data.y, ...model.stackedScalars(0, steps, 0, batch) };
     const gpu = await OnnxRunner.create(model, { backend: 'onnx-webgpu', threads: 1, batchSize: batch });
     const eager = new EagerRunner(model, batch, { backend: 'cpu', device: 'js', threads: null, versions: {} });
     try {
