@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
+import { roomsRule } from './scripts/eslint/rooms.js';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'http', 'crypto', 'worker_threads'];
 
@@ -36,9 +37,38 @@ export default tseslint.config(
       ],
     },
   },
+  // The rooms of src-main and what each may import (besides itself, shared/ and npm packages): dependencies point
+  // inward, so the engine knows nothing of the store, the API, Electron or the UI. '(top)' is src-main's entry
+  // files. runs → api is the event bus alone (its type); a broken arrow fails lint, hence CI.
   {
-    files: ['src-main/engine/**', 'src-main/store/**', 'src-main/export/**', 'src-main/api/**', 'src-main/serve/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['electron', '**/src-renderer/**', '**/desktop/**'] }] },
+    files: ['src-main/**/*.ts'],
+    plugins: { rooms: { rules: { 'allowed-imports': roomsRule } } },
+    rules: {
+      'rooms/allowed-imports': [
+        'error',
+        {
+          rooms: {
+            common: [],
+            data: ['common'],
+            engine: ['data', 'common'],
+            store: ['common'],
+            runs: ['engine', 'data', 'store', 'common'],
+            api: ['runs', 'store', 'data', 'engine', 'common', '(top)'],
+            serve: ['api', 'common'],
+            cli: ['api', 'common'],
+            desktop: ['api', 'runs', 'store', 'data', 'engine', 'common', 'serve', '(top)'],
+          },
+          packageHomes: {
+            electron: ['desktop'],
+            'better-sqlite3': ['store'],
+            ws: ['serve'],
+            'onnxruntime-node': ['engine'],
+            '@tensorflow/*': ['engine'],
+          },
+          exceptions: { runs: ['src-main/api/event-bus'] },
+        },
+      ],
+    },
   },
   {
     files: ['src-renderer/**'],
