@@ -88,4 +88,9 @@ describe('compareChartData', () => {
     const { bands } = compareChartData([{ ...group, seeds: [{ seed: 1, points: [] }] }], 'std');
     expect(bands[0]).toMatchObject({ n: 0, x: null, halfWidth: null });
   });
+
+  test('one loaded seed has a mean but no spread: no width, rather than a width of 0', () => {
+    const { bands } = compareChartData([{ ...group, seeds: [group.seeds[0]!, { seed: 2, points: [] }] }], 'std');
+    expect(bands[0]).toMatchObject({ n: 1, x: 10, mean: 2, halfWidth: null });
+  });
 });

@@ -23,6 +23,7 @@ export interface BandEnd {
   n: number;
   x: number | null;
   mean: number | null;
+  /** Null until two seeds have a common step. */
   halfWidth: number | null;
 }
 
@@ -74,7 +75,8 @@ export function compareChartData(groups: readonly GroupCurves[], kind: BandKind)
       n: curves.length,
       x: last?.x ?? null,
       mean: last?.mean ?? null,
-      halfWidth: last ? (last.upper - last.lower) / 2 : null,
+      // One curve has no spread to show: no width rather than a width of 0.
+      halfWidth: last && curves.length > 1 ? (last.upper - last.lower) / 2 : null,
     });
   }
   return { lines, bands };

@@ -109,11 +109,16 @@ export class ComparePage {
     return this.page.locator(`[data-testid="compare-band"][data-group-label^="${labelStart}"]`);
   }
 
-  /** The band's half-width where it ends, once it is drawn with the given kind. */
-  async bandWidth(labelStart: string, kind: 'std' | 'ci95', timeout = 10_000): Promise<number> {
+  /**
+   * The band's half-width where it ends, once it is drawn with the given kind over `seeds` curves (the seeds'
+   * series load one by one: until the last arrives the band averages fewer of them).
+   */
+  async bandWidth(labelStart: string, kind: 'std' | 'ci95', seeds = 2, timeout = 10_000): Promise<number> {
     const band = this.band(labelStart);
     await this.page
-      .locator(`[data-testid="compare-band"][data-group-label^="${labelStart}"][data-band-kind="${kind}"]`)
+      .locator(
+        `[data-testid="compare-band"][data-group-label^="${labelStart}"][data-band-kind="${kind}"][data-n="${seeds}"]`,
+      )
       .waitFor({ timeout });
     return Number(await band.getAttribute('data-band-width'));
   }
