@@ -38,7 +38,17 @@ const METRIC_DEFINITIONS: Record<string, string> = {
   broadcast_norm_ratio: '‖Bₖ‖ / ‖W_{k+1}ᵀ⋯W_Lᵀ‖ for the same pair.',
   feedback_angle: 'FA: angle (degrees) between the fixed feedback matrix and the forward weights it replaces.',
   feedback_norm_ratio: 'FA: ‖F‖ / ‖W‖ for the same pair.',
+  feedback_cosine:
+    'Cosine between the broadcast matrix Bₖ and the layer’s true feedback, the batch mean of ∂z/∂hₖ: > 0 means the broadcast points downhill on average.',
+  learned_share:
+    'EBD/SBD and DKP: ‖Bₖ − w·B₀‖ / ‖Bₖ‖, the part of the broadcast that was learned rather than drawn (w = λᵗ for EBD/SBD). Below 0.5 the run is DFA-like.',
+  learned_feedback_cosine:
+    'The feedback cosine of the learned part Bₖ − w·B₀ alone: its sign says whether what was learned points downhill.',
+  dfa_cosine: 'Cosine between the rule’s update and the DFA update its start B₀ alone would give: ≈ 1 means DFA-like.',
 };
+
+/** Below this learned share a learned-broadcast run is moved by its random start: it studies DFA. */
+export const DFA_LIKE_SHARE = 0.5;
 
 export function describeMetric(metric: string): string {
   return METRIC_DEFINITIONS[metric] ?? 'See docs/diagnostics.md for its definition.';

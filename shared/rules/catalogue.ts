@@ -63,8 +63,11 @@ const decorrelationParams: RuleParam[] = [
     label: 'Forgetting factor λ',
     default: 0.99,
     min: 0,
-    max: 0.99999,
-    help: 'Memory of the running correlation R ← λR + (1−λ)/B·g(H)ᵀs; closer to 1 averages over more batches.',
+    // The EBD paper's MLPs use 0.999999; λ = 1 never forgets and its (1−λ) scale makes the update vanish.
+    max: 1 - 1e-8,
+    help:
+      'Memory of the running correlation R ← λR + (1−λ)/B·g(H)ᵀs, about 1/(1−λ) steps; up to 1 − 10⁻⁸ (the EBD ' +
+      'paper’s MLPs use 0.999999). R₀’s weight in R is λᵗ, not its share: watch learned_share.',
   },
   {
     kind: 'number',
@@ -73,7 +76,9 @@ const decorrelationParams: RuleParam[] = [
     default: 1,
     min: 0,
     max: 100,
-    help: 'Scale of R’s random start (a DFA matrix of this scale); 0 starts from zero.',
+    help:
+      'Scale of R’s random start (a DFA matrix of this scale). Large starts keep the run DFA-like for ' +
+      '~1/(1−λ) steps or longer (watch learned_share); 0 starts from zero, with no signal until R has learned one.',
   },
   {
     kind: 'choice',
@@ -101,6 +106,19 @@ const decorrelationParams: RuleParam[] = [
     label: 'Freeze R',
     default: false,
     help: 'Keep R at its random start (an ablation: the rule then moves in DFA’s direction).',
+  },
+  {
+    kind: 'choice',
+    key: 'direction',
+    label: 'Decorrelation direction',
+    default: 'descent',
+    options: [
+      { value: 'descent', label: 'Descent on ½‖R‖² (EBD/SBD)' },
+      { value: 'ascent', label: 'Ascent — a research switch, not EBD' },
+    ],
+    help:
+      'Ascent climbs ½‖R‖² instead of descending it (as cascade-correlation maximises correlation with the ' +
+      'residual): a test of the sign of the learned feedback (ALGORITHMS.md §7), not EBD or SBD.',
   },
 ];
 

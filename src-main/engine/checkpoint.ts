@@ -13,6 +13,8 @@ export interface TrainingPosition {
 }
 
 const MAGIC = 'BLCK1';
+/** State that older checkpoints may lack (see readCheckpoint). */
+const LEGACY_OPTIONAL = /^rule\.(correlation|broadcast)\d+\.start$/;
 
 /**
  * A checkpoint as one byte array: a JSON header (position, tensor names, shapes) then the float32 values.
@@ -80,10 +82,9 @@ export function readCheckpoint(
     }
     state.set(name, { shape: wanted, values });
   }
-  if (state.size !== expected.size) {
-    const missing = [...expected.keys()].filter((n) => !state.has(n));
-    throw new Error(`checkpoint lacks ${missing.join(', ')}`);
-  }
+  // Checkpoints written before learned broadcasts kept their start lack it: the run's own seed redraws the same.
+  const missing = [...expected.keys()].filter((n) => !state.has(n) && !LEGACY_OPTIONAL.test(n));
+  if (missing.length > 0) throw new Error(`checkpoint lacks ${missing.join(', ')}`);
   return { position: header.position, state };
 }
 

@@ -31,6 +31,14 @@ export interface LayerSignals<T> {
  *                               BioTorch reports for FA/DFA; with broadcast_norm_ratio = ‖Bₖ‖ / ‖path‖.
  *  layerK.feedback_angle        FA: angle in degrees between the fixed feedback matrix F_{k+1} and the forward
  *                               weights W_{k+1} it replaces; with feedback_norm_ratio = ‖F‖ / ‖W‖.
+ *  layerK.feedback_cosine       cosine between Bₖ (score rows) and the layer's true feedback Jₖ, the batch mean of
+ *                               ∂z/∂hₖ (C × Nₖ; W_Lᵀ for the last hidden layer). > 0: on average the broadcast
+ *                               pushes the layer the way the loss goes down.
+ *  layerK.learned_share         for a learned broadcast (EBD/SBD, DKP): ‖Bₖ − w·B₀‖ / ‖Bₖ‖, w the start's weight
+ *                               (λᵗ for EBD/SBD). Below 0.5 the run is DFA-like: the random start carries it.
+ *  layerK.learned_feedback_cosine  the same cosine as feedback_cosine for the learned part Bₖ − w·B₀ alone.
+ *  layerK.dfa_cosine            cosine between the rule's update and the update its start B₀ alone would give (DFA
+ *                               with B₀): 1 while the learned part is negligible.
  *  layerK.{pre,post,mod}.{mean,std,q05,q25,q50,q75,q95}, layerK.mod.mean_abs — the three factors of the update
  *                               over batch and units: presynaptic H_{k-1}, postsynaptic f'(Uₖ)·g'(Hₖ),
  *                               modulatory δₖ; quantiles from an evenly strided sample of at most 4096 entries.
@@ -45,6 +53,7 @@ export function collectDiagnostics<T>(
   const out: Record<string, T> = {};
   const { layers, h, score, batchSize } = ctx;
   const bp = bpPhis(ops, ctx);
+  let jacobians: T[] | null = null;
   const degrees = (c: T) => ops.mul(180 / Math.PI, ops.acos(ops.clip(c, -1, 1)));
   for (let k = 1; k < model.depth; k++) {
     const layer = layers[k - 1]!;
@@ -63,6 +72,21 @@ export function collectDiagnostics<T>(
       const path = linearPath(ops, ctx, k);
       out[name('broadcast_angle')] = degrees(cosine(ops, broadcast, path));
       out[name('broadcast_norm_ratio')] = ops.div(frobenius(ops, broadcast), ops.add(frobenius(ops, path), 1e-12));
+    }
+    if (broadcast !== null) {
+      const rows = ops.shape(broadcast)[0]!;
+      jacobians ??= meanJacobians(ops, ctx);
+      const jacobian = jacobians[k]!;
+      out[name('feedback_cosine')] = cosine(ops, broadcast, jacobian);
+      const start = model.rule.broadcastStart?.(ops, k, ctx) ?? null;
+      if (start !== null) {
+        const learned = ops.sub(start.current, ops.mul(start.start, start.weight));
+        out[name('learned_share')] = ops.div(frobenius(ops, learned), ops.add(frobenius(ops, start.current), 1e-30));
+        const learnedScoreRows = ops.shape(learned)[0] === rows ? learned : ops.slice(learned, [0, 0], [rows, -1]);
+        out[name('learned_feedback_cosine')] = cosine(ops, learnedScoreRows, jacobian);
+        const startSignal = ops.mul(ops.matmul(ctx.broadcast, start.start), signal.postsynaptic);
+        out[name('dfa_cosine')] = cosine(ops, ruleGrad, layer.gradients(ops, h[k - 1]!, startSignal).weight);
+      }
     }
     const feedback = model.rule.feedbackMatrix?.(k, ctx) ?? null;
     if (feedback !== null) {
@@ -130,6 +154,34 @@ export function meanAbsCorrelation<T>(ops: Ops<T>, h: T, s: T): T {
   };
   const r = ops.div(ops.matmul(standardise(h), standardise(s), true, false), ops.shape(h)[0]!);
   return ops.mean(ops.abs(r));
+}
+
+/**
+ * The batch mean of ∂z/∂hₖ for every hidden layer k (index k, C × Nₖ): the feedback BP would send layer k, per
+ * output. Carried down per sample as (B·C) × N rows through each layer's own backward product, so it holds for any
+ * layer kind: J_{L−1} = W_Lᵀ, Jₖ(b) = (J_{k+1}(b) ⊙ f'_{k+1}(b)) through layer k+1.
+ */
+export function meanJacobians<T>(ops: Ops<T>, ctx: StepContext<T>): T[] {
+  const L = ctx.layers.length;
+  const batch = ctx.batchSize;
+  const top = ctx.layers[L - 1]!;
+  const classes = top.units;
+  const identity = new Float32Array(classes * classes);
+  for (let c = 0; c < classes; c++) identity[c * classes + c] = 1;
+  const out: T[] = new Array<T>(L);
+  // Per sample J_{L−1} is the same for every b; the rows stay C until a derivative makes them differ.
+  let rows = top.backward(ops, ctx.weights[L]!, ops.constant(identity, [classes, classes]));
+  out[L - 1] = rows;
+  let perSample = false;
+  for (let k = L - 2; k >= 1; k--) {
+    const units = ctx.layers[k]!.units;
+    const current = perSample ? ops.reshape(rows, [batch, classes, units]) : ops.reshape(rows, [1, classes, units]);
+    const gated = ops.mul(current, ops.reshape(ctx.fprime[k + 1]!, [batch, 1, units]));
+    rows = ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, ops.reshape(gated, [batch * classes, units]));
+    perSample = true;
+    out[k] = ops.mean(ops.reshape(rows, [batch, classes, ctx.layers[k - 1]!.units]), [0]);
+  }
+  return out;
 }
 
 /** W_{k+1}ᵀ ··· W_Lᵀ in the stored (fan-in × fan-out) layout, transposed to C × Nₖ to match Bₖ. */

@@ -163,6 +163,7 @@ export class Model {
       { name: 'opt.rate', shape: [], type: 'float' },
     ];
     if (this.config.optimizer.kind === 'adam') inputs.push({ name: 'opt.epsilon', shape: [], type: 'float' });
+    for (const name of Object.keys(this.rule.stepScalars?.(0) ?? {})) inputs.push({ name, shape: [], type: 'float' });
     for (const k of this.entropyLayers) {
       inputs.push({ name: `entropy${k}.rows`, shape: [floorRowsPerStep(batchSize, this.sizes[k]!)], type: 'int' });
     }
@@ -172,9 +173,8 @@ export class Model {
   /** The per-step inputs other than the batch, for the update numbered `step` (updates made before it). */
   stepScalars(step: number, epoch: number, batchSize: number): StepInputValues {
     const out: StepInputValues = {};
-    for (const [name, value] of Object.entries(optimizerScalars(this.config.optimizer, step, epoch))) {
-      out[name] = Float32Array.of(value);
-    }
+    const scalars = { ...optimizerScalars(this.config.optimizer, step, epoch), ...this.rule.stepScalars?.(step) };
+    for (const [name, value] of Object.entries(scalars)) out[name] = Float32Array.of(value);
     for (const k of this.entropyLayers) out[`entropy${k}.rows`] = floorRows(step, batchSize, this.sizes[k]!);
     return out;
   }

@@ -160,6 +160,7 @@ export function computeUpdate<T>(
     loss: config.loss,
     batchSize,
     state: ruleState(state),
+    inputs,
   };
   let ctx: StepContext<T> = { ...base, broadcast: rule.broadcastSignal?.(ops, base) ?? score };
   const stateUpdates: Record<string, T> = {};

@@ -47,14 +47,14 @@ describe('Design and Monitor views against the real server and real training', (
     expect(await design.arm(1).getAttribute('data-rule')).toBe('bp');
     // Every catalogue parameter shows its default, range and paper.
     expect(await design.param(0, 'lambda').getByTestId('rule-param-input').inputValue()).toBe('0.99');
-    expect(await design.param(0, 'lambda').textContent()).toContain('range 0–0.99999');
+    expect(await design.param(0, 'lambda').textContent()).toContain('range 0–0.99999999');
     expect(await design.arm(0).getByTestId('rule-paper').getAttribute('href')).toContain('arxiv.org');
     await expect.poll(() => design.runButton.isEnabled()).toBe(true);
 
     await design.setParam(0, 'lambda', 2);
     const issue = design.param(0, 'lambda').getByTestId('field-issue');
     await issue.waitFor();
-    expect(await issue.textContent()).toContain('must be between 0 and 0.99999, got 2');
+    expect(await issue.textContent()).toContain('must be between 0 and 0.99999999, got 2');
     expect(await design.runButton.isDisabled()).toBe(true);
     expect(await design.runReason.textContent()).toContain('rules.0.params.lambda');
     await screenshot(lab.page, 'design-invalid');

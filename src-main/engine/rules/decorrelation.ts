@@ -2,7 +2,14 @@ import { scoreJacobianProduct } from '../losses';
 import type { Ops } from '../ops';
 import { expandScore, expandedSize, type ScoreExpansion } from '../score-expansion';
 import { broadcastInit, expandedRowsInit } from './feedback-init';
-import { numberParam, type Rule, type RuleFactory, type RuleStateEntry, type StepContext } from './rule';
+import {
+  numberParam,
+  START_WEIGHT_INPUT,
+  type Rule,
+  type RuleFactory,
+  type RuleStateEntry,
+  type StepContext,
+} from './rule';
 
 /**
  * EBD (arXiv 2504.11558) and SBD (arXiv 2605.30638): each hidden layer keeps the running cross-correlation
@@ -15,7 +22,12 @@ import { numberParam, type Rule, type RuleFactory, type RuleStateEntry, type Ste
  *
  * Parameters: lambda (λ), initScale (scale of R's random start, a DFA matrix), g ('identity' or 'square', h²/2),
  * forwardBroadcast (weight of the output layer's descent on the decorrelation losses; 0 = off), freeze (keep R at
- * its start: EBD then moves in DFA's direction), and for SBD expansion (see score-expansion.ts).
+ * its start: EBD then moves in DFA's direction), direction ('ascent' climbs ½‖R‖² instead: a research switch, not
+ * EBD), and for SBD expansion (see score-expansion.ts).
+ *
+ * The EMA is written R + ζ g(H)ᵀs̃ − (1−λ)R rather than λR + …: at λ = 1 − 10⁻⁸ the float32 λ is exactly 1 and R
+ * would never forget, while (1−λ) itself is representable. R's start R₀ is kept beside it (fixed, redrawn from the
+ * seed, not checkpointed) with λᵗ fed per step, so the diagnostics can split R into λᵗR₀ and what was learned.
  */
 function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
   return (params, { layers, classes, loss }): Rule => {
@@ -24,6 +36,7 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
     const forwardBroadcast = numberParam(params, 'forwardBroadcast');
     const square = params.g === 'square';
     const freeze = params.freeze === true;
+    const sign = params.direction === 'ascent' ? -1 : 1;
     const expansion: ScoreExpansion = name === 'sbd' ? ((params.expansion as ScoreExpansion) ?? 'none') : 'none';
     const rows = expandedSize(expansion, classes);
     const L = layers.length;
@@ -42,9 +55,19 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
           if (rows > classes)
             values.set(expandedRowsInit(rng, k, classes, rows - classes, units, initScale), base.length);
           entries.push({ name: `correlation${k}`, shape: [rows, units], values, learned: !freeze });
+          if (!freeze) {
+            entries.push({
+              name: `correlation${k}.start`,
+              shape: [rows, units],
+              values: values.slice(),
+              learned: false,
+            });
+          }
         }
         return entries;
       },
+      // R₀'s weight in R after the update numbered `step`: λ^(step+1) (0 once it underflows, as it should).
+      stepScalars: (step): Record<string, number> => (freeze ? {} : { [START_WEIGHT_INPUT]: lambda ** (step + 1) }),
       broadcastSignal: (ops, ctx) => expandScore(ops, expansion, ctx.score, ctx.prediction),
       prepare: <T>(ops: Ops<T>, ctx: StepContext<T>) => {
         const next: Record<string, T> = {};
@@ -52,14 +75,14 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
         for (let k = 1; k < L; k++) {
           const r = ctx.state[`correlation${k}`]!;
           const fresh = ops.matmul(ctx.broadcast, g(ops, ctx.h[k]!), true, false);
-          next[`correlation${k}`] = ops.add(ops.mul(lambda, r), ops.mul(zeta(ctx), fresh));
+          next[`correlation${k}`] = ops.sub(ops.add(r, ops.mul(zeta(ctx), fresh)), ops.mul(1 - lambda, r));
         }
         return next;
       },
       hiddenSignal: (ops, k, ctx) => ({
         modulatory: ops.matmul(ctx.broadcast, ctx.state[`correlation${k}`]!),
         postsynaptic: square ? ctx.h[k]! : null,
-        scale: zeta(ctx),
+        scale: sign * zeta(ctx),
       }),
       outputPhi: <T>(ops: Ops<T>, ctx: StepContext<T>) => {
         if (forwardBroadcast === 0 || expansion !== 'none' || L < 2) return null;
@@ -74,6 +97,11 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
         const r = ctx.state[`correlation${k}`];
         if (r === undefined) return null;
         return rows === classes ? r : ops.slice(r, [0, 0], [classes, -1]);
+      },
+      broadcastStart: <T>(ops: Ops<T>, k: number, ctx: StepContext<T>) => {
+        const current = ctx.state[`correlation${k}`]!;
+        if (freeze) return { current, start: current, weight: ops.constant([1], []) };
+        return { current, start: ctx.state[`correlation${k}.start`]!, weight: ctx.inputs[START_WEIGHT_INPUT]! };
       },
     };
   };

@@ -1,6 +1,13 @@
 import type { Ops } from '../ops';
 import { broadcastInit } from './feedback-init';
-import { numberParam, type Rule, type RuleFactory, type RuleStateEntry, type StepContext } from './rule';
+import {
+  numberParam,
+  START_WEIGHT_INPUT,
+  type Rule,
+  type RuleFactory,
+  type RuleStateEntry,
+  type StepContext,
+} from './rule';
 
 type Variant = 'dfa' | 'drtp' | 'dkp';
 
@@ -22,6 +29,14 @@ function directBroadcast(variant: Variant): RuleFactory {
           const units = layers[k - 1]!.units;
           const values = broadcastInit(rng, k, classes, units, scale);
           entries.push({ name: `broadcast${k}`, shape: [classes, units], values, learned: variant === 'dkp' });
+          if (variant === 'dkp') {
+            entries.push({
+              name: `broadcast${k}.start`,
+              shape: [classes, units],
+              values,
+              learned: false,
+            });
+          }
         }
         return entries;
       },
@@ -36,6 +51,14 @@ function directBroadcast(variant: Variant): RuleFactory {
     if (variant === 'dkp') {
       const lr = numberParam(params, 'feedbackLr');
       const decay = numberParam(params, 'feedbackDecay');
+      // B after t updates is (1 − η·decay)ᵗ B₀ plus what the data added; the signal of step t uses B before its
+      // own update.
+      rule.stepScalars = (step) => ({ [START_WEIGHT_INPUT]: (1 - lr * decay) ** step });
+      rule.broadcastStart = <T>(_ops: Ops<T>, k: number, ctx: StepContext<T>) => ({
+        current: ctx.state[`broadcast${k}`]!,
+        start: ctx.state[`broadcast${k}.start`]!,
+        weight: ctx.inputs[START_WEIGHT_INPUT]!,
+      });
       rule.finish = <T>(ops: Ops<T>, ctx: StepContext<T>) => {
         const next: Record<string, T> = {};
         for (let k = 1; k < L; k++) {

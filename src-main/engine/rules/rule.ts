@@ -42,6 +42,21 @@ export interface StepContext<T> {
   readonly broadcast: T;
   /** The rule's state by name, after this step's `prepare`. */
   readonly state: Readonly<Record<string, T>>;
+  /** The step's own inputs by name (the batch, the optimiser's scalars, the rule's `stepScalars`). */
+  readonly inputs: Readonly<Record<string, T>>;
+}
+
+/** The step input that carries the weight of a learned broadcast's start in its current value (`stepScalars`). */
+export const START_WEIGHT_INPUT = 'rule.startWeight';
+
+/** A learned broadcast matrix's random start and the weight that start still carries in the current matrix. */
+export interface BroadcastStart<T> {
+  /** B as the rule holds it now (every broadcast row, the expanded ones included). */
+  current: T;
+  /** B₀ in the same layout, so that broadcast · B₀ is the signal the start alone would give. */
+  start: T;
+  /** w in B = w·B₀ + (what was learned): λᵗ for a correlation EMA, 1 for DKP's additive updates. */
+  weight: T;
 }
 
 /**
@@ -82,6 +97,16 @@ export interface Rule {
   broadcastMatrix?<T>(ops: Ops<T>, k: number, ctx: StepContext<T>): T | null;
   /** FA's fixed matrix standing in for W_{k+1} (stored layout of W_{k+1}), for the alignment diagnostic. */
   feedbackMatrix?<T>(k: number, ctx: StepContext<T>): T | null;
+  /**
+   * For a learned broadcast (EBD/SBD's correlation, DKP's matrices): its start, in the layout of the full state
+   * (all broadcast rows), so the diagnostics can tell what was learned from what was drawn (ALGORITHMS.md §7).
+   */
+  broadcastStart?<T>(ops: Ops<T>, k: number, ctx: StepContext<T>): BroadcastStart<T> | null;
+  /**
+   * Scalars the rule takes afresh each step, by input name, for the update numbered `step` (updates made before
+   * it). Computed in float64 here rather than accumulated in float32 in the graph (λᵗ over 10⁶ steps).
+   */
+  stepScalars?(step: number): Record<string, number>;
 }
 
 /** Builds a rule from its catalogue parameters (defaults filled in) for a network. */

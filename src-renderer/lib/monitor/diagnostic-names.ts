@@ -5,6 +5,10 @@ const FACTOR = /^(pre|post|mod)\./;
 /** The canonical per-layer diagnostics, in the order a researcher reads them. */
 const PREFERRED = [
   'bp_cosine',
+  'learned_share',
+  'feedback_cosine',
+  'learned_feedback_cosine',
+  'dfa_cosine',
   'decorrelation_norm',
   'mean_abs_correlation',
   'activation_power',
