@@ -1,6 +1,8 @@
 import path from 'node:path';
+import { checkClassNumbers, declaredClassLabels, numericLabels } from './csv-labels';
 import { DatasetError } from './errors';
 import { readFileBytes } from './gzip';
+import { declaredClassCount } from './labels';
 import type { RawPart, RawSource, Task } from './types';
 
 /**
@@ -19,6 +21,11 @@ export interface CsvOptions {
   task?: 'auto' | Task;
   /** Default: sniffed from the header line (comma, else semicolon or tab if the header holds one). */
   delimiter?: ',' | ';' | '\t';
+  /**
+   * Classification: the number of classes, when the labels are the class numbers 0…classes−1 (a class
+   * with no sample in the table still counts). Default: the distinct labels of the training table.
+   */
+  classes?: number;
 }
 
 export interface CsvRecords {
@@ -319,6 +326,8 @@ export async function readCsvSource(
     validation: null,
   };
   if (task === 'regression') {
+    if (options.classes !== undefined)
+      throw new DatasetError('options', trainFile, 'classes applies to classification, not regression');
     const part = (t: CsvTable): RawPart => ({ size: t.size, x: t.x, y: targetsOf(t) });
     return {
       ...base,
@@ -331,6 +340,18 @@ export async function readCsvSource(
   }
   if (train.labelColumns.length > 1)
     throw new DatasetError('options', trainFile, 'classification takes one label column');
+  if (options.classes !== undefined) {
+    const classes = declaredClassCount(options.classes, trainFile);
+    return {
+      ...base,
+      task,
+      outputSize: classes,
+      classNames: Array.from({ length: classes }, (_, i) => String(i)),
+      train: { size: train.size, x: train.x, y: declaredClassLabels(train, classes) },
+      test: test === null ? null : { size: test.size, x: test.x, y: declaredClassLabels(test, classes) },
+    };
+  }
+  if (numericLabels(train)) checkClassNumbers(train, test);
   const classNames = classNamesOf(train.labelCells);
   const numeric = train.labelCells.every((c) => INTEGER.test(c));
   return {

@@ -14,7 +14,8 @@ export type DatasetErrorKind =
   | 'options' // a bad argument (negative size, unknown dataset option)
   | 'conflict' // a name already taken by another dataset
   | 'network' // HTTP failure, dropped connection after the retries
-  | 'checksum'; // downloaded bytes differ from the published checksum or size
+  | 'checksum' // downloaded bytes differ from the published checksum or size
+  | 'changed'; // a dataset's files differ from what was recorded at import (or from the published data)
 
 export class DatasetError extends Error {
   readonly kind: DatasetErrorKind;

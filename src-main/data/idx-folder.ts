@@ -96,14 +96,26 @@ export async function summariseIdxFiles(files: IdxFiles): Promise<IdxSummary> {
   return { train: train.dims[0]!, test: test.dims[0]!, inputShape };
 }
 
+/**
+ * `classes`: the class names of a known dataset, a declared class count, or null to infer the count from
+ * the training labels. Test labels are held to the training classes: a test sample of a class never
+ * trained on is a damaged label, not a new class.
+ */
 export async function readIdxFolder(
   files: IdxFiles,
   name: string,
-  classNames: readonly string[] | null,
+  classes: readonly string[] | number | null,
 ): Promise<RawSource> {
-  const numClasses = classNames?.length;
-  const train = await readIdxPair(files.trainImages, files.trainLabels, { numClasses, transpose: files.transposed });
-  const test = await readIdxPair(files.testImages, files.testLabels, { numClasses, transpose: files.transposed });
+  const classNames = typeof classes === 'number' ? null : classes;
+  const declared = typeof classes === 'number' ? classes : classes?.length;
+  const train = await readIdxPair(files.trainImages, files.trainLabels, {
+    numClasses: declared,
+    transpose: files.transposed,
+  });
+  const test = await readIdxPair(files.testImages, files.testLabels, {
+    numClasses: train.numClasses,
+    transpose: files.transposed,
+  });
   if (train.inputShape.join('×') !== test.inputShape.join('×')) {
     throw new DatasetError(
       'mismatch',
@@ -111,7 +123,7 @@ export async function readIdxFolder(
       `images are ${test.inputShape.join('×')} but the training images are ${train.inputShape.join('×')}`,
     );
   }
-  const count = numClasses ?? Math.max(train.numClasses, test.numClasses);
+  const count = train.numClasses;
   return {
     name,
     task: 'classification',

@@ -1,5 +1,6 @@
 import { DatasetError } from './errors';
 import { readMaybeGzip } from './gzip';
+import { describeGap, labelGap } from './labels';
 import type { RawPart } from './types';
 
 /**
@@ -125,7 +126,7 @@ function decodeValues(body: Uint8Array, type: IdxType, count: number): IdxValues
 }
 
 export interface IdxPairOptions {
-  /** Labels must lie in [0, numClasses); inferred as max label + 1 when not given. */
+  /** Labels must lie in [0, numClasses); inferred as max label + 1 when not given (refusing gaps, see labels.ts). */
   numClasses?: number;
   /**
    * EMNIST stores each image transposed (column-major); true turns them upright so they look like MNIST.
@@ -207,6 +208,11 @@ export function combineIdxPair(
     rest = [rest[1]!, rest[0]!];
   }
   const inputShape = rest.length === 2 ? [rest[0]!, rest[1]!, 1] : rest;
+  if (options.numClasses === undefined) {
+    const gap = labelGap(y);
+    if (gap !== null)
+      throw new DatasetError('label', labelsFile, `label ${gap.value} at index ${gap.record} ${describeGap(gap)}`);
+  }
   return { part: { size, x, y }, inputShape, numClasses: options.numClasses ?? max + 1 };
 }
 

@@ -25,6 +25,8 @@ export const ImportRecord = z.object({
       delimiter: z.enum([',', ';', '\t']).optional(),
       channels: z.union([z.literal('auto'), z.literal(1), z.literal(3)]).optional(),
       labelKind: z.enum(['fine', 'coarse']).optional(),
+      /** CSV and IDX: the declared class count (labels are checked against it). */
+      classes: z.number().int().positive().optional(),
     })
     .default({}),
   importedAt: z.string(),
@@ -39,6 +41,11 @@ export const ImportRecord = z.object({
       test: z.number().int().nonnegative().nullable(),
     }),
     contentHash: z.string(),
+    /**
+     * SHA-256 over the files' own digests (see file-digests.ts), compared each time a run opens the
+     * dataset; null for imports recorded before files were hashed.
+     */
+    filesHash: z.string().nullable().default(null),
   }),
 });
 export type ImportRecord = z.infer<typeof ImportRecord>;

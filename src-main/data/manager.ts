@@ -28,7 +28,11 @@ import { DatasetError } from './errors';
 import { hashRawSource } from './hash';
 import { locateIdxFiles, readIdxFolder, summariseIdxFiles } from './idx-folder';
 import { decodeImageFolder, fingerprintImageFolder, scanImageFolder } from './image-folder';
+import { hashImportFiles, verifyImportFiles } from './import-integrity';
+import { removeManifest, writeManifest } from './import-manifest';
 import { readImports, writeImports, type ImportKind, type ImportRecord } from './imports';
+import { checkKnownContent } from './known-content';
+import { declaredClassCount } from './labels';
 import { mnistPackageDigitsDir, readMnistPackage } from './mnist-package';
 import { prepareSplits } from './prepare';
 import { readSourceCache, writeSourceCache } from './source-cache';
@@ -98,6 +102,11 @@ export interface ImportOptions extends CsvOptions {
   /** Image folders: 'auto' (default), 1 or 3. */
   readonly channels?: 'auto' | 1 | 3;
   readonly labelKind?: CifarLabelKind;
+  /**
+   * CSV tables and IDX folders: the class count, when the labels are class numbers 0…classes−1. Without it
+   * the count is inferred from the training labels, and a gap in them is refused as a damaged label.
+   */
+  readonly classes?: number;
   /** Replace an earlier import of the same name. */
   readonly replace?: boolean;
   readonly onProgress?: (done: number, total: number) => void;
@@ -127,6 +136,9 @@ export interface DownloadOptions {
 
 /** What reading an import needs: the record without what is learnt from reading it. */
 type ImportTarget = Omit<ImportRecord, 'importedAt' | 'summary'>;
+
+/** The kinds whose labels can be numbered freely, so that a class count can be declared for them. */
+const DECLARED_CLASSES: readonly ImportKind[] = ['csv', 'idx'];
 
 const DEFAULT_SEARCH: Partial<Record<BuiltinName, readonly string[]>> = {
   'fashion-mnist': ['/usr/share/datasets/fashion-mnist'],
@@ -199,13 +211,41 @@ export class DatasetManager {
       throw new DatasetError('options', null, `${name} is not a synthetic dataset; it takes no generator parameters`);
     if (isBuiltin(name)) return this.readBuiltin(name, options);
     const record = (await readImports(this.datasetsDir)).find((r) => r.name === name);
-    if (record) return readImport(record, this.cacheDir, options);
+    if (record) {
+      // Refuses files changed since the import before anything is decoded or taken from the cache.
+      const files = await verifyImportFiles(record, this.datasetsDir);
+      return readImport(record, this.cacheDir, options, files.hash);
+    }
     throw await this.unknown(name);
   }
 
-  /** Reads and splits a dataset (see prepareSplits for the order of carving, subsetting and scaling). */
+  /**
+   * Reads and splits a dataset (see prepareSplits for the order of carving, subsetting and scaling). This is
+   * where a run opens its dataset, so the data's identity is checked here, once per run: an import's files
+   * against the hashes recorded at import (in readSource), a built-in's content against its published hash.
+   */
   async load(name: string, options: ManagerLoadOptions = {}): Promise<LoadedDataset> {
-    return prepareSplits(await this.readSource(name, options), options);
+    const source = await this.readSource(name, options);
+    const data = prepareSplits(source, options);
+    if (isBuiltin(name)) await checkKnownContent(name, source, data.contentHash);
+    else if (!isSynthetic(name)) await this.checkLegacyImport(name, data.contentHash, options);
+    return data;
+  }
+
+  /**
+   * Imports recorded before their files were hashed still have the content hash taken at import: compared
+   * here (it costs nothing, prepareSplits computes it anyway) unless another CIFAR label kind was asked for.
+   */
+  private async checkLegacyImport(name: string, hash: string, options: ManagerLoadOptions): Promise<void> {
+    const record = (await readImports(this.datasetsDir)).find((r) => r.name === name);
+    if (record === undefined || record.summary.filesHash !== null) return;
+    const recordedKind = record.options.labelKind ?? 'fine';
+    if ((options.labelKind ?? recordedKind) !== recordedKind || hash === record.summary.contentHash) return;
+    throw new DatasetError(
+      'changed',
+      record.path,
+      `the data of '${name}' has changed since it was imported on ${record.importedAt.slice(0, 10)} (content hash ${hash.slice(0, 12)}…, recorded ${record.summary.contentHash.slice(0, 12)}…); import '${name}' again (replacing it) to use it as it is now, or restore the original files`,
+    );
   }
 
   /**
@@ -235,6 +275,15 @@ export class DatasetManager {
         `a dataset named '${name}' is already imported from ${earlier.path}; choose another name or replace it`,
       );
     }
+    if (options.classes !== undefined) {
+      declaredClassCount(options.classes, resolved);
+      if (!DECLARED_CLASSES.includes(kind))
+        throw new DatasetError(
+          'options',
+          resolved,
+          `is a ${kind} dataset, whose class count is fixed; leave classes out`,
+        );
+    }
     const target: ImportTarget = {
       name,
       kind,
@@ -249,9 +298,11 @@ export class DatasetManager {
         delimiter: options.delimiter,
         channels: options.channels,
         labelKind: options.labelKind,
+        classes: options.classes,
       },
     };
-    const source = await readImport(target, this.cacheDir, { onProgress: options.onProgress });
+    const files = await hashImportFiles(target);
+    const source = await readImport(target, this.cacheDir, { onProgress: options.onProgress }, files.hash);
     const record: ImportRecord = {
       ...target,
       importedAt: new Date().toISOString(),
@@ -266,8 +317,10 @@ export class DatasetManager {
           test: source.test?.size ?? null,
         },
         contentHash: hashRawSource(source),
+        filesHash: files.hash,
       },
     };
+    await writeManifest(this.datasetsDir, name, files.digests);
     await writeImports(this.datasetsDir, [...imports.filter((r) => r.name !== name), record]);
     return describeImport(record);
   }
@@ -281,6 +334,7 @@ export class DatasetManager {
       this.datasetsDir,
       imports.filter((r) => r.name !== name),
     );
+    await removeManifest(this.datasetsDir, name);
   }
 
   /**
@@ -552,7 +606,13 @@ async function detectKind(location: string): Promise<ImportKind> {
   return 'image-folder';
 }
 
-async function readImport(record: ImportTarget, cacheDir: string, options: ManagerLoadOptions): Promise<RawSource> {
+/** `filesHash`: the combined hash of the files (see import-integrity.ts), which keys the image cache. */
+async function readImport(
+  record: ImportTarget,
+  cacheDir: string,
+  options: ManagerLoadOptions,
+  filesHash: string,
+): Promise<RawSource> {
   const o = record.options;
   let source: RawSource;
   switch (record.kind) {
@@ -561,15 +621,16 @@ async function readImport(record: ImportTarget, cacheDir: string, options: Manag
         labelColumn: o.labelColumn,
         task: o.task,
         delimiter: o.delimiter,
+        classes: o.classes,
       });
       break;
     case 'image-folder':
-      source = await readImageFolderCached(record, cacheDir, options);
+      source = await readImageFolderCached(record, cacheDir, options, filesHash);
       break;
     case 'idx': {
       const files = await locateIdxFiles(record.path);
       if (files === null) throw new DatasetError('not_found', record.path, 'no longer holds IDX files');
-      source = await readIdxFolder(files, record.name, null);
+      source = await readIdxFolder(files, record.name, o.classes ?? null);
       break;
     }
     case 'cifar-10':
@@ -585,17 +646,20 @@ async function readImport(record: ImportTarget, cacheDir: string, options: Manag
 }
 
 /**
- * An image folder from its decoded cache when the files are unchanged (same paths, sizes and times),
- * else decoded and cached. A cache that cannot be written (read-only data folder) only costs speed.
+ * An image folder from its decoded cache when the files are unchanged, else decoded and cached. The key
+ * holds the files' content hash and not only their sizes and times: a file rewritten with its old size and
+ * time must not be served as the pixels cached before. A cache that cannot be written (read-only data
+ * folder) only costs speed.
  */
 async function readImageFolderCached(
   record: ImportTarget,
   cacheDir: string,
   options: ManagerLoadOptions,
+  filesHash: string,
 ): Promise<RawSource> {
   const folderOptions = { channels: record.options.channels, onProgress: options.onProgress };
   const scan = await scanImageFolder(record.path);
-  const fingerprint = await fingerprintImageFolder(scan, folderOptions);
+  const fingerprint = `${await fingerprintImageFolder(scan, folderOptions)}:${filesHash}`;
   const file = path.join(cacheDir, `${record.name}.bin`);
   const cached = await readSourceCache(file, fingerprint);
   if (cached !== null) return cached;

@@ -142,24 +142,37 @@ describe('dataset manager', () => {
     });
   });
 
-  it('decodes an imported image folder once, and decodes again when an image changes', async () => {
+  it('decodes an imported image folder once, and never serves the cache for changed images', async () => {
     const images = path.join(dir, 'cached');
     for (let i = 0; i < 4; i++)
       writeFile(path.join(images, i % 2 ? 'b' : 'a', `${i}.png`), imageBytes('png', 3, 3, [i * 50, 0, 0]));
     await manager.importDataset(images);
     const cacheFile = path.join(dir, 'data', 'datasets', 'cache', 'cached.bin');
-    const scan = await scanImageFolder(images);
-    const cached = await readSourceCache(cacheFile, await fingerprintImageFolder(scan));
+    // The cache key is the folder's fingerprint plus the files' content hash recorded with the import.
+    const key = async () => {
+      const list = JSON.parse(fs.readFileSync(path.join(dir, 'data', 'datasets', 'imports.json'), 'utf8')) as {
+        imports: { summary: { filesHash: string } }[];
+      };
+      return `${await fingerprintImageFolder(await scanImageFolder(images))}:${list.imports[0]!.summary.filesHash}`;
+    };
+    const cached = await readSourceCache(cacheFile, await key());
     expect(cached?.train.size).toBe(4);
     expect(await readSourceCache(cacheFile, 'another fingerprint')).toBeNull();
-    // Prove loads read the cache: doctor it (same fingerprint, different pixels) and see the doctored data.
+    // Prove loads read the cache: doctor it (same key, different pixels) and see the doctored data.
     const doctored = { ...cached!, train: { ...cached!.train, x: new Uint8Array(cached!.train.x.length).fill(7) } };
-    await writeSourceCache(cacheFile, doctored, await fingerprintImageFolder(scan));
+    await writeSourceCache(cacheFile, doctored, await key());
     const fromCache = await manager.readSource('cached');
     expect(fromCache.train.x[0]).toBe(7);
-    // Rewriting an image changes its size or time: the cache is stale and the folder is decoded again.
-    writeFile(path.join(images, 'a', '0.png'), imageBytes('png', 3, 3, [1, 2, 3]));
-    fs.utimesSync(path.join(images, 'a', '0.png'), new Date(), new Date(Date.now() + 5000));
+    // Rewritten with its old size and modification time, an image is still a changed image: refused until
+    // the folder is imported again, and then decoded afresh rather than taken from the cache.
+    const image = path.join(images, 'a', '0.png');
+    const { atime, mtime, size } = fs.statSync(image);
+    writeFile(image, imageBytes('png', 3, 3, [1, 2, 3]));
+    fs.utimesSync(image, atime, mtime);
+    expect(fs.statSync(image).size).toBe(size);
+    const refused = await failure(manager.readSource('cached'));
+    expect(refused.kind).toBe('changed');
+    await manager.importDataset(images, { replace: true });
     const fresh = await manager.readSource('cached');
     expect(Array.from(fresh.train.x.subarray(0, 3))).toEqual([1, 2, 3]);
     // A damaged cache is a miss, not an error.
