@@ -53,10 +53,11 @@ export const RegularizerSpec = z.strictObject({
   entropy: z
     .strictObject({
       coefficient: z.number().min(0).default(0),
-      lambda: z.number().min(0).max(0.99999).default(0.99),
+      // The EBD paper's λ_E; a shorter memory costs O(N³) per step to keep the tracked inverse within 1% (entropy.ts).
+      lambda: z.number().min(0).max(0.99999999).default(0.99999),
       epsilon: z.number().positive().max(100).default(0.01),
     })
-    .default({ coefficient: 0, lambda: 0.99, epsilon: 0.01 }),
+    .default({ coefficient: 0, lambda: 0.99999, epsilon: 0.01 }),
 });
 export type RegularizerSpec = z.infer<typeof RegularizerSpec>;
 

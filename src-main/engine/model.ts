@@ -165,7 +165,8 @@ export class Model {
     if (this.config.optimizer.kind === 'adam') inputs.push({ name: 'opt.epsilon', shape: [], type: 'float' });
     for (const name of Object.keys(this.rule.stepScalars?.(0) ?? {})) inputs.push({ name, shape: [], type: 'float' });
     for (const k of this.entropyLayers) {
-      inputs.push({ name: `entropy${k}.rows`, shape: [floorRowsPerStep(batchSize, this.sizes[k]!)], type: 'int' });
+      const rows = floorRowsPerStep(this.sizes[k]!, this.config.regularizers.entropy.lambda);
+      inputs.push({ name: `entropy${k}.rows`, shape: [rows], type: 'int' });
     }
     return inputs;
   }
@@ -175,7 +176,8 @@ export class Model {
     const out: StepInputValues = {};
     const scalars = { ...optimizerScalars(this.config.optimizer, step, epoch), ...this.rule.stepScalars?.(step) };
     for (const [name, value] of Object.entries(scalars)) out[name] = Float32Array.of(value);
-    for (const k of this.entropyLayers) out[`entropy${k}.rows`] = floorRows(step, batchSize, this.sizes[k]!);
+    const { lambda } = this.config.regularizers.entropy;
+    for (const k of this.entropyLayers) out[`entropy${k}.rows`] = floorRows(step, this.sizes[k]!, lambda);
     return out;
   }
 

@@ -27,5 +27,5 @@ export const NO_REGULARIZERS: RegularizerConfig = {
   power: { coefficient: 0, target: 1 },
   activationL1: 0,
   weightDecay: 0,
-  entropy: { coefficient: 0, lambda: 0.99, epsilon: 0.01 },
+  entropy: { coefficient: 0, lambda: 0.99999, epsilon: 0.01 },
 };

@@ -16,18 +16,25 @@ import type { EntropyConfig } from './config';
  */
 
 /**
- * Identity rows the floor adds per step: a quarter of the batch. With F = B the update had rank 2B, and at batch 128
- * the inverse of its 256 × 256 system and the wider rank update took most of an entropy step; at B/4 the floor
- * still cycles through a 1,024-unit layer every 32 steps, well inside the ~1/(1−λ_E) steps the correlation
- * remembers, so each unit's floor stays near ε.
+ * How far the floor may drift from ε: each unit's share of the floor is re-added once per cycle of N/F steps and
+ * decays by λ in between, a sawtooth of relative amplitude about (N/F)(1−λ)/2. Keeping (N/F)(1−λ) ≤ 0.02 holds the
+ * floor, hence the inverse in the directions where R_h is below ε, within 1% of (R_h + εI)⁻¹.
  */
-export function floorRowsPerStep(batch: number, units: number): number {
-  return Math.min(units, Math.ceil(batch / 4));
+const FLOOR_CYCLE_MEMORY = 0.02;
+
+/**
+ * Identity rows the floor adds per step: as few as keep the floor within 1% (FLOOR_CYCLE_MEMORY). At the paper's
+ * λ_E = 0.99999 that is one row; at λ_E = 0.99 it is half the layer, and each step's Woodbury update has rank
+ * B + N/2: a short memory costs O(N³) per step here, the price of an inverse that is the one specified. (A fixed
+ * quarter of the batch, as before, left the inverse 37% off at B = 32, λ_E = 0.99.)
+ */
+export function floorRowsPerStep(units: number, lambda: number): number {
+  return Math.min(units, Math.max(1, Math.ceil((units * (1 - lambda)) / FLOOR_CYCLE_MEMORY)));
 }
 
 /** The floor rows Eₜ of step t (0-based, counted over the whole run): F consecutive units, wrapping around. */
-export function floorRows(step: number, batch: number, units: number): Int32Array {
-  const count = floorRowsPerStep(batch, units);
+export function floorRows(step: number, units: number, lambda: number): Int32Array {
+  const count = floorRowsPerStep(units, lambda);
   const first = (step * count) % units;
   return Int32Array.from({ length: count }, (_, i) => (first + i) % units);
 }
