@@ -46,7 +46,7 @@ const inputsAt = (first: number, steps: number): StepInputValues => {
   const target = new Float32Array(steps * batch * 10);
   for (let i = 0; i < steps * batch; i++) target[i * 10 + rng.int(10)] = 1;
   const inputs: StepInputValues = { x: rng.fillUniform(new Float32Array(steps * batch * 784), 0, 1), target };
-  return { ...inputs, ...model.stackedScalars(first, steps, 0, batch) };
+  return { ...inputs, ...model.stackedScalars(first, steps, 0) };
 };
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);

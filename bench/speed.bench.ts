@@ -106,7 +106,7 @@ function chunk(model: Model, batch: number, steps: number): StepInputValues {
   const target = new Float32Array(steps * batch * 10);
   for (let i = 0; i < steps * batch; i++) target[i * 10 + rng.int(10)] = 1;
   const inputs: StepInputValues = { x: rng.fillUniform(new Float32Array(steps * batch * 784), 0, 1), target };
-  return { ...inputs, ...model.stackedScalars(0, steps, 0, batch) };
+  return { ...inputs, ...model.stackedScalars(0, steps, 0) };
 }
 
 /** Median ms per step over `calls` calls of `steps` steps, after one untimed call. */

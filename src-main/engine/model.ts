@@ -172,7 +172,7 @@ export class Model {
   }
 
   /** The per-step inputs other than the batch, for the update numbered `step` (updates made before it). */
-  stepScalars(step: number, epoch: number, batchSize: number): StepInputValues {
+  stepScalars(step: number, epoch: number): StepInputValues {
     const out: StepInputValues = {};
     const scalars = { ...optimizerScalars(this.config.optimizer, step, epoch), ...this.rule.stepScalars?.(step) };
     for (const [name, value] of Object.entries(scalars)) out[name] = Float32Array.of(value);
@@ -182,10 +182,10 @@ export class Model {
   }
 
   /** The per-step inputs other than the batch for `count` updates from `first` on, stacked step-major. */
-  stackedScalars(first: number, count: number, epoch: number, batchSize: number): StepInputValues {
+  stackedScalars(first: number, count: number, epoch: number): StepInputValues {
     const out: StepInputValues = {};
     for (let i = 0; i < count; i++) {
-      for (const [name, values] of Object.entries(this.stepScalars(first + i, epoch, batchSize))) {
+      for (const [name, values] of Object.entries(this.stepScalars(first + i, epoch))) {
         const stacked = (out[name] ??= new (values.constructor as new (n: number) => Float32Array | Int32Array)(
           values.length * count,
         ));

@@ -247,7 +247,7 @@ function chunkInputs(
   const x = gatherRows(data.x, data.featureSize, indices, new Float32Array(indices.length * data.featureSize));
   const target = new Float32Array(indices.length * classes);
   fillTargets(data, indices, classes, target);
-  return { x, target, ...model.stackedScalars(updates, count, epoch, batchSize) };
+  return { x, target, ...model.stackedScalars(updates, count, epoch) };
 }
 
 /** Loss and accuracy on the validation and test splits. */

@@ -32,7 +32,7 @@ describe.skipIf(!haveSwiftShader)('onnx-webgpu on SwiftShader', () => {
     const batch = 8;
     const steps = 3;
     const data = randomBatch(batch * steps, 5, 3);
-    const inputs = { x: data.x, target: data.y, ...model.stackedScalars(0, steps, 0, batch) };
+    const inputs = { x: data.x, target: data.y, ...model.stackedScalars(0, steps, 0) };
     const gpu = await OnnxRunner.create(model, { backend: 'onnx-webgpu', threads: 1, batchSize: batch });
     const eager = new EagerRunner(model, batch, { backend: 'cpu', device: 'js', threads: null, versions: {} });
     try {

@@ -79,12 +79,12 @@ function chunk(model: Model, batch: TestBatch, first: number, steps: number) {
     x.set(batch.x, i * batch.x.length);
     target.set(batch.y, i * batch.y.length);
   }
-  return { steps, inputs: { x, target, ...model.stackedScalars(first, steps, 0, batch.rows) } };
+  return { steps, inputs: { x, target, ...model.stackedScalars(first, steps, 0) } };
 }
 const stepInputs = (model: Model, batch: TestBatch, step: number): StepInputValues => ({
   x: Float32Array.from(batch.x),
   target: Float32Array.from(batch.y),
-  ...model.stepScalars(step, 0, batch.rows),
+  ...model.stepScalars(step, 0),
 });
 
 const SIZES = [5, 7, 6, 3];
@@ -236,7 +236,7 @@ describe('the sign of the learned feedback (ALGORITHMS.md §7)', () => {
         x.set(b.x, i * b.x.length);
         target.set(b.y, i * b.y.length);
       });
-      await runner.train({ steps, inputs: { x, target, ...model.stackedScalars(0, steps, 0, 16) } });
+      await runner.train({ steps, inputs: { x, target, ...model.stackedScalars(0, steps, 0) } });
       const state = await runner.readState();
       const r = state.get('rule.correlation1')!.values;
       const r0 = model.initialState.find((e) => e.name === 'rule.correlation1.start')!.values;
@@ -255,7 +255,7 @@ describe('the sign of the learned feedback (ALGORITHMS.md §7)', () => {
       const diagnostics = await runner.diagnose({
         x: probe.x,
         target: probe.y,
-        ...model.stepScalars(steps, 0, 16),
+        ...model.stepScalars(steps, 0),
       });
       const bpCosine = diagnostics['layer1.bp_cosine']!;
       console.log(
