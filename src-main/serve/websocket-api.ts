@@ -33,6 +33,9 @@ export function attachApiSocket(socket: WebSocket, dispatcher: Dispatcher, bus: 
     const { id, method, payload } = message.data;
     void dispatcher.invoke(method, payload, connection).then((outcome) => send({ kind: 'reply', id, outcome }));
   });
+  // ws reports a malformed frame or an over-size message here and closes the socket with the matching code
+  // (1002, 1009); without a listener the error would be thrown and end the server for everyone.
+  socket.on('error', (error) => console.warn(`closed a WebSocket: ${error.message}`));
   socket.on('close', () => connection.close());
   return connection;
 }
