@@ -21,8 +21,8 @@ const USAGE = `broadcast-lab ${pkg.version} — a laboratory for biologically pl
 
 Usage:
   broadcast-lab run SPEC.json [--session NAME] [--backend B] [--threads N]   train an experiment file (see assets/examples)
-  broadcast-lab list [--session ID]       stored runs and their results
-  broadcast-lab show RUN                  a run's settings, final metrics and event log
+  broadcast-lab list [--session ID]       stored runs and their results (read-only)
+  broadcast-lab show RUN                  a run's settings, final metrics, checkpoints and event log (read-only)
   broadcast-lab resume RUN                continue an interrupted or stopped run from its checkpoint
   broadcast-lab info                      versions, data folder, compute backends
   broadcast-lab sessions list             stored sessions
@@ -91,6 +91,7 @@ export async function runCli(argv: string[], context: CliContext = {}): Promise<
   try {
     host = createApiHost({
       mode: 'cli',
+      access: readsOnly(command, sub) ? 'read' : 'write',
       dataDir: resolveDataDir(values.data),
       launch: context.launch ?? nodeTrainingLauncher(import.meta.url),
       threads,
@@ -158,6 +159,14 @@ export async function runCli(argv: string[], context: CliContext = {}): Promise<
     client.close();
     await host.close();
   }
+}
+
+/**
+ * Commands that only read open the database read-only, beside a server or app that may be training into the same
+ * data folder: they take no lock and never change a run (no crash recovery, no schema upgrade).
+ */
+function readsOnly(command: string, sub: string | undefined): boolean {
+  return command === 'list' || command === 'show' || (command === 'sessions' && sub === 'list');
 }
 
 function usageProblem(

@@ -58,6 +58,7 @@ export async function serve(argv: string[]): Promise<void> {
   });
   for (const runId of host.store.interruptedAtOpen)
     console.warn(`run ${runId} was interrupted by the last shutdown; its data is kept`);
+  // The host holds the data folder's lock: a server that cannot listen must let it go.
   const server = await startServer({
     host: values.host,
     port,
@@ -65,6 +66,9 @@ export async function serve(argv: string[]): Promise<void> {
     staticDir: rendererDir(),
     dispatcher: host.dispatcher,
     bus: host.bus,
+  }).catch(async (error: unknown) => {
+    await host.close();
+    throw error;
   });
   console.log(`Broadcast Lab serving at ${server.url}`);
   console.log(`data: ${host.store.path}`);

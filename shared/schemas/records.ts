@@ -58,6 +58,8 @@ export const Run = z.object({
   endedAt: Timestamp.nullable(),
   error: z.string().nullable(),
   createdAt: Timestamp,
+  /** Space the run's stored checkpoints take, in bytes (older ones are pruned as new ones arrive). */
+  checkpointBytes: z.number().int().nonnegative(),
 });
 export type Run = z.infer<typeof Run>;
 

@@ -6,6 +6,7 @@ import { StepEstimator } from '../runs/step-estimator';
 import type { TrainingProcessLauncher } from '../runs/training-channel';
 import type { BackendChoice } from '../runs/protocol';
 import { openStore } from '../store';
+import { lockDataFolder } from '../store/folder-lock';
 import type { Store } from '../store/types';
 import { DATABASE_FILE } from '../data-dir';
 import { buildAppInfo } from './app-info';
@@ -20,13 +21,25 @@ export interface ApiHost {
   bus: EventBus;
   runs: RunManager;
   dispatcher: Dispatcher;
-  /** Stops the active run (it checkpoints), then closes the database. */
+  /** Stops the active run (it checkpoints), then closes the database and unlocks the data folder. */
   close(): Promise<void>;
 }
+
+/**
+ * 'write' (the default) makes this host the data folder's one writer: it locks the folder, upgrades the
+ * database, recovers a crashed host's runs, and trains. 'read' only reads, beside a writer that may be
+ * training: no lock, no upgrade, no recovery, and nothing it does changes a run.
+ */
+export type HostAccess = 'write' | 'read';
 
 export interface ApiHostOptions extends DispatcherOptions {
   mode: AppInfo['mode'];
   dataDir: string;
+  access?: HostAccess;
+  /** What the lock names as its holder when a second host is refused; default: this process's command line. */
+  command?: string;
+  /** Checkpoints kept per run besides the best by validation metric; default 2. */
+  keepCheckpoints?: number;
   /** Starts a training process: a Node child in serve mode and the CLI, a utilityProcess in the desktop app. */
   launch: TrainingProcessLauncher;
   backend?: BackendChoice;
@@ -41,7 +54,15 @@ export interface ApiHostOptions extends DispatcherOptions {
 
 /** Opens the data folder's database and wires the one API implementation over it. */
 export function createApiHost(options: ApiHostOptions): ApiHost {
-  const store = openStoreExplained(path.join(options.dataDir, DATABASE_FILE));
+  const readOnly = options.access === 'read';
+  const lock = readOnly ? null : lockDataFolder(options.dataDir, options.command ?? commandLine(options.mode));
+  let store: Store;
+  try {
+    store = openStoreExplained(path.join(options.dataDir, DATABASE_FILE), readOnly);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const bus = new EventBus();
   const runs = new RunManager({
     store,
@@ -50,6 +71,7 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
     dataDir: options.dataDir,
     backend: options.backend,
     threads: options.threads,
+    keepCheckpoints: options.keepCheckpoints,
   });
   const datasets = new DatasetManager({ dataDir: options.dataDir, downloadSources: options.datasetSources });
   const datasetDownloads = new DatasetDownloads({ manager: datasets, bus, mirror: options.datasetMirror });
@@ -74,8 +96,13 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
     dispatcher,
     close: async () => {
       datasetDownloads.close();
-      await runs.shutdown();
-      store.close();
+      try {
+        // A reader never queued or started anything: the queue it would shut down is the writer's.
+        if (!readOnly) await runs.shutdown();
+      } finally {
+        store.close();
+        lock?.release();
+      }
     },
   };
 }
@@ -84,9 +111,9 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
  * better-sqlite3 is a native module built for one runtime at a time: `npm start` rebuilds it for Electron,
  * after which plain Node (serve, CLI) cannot load it. Say so instead of printing the loader's ABI numbers.
  */
-function openStoreExplained(file: string): Store {
+function openStoreExplained(file: string, readOnly: boolean): Store {
   try {
-    return openStore({ path: file });
+    return openStore({ path: file, readOnly });
   } catch (error) {
     if (error instanceof Error && error.message.includes('NODE_MODULE_VERSION')) {
       throw new Error(
@@ -97,4 +124,10 @@ function openStoreExplained(file: string): Store {
     }
     throw error;
   }
+}
+
+/** How a refused second host names this one: the mode and the arguments it was started with. */
+function commandLine(mode: AppInfo['mode']): string {
+  const script = process.argv[1] ? path.basename(process.argv[1]) : 'node';
+  return [`${mode}:`, script, ...process.argv.slice(2)].join(' ');
 }

@@ -1,5 +1,8 @@
 import type { ApiHost } from '../api/host';
 import type { apiClient } from './caller';
+import { broadcastRegime, type BroadcastRegime } from '../../shared/analysis/regime';
+import { layerMetric } from '../../shared/diagnostics';
+import { formatBytes } from '../../shared/format-bytes';
 import { formatDuration, table, type Output } from './output';
 import { lastValue } from './run-command';
 
@@ -52,8 +55,9 @@ export async function showCommand(
     finals[`${n.split}.${n.name}`] = await lastValue(client.call, runId, n.name, n.split);
   }
   const events = await client.call('runs.events', { runId });
+  const regime = await regimeOf(client, runId, names);
   if (json) {
-    io.out(JSON.stringify({ run, experiment, finals, events }, null, 2));
+    io.out(JSON.stringify({ run, experiment, finals, regime, events }, null, 2));
     return 0;
   }
   io.out(
@@ -63,12 +67,39 @@ export async function showCommand(
   io.out(
     `backend: ${run.backend ?? '—'}; duration: ${run.startedAt && run.endedAt ? formatDuration((run.endedAt - run.startedAt) / 1000) : '—'}`,
   );
+  io.out(`checkpoints: ${formatBytes(run.checkpointBytes)}`);
   for (const [key, value] of Object.entries(run.environment)) io.out(`  ${key}: ${String(value)}`);
   io.out('final metrics:');
   for (const [key, value] of Object.entries(finals)) io.out(`  ${key}: ${value === null ? '—' : value.toPrecision(5)}`);
+  if (regime) io.out(`broadcast regime: ${regime.summary}`);
   io.out('events:');
   for (const e of events) io.out(`  ${new Date(e.createdAt).toISOString()} ${e.level} ${e.kind}: ${e.message}`);
   return 0;
+}
+
+/** The regime of a learned-broadcast run from its per-layer learned_share and feedback_cosine series. */
+async function regimeOf(
+  client: ReturnType<typeof apiClient>,
+  runId: number,
+  names: readonly { name: string; split: string }[],
+): Promise<BroadcastRegime | null> {
+  const layers = names
+    .filter((n) => n.split === 'diagnostic')
+    .map((n) => /^layer(\d+)\.learned_share$/.exec(n.name))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
+  const inputs = await Promise.all(
+    layers.map(async (layer) => {
+      const share = await client.call('metrics.series', {
+        runId,
+        name: layerMetric(layer, 'learned_share'),
+        split: 'diagnostic',
+      });
+      const feedback = await lastValue(client.call, runId, layerMetric(layer, 'feedback_cosine'), 'diagnostic');
+      return { layer, learnedShare: share.points.map((p) => p.value), feedbackCosine: feedback };
+    }),
+  );
+  return broadcastRegime(inputs.sort((a, b) => a.layer - b.layer));
 }
 
 /** `broadcast-lab resume RUN`: continues an interrupted or stopped run from its latest checkpoint. */

@@ -2,8 +2,9 @@ import { ApiError } from '../../shared/api/errors';
 import type { Run } from '../../shared/schemas/records';
 import { ruleInfo } from '../../shared/rules/catalogue';
 import type { EventBus } from '../api/event-bus';
-import type { Store } from '../store/types';
-import { WorkerMessage, type BackendChoice, type ProgressMessage } from './protocol';
+import { StoreError, type Store } from '../store/types';
+import { storageFailureText } from './storage-failure';
+import { BackendChoice, WorkerMessage, type ProgressMessage } from './protocol';
 import type { TrainingProcess, TrainingProcessLauncher } from './training-channel';
 
 export interface RunManagerOptions {
@@ -17,7 +18,11 @@ export interface RunManagerOptions {
   threads?: number;
   /** How long a stopping run may take to write its checkpoint before it is killed. */
   stopGraceMs?: number;
+  /** Checkpoints kept per run besides the best by validation metric (default 2); older ones are deleted. */
+  keepCheckpoints?: number;
 }
+
+export const DEFAULT_KEEP_CHECKPOINTS = 2;
 
 interface Active {
   runId: number;
@@ -26,6 +31,8 @@ interface Active {
   stopping: boolean;
   /** Its records are being deleted: ignore whatever it still sends. */
   discarded?: boolean;
+  /** The store failed under it (a full disk): it was killed and failed; ignore whatever it still sends. */
+  storageFailed?: boolean;
 }
 
 const RESUMABLE = new Set<Run['status']>(['interrupted', 'stopped', 'failed']);
@@ -33,9 +40,14 @@ const RESUMABLE = new Set<Run['status']>(['interrupted', 'stopped', 'failed']);
 /**
  * Runs experiments: queues their runs (arms × seeds), trains one at a time in a separate process, and turns
  * the process's messages into stored records and API events. The store is written here only, on the host.
+ * The queue lives in the store (first queued, first trained), beside the runs' statuses.
+ *
+ * States: queued → running ⇄ paused → completed | stopped | failed | diverged; a training process that dies
+ * makes its run interrupted; stop takes a queued run off the queue (stopped); resume puts an interrupted,
+ * stopped or failed run back on the queue, to continue from its latest checkpoint. A host that dies leaves
+ * its queued, running and paused runs to the next host's start, which marks them interrupted.
  */
 export class RunManager {
-  private readonly queue: { runId: number; backend: BackendChoice; checkpoint: Uint8Array | null }[] = [];
   private active: Active | null = null;
   private readonly progress = new Map<number, ProgressMessage>();
   private readonly idleWaiters: (() => void)[] = [];
@@ -63,7 +75,7 @@ export class RunManager {
           environment: { arm: index, label: arm.label ?? ruleInfo(arm.rule).label },
         });
         runs.push(run);
-        this.queue.push({ runId: run.id, backend: backend ?? this.options.backend ?? 'auto', checkpoint: null });
+        store.queue.enqueue(run.id, backend ?? this.defaultBackend);
         this.publishStatus(run);
       });
     }
@@ -91,6 +103,8 @@ export class RunManager {
       );
     }
     const { store } = this.options;
+    // After a full disk, space has been freed (or the run will meet the same wall): keep some back again.
+    store.diskReserve.restore();
     const checkpoint = store.checkpoints.latest(runId);
     // Steps after the checkpoint are trained again, identically (same seed, same data order): drop their points.
     store.metrics.truncate(runId, checkpoint ? checkpoint.step + 1 : 0);
@@ -102,21 +116,21 @@ export class RunManager {
         ? `resuming from the checkpoint at step ${checkpoint.step}`
         : 'no checkpoint: starting again from step 0',
     );
-    this.queue.push({
-      runId,
-      backend: backend ?? this.options.backend ?? 'auto',
-      checkpoint: checkpoint?.data ?? null,
-    });
-    const queued = this.setStatus(runId, { status: 'queued', error: null, endedAt: null });
+    store.queue.enqueue(runId, backend ?? this.defaultBackend);
+    let queued: Run;
+    try {
+      queued = this.setStatus(runId, { status: 'queued', error: null, endedAt: null });
+    } catch (error) {
+      store.queue.remove(runId);
+      throw error;
+    }
     this.pump();
     return queued;
   }
 
   /** Stops a running or paused run (it checkpoints first), or takes a queued one off the queue. */
   stop(runId: number): Run {
-    const queuedAt = this.queue.findIndex((q) => q.runId === runId);
-    if (queuedAt >= 0) {
-      this.queue.splice(queuedAt, 1);
+    if (this.options.store.queue.remove(runId)) {
       return this.setStatus(runId, { status: 'stopped', endedAt: Date.now() });
     }
     const active = this.requireActive(runId, 'stop');
@@ -130,7 +144,7 @@ export class RunManager {
    */
   discard(runIds: readonly number[]): void {
     const doomed = new Set(runIds);
-    for (let i = this.queue.length - 1; i >= 0; i--) if (doomed.has(this.queue[i]!.runId)) this.queue.splice(i, 1);
+    for (const runId of doomed) this.options.store.queue.remove(runId);
     if (this.active && doomed.has(this.active.runId)) {
       this.active.finished = true;
       this.active.discarded = true;
@@ -144,13 +158,18 @@ export class RunManager {
 
   /** Resolves when nothing is running or queued (for the CLI and tests). */
   whenIdle(): Promise<void> {
-    if (!this.active && this.queue.length === 0) return Promise.resolve();
+    if (!this.active && this.options.store.queue.list().length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** On shutdown: stop the active run so that it checkpoints, and leave the queue as 'queued' → 'interrupted'. */
+  /**
+   * On shutdown: stop the active run so that it checkpoints, and mark the queued runs 'interrupted', as the next
+   * start would after a crash, so that a resume picks them up the same way either way.
+   */
   async shutdown(): Promise<void> {
-    for (const q of this.queue.splice(0)) this.setStatus(q.runId, { status: 'interrupted' });
+    const { store } = this.options;
+    for (let next = store.queue.take(); next; next = store.queue.take())
+      this.setStatus(next.runId, { status: 'interrupted' });
     if (this.active) {
       this.stopActive(this.active);
       await this.whenIdle();
@@ -167,20 +186,41 @@ export class RunManager {
     grace.unref?.();
   }
 
+  /** Starts the next queued run when none is active; resolves the idle waiters when the queue is empty. */
   private pump(): void {
-    if (this.active) return;
-    const next = this.queue.shift();
-    if (!next) {
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
-      return;
+    while (!this.active) {
+      const { store } = this.options;
+      let next;
+      try {
+        next = store.queue.take();
+      } catch (error) {
+        // A full disk cannot even take a run off the queue: it stays queued (the next start marks it interrupted).
+        if (!(error instanceof StoreError)) throw error;
+        console.error(`broadcast-lab: the run queue cannot be served: ${error.message}`);
+        next = undefined;
+      }
+      if (!next) {
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+        return;
+      }
+      try {
+        this.launch(next.runId, next.backend);
+      } catch (error) {
+        if (!(error instanceof StoreError)) throw error;
+        console.error(`broadcast-lab: run ${next.runId} could not be started: ${error.message}`);
+      }
     }
-    const run = this.options.store.runs.get(next.runId);
-    const experiment = run && this.options.store.experiments.get(run.experimentId);
-    if (!run || !experiment) {
-      this.pump();
-      return;
-    }
+  }
+
+  private launch(runId: number, backend: string): void {
+    const { store } = this.options;
+    const run = store.runs.get(runId);
+    const experiment = run && store.experiments.get(run.experimentId);
+    if (!run || !experiment) return;
     const arm = typeof run.environment.arm === 'number' ? run.environment.arm : 0;
+    const chosen = BackendChoice.safeParse(backend);
+    // A fresh run has no checkpoint; a resumed one continues from its latest (resume truncated the metrics after it).
+    const checkpoint = store.checkpoints.latest(runId)?.data ?? null;
     let process: TrainingProcess;
     try {
       process = this.options.launch();
@@ -190,12 +230,11 @@ export class RunManager {
         error: `could not start a training process: ${message(error)}`,
         endedAt: Date.now(),
       });
-      this.pump();
       return;
     }
     const active: Active = { runId: run.id, process, finished: false, stopping: false };
     this.active = active;
-    process.onMessage((raw) => this.handle(active, raw));
+    process.onMessage((raw) => this.guarded(active, () => this.handle(active, raw)));
     process.onExit((code, signal) => this.exited(active, code, signal));
     process.send({
       type: 'start',
@@ -204,14 +243,52 @@ export class RunManager {
       arm,
       seed: run.seed,
       dataDir: this.options.dataDir,
-      backend: next.backend,
+      backend: chosen.success ? chosen.data : this.defaultBackend,
       threads: this.options.threads ?? null,
-      checkpoint: next.checkpoint,
+      checkpoint,
     });
   }
 
+  /**
+   * Runs the handling of a training process's message or exit. A store that fails under it (a full disk, a
+   * damaged page) fails that run, not the host: the host keeps serving, and what was committed stays.
+   */
+  private guarded(active: Active, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      this.storageFailed(active, error);
+    }
+  }
+
+  private storageFailed(active: Active, error: StoreError): void {
+    if (active.storageFailed) return;
+    active.storageFailed = true;
+    // Its next messages would meet the same disk; a stop would try to write one more checkpoint.
+    active.finished = true;
+    active.process.kill();
+    const text = storageFailureText(error, this.options.dataDir);
+    // On a full disk not even the failure fits: give up the space kept back for it (resume takes it again).
+    if (error.kind === 'disk_full') this.options.store.diskReserve.release();
+    try {
+      this.setStatus(active.runId, { status: 'failed', endedAt: Date.now(), error: text });
+    } catch (again) {
+      // Not even the status fits: tell the clients; the next start marks the stored 'running' run interrupted.
+      const run = this.options.store.runs.get(active.runId);
+      if (run) this.publishStatus({ ...run, status: 'failed', endedAt: Date.now(), error: text });
+      console.error(`broadcast-lab: run ${active.runId}: ${text} (its status could not be stored: ${message(again)})`);
+      return;
+    }
+    try {
+      this.logEvent(active.runId, 'error', 'failed', text);
+    } catch {
+      // The status says it; the event log is a nicety on a full disk.
+    }
+  }
+
   private handle(active: Active, raw: unknown): void {
-    if (active.discarded) return;
+    if (active.discarded || active.storageFailed) return;
     const parsed = WorkerMessage.safeParse(raw);
     const { store, bus } = this.options;
     const runId = active.runId;
@@ -263,6 +340,8 @@ export class RunManager {
         return;
       case 'checkpoint':
         store.checkpoints.save(runId, message.step, message.epoch, message.bytes);
+        // A wide net's checkpoints are large, and only the latest (to resume) and the best are worth keeping.
+        store.checkpoints.prune(runId, this.options.keepCheckpoints ?? DEFAULT_KEEP_CHECKPOINTS);
         return;
       case 'paused':
         this.logEvent(runId, 'info', 'paused', `paused at step ${message.step}`);
@@ -273,13 +352,8 @@ export class RunManager {
         active.finished = true;
         const diverged = message.status === 'diverged';
         this.setStatus(runId, { status: message.status, endedAt: Date.now(), error: diverged ? message.reason : null });
-        if (diverged)
-          this.logEvent(
-            runId,
-            'error',
-            'diverged',
-            `${message.reason}${message.layer !== null ? ` (layer ${message.layer})` : ''}`,
-          );
+        // The reason names the step, the layer and the quantity (engine/divergence.ts).
+        if (diverged) this.logEvent(runId, 'error', 'diverged', message.reason);
         else this.logEvent(runId, 'info', message.status, `${message.status} at step ${message.step}`);
         return;
       }
@@ -292,20 +366,18 @@ export class RunManager {
   }
 
   private exited(active: Active, code: number | null, signal: string | null): void {
-    if (!active.finished && !active.discarded) {
-      const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
-      this.setStatus(active.runId, {
-        status: 'interrupted',
-        endedAt: Date.now(),
-        error: `the training process ${how}; resume continues from the last checkpoint`,
-      });
-      this.logEvent(active.runId, 'error', 'interrupted', `the training process ${how}`);
-    }
     this.progress.delete(active.runId);
     if (this.active === active) this.active = null;
-    if (active.discarded) {
-      this.pump();
-      return;
+    if (!active.finished && !active.discarded) {
+      const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
+      this.guarded(active, () => {
+        this.setStatus(active.runId, {
+          status: 'interrupted',
+          endedAt: Date.now(),
+          error: `the training process ${how}; resume continues from the last checkpoint`,
+        });
+        this.logEvent(active.runId, 'error', 'interrupted', `the training process ${how}`);
+      });
     }
     this.pump();
   }

@@ -18,7 +18,42 @@ export function createCheckpointStore(db: Db, now: () => number): CheckpointStor
     `SELECT ${INFO_COLUMNS}, data FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1`,
   );
 
+  // The checkpoint whose step has the best validation value. Validation runs at the end of an epoch, after the
+  // epoch's last step; a checkpoint at that step holds the weights it measured.
+  const bestBy = (name: string, order: 'ASC' | 'DESC') =>
+    db.prepare<[number], { id: number }>(
+      `SELECT c.id FROM checkpoints c
+       JOIN metric_series s ON s.run_id = c.run_id AND s.split = 'validation' AND s.name = '${name}'
+       JOIN metric_points p ON p.series_id = s.id AND p.step = c.step
+       WHERE c.run_id = ? ORDER BY p.value ${order}, c.step DESC LIMIT 1`,
+    );
+  const bestByAccuracy = bestBy('accuracy', 'DESC');
+  const bestByLoss = bestBy('loss', 'ASC');
+  const hasAccuracy = db.prepare<[number], { found: number }>(
+    `SELECT 1 AS found FROM metric_series WHERE run_id = ? AND split = 'validation' AND name = 'accuracy'`,
+  );
+  const doomed = db.prepare<[number, number, number, number], { id: number; bytes: number }>(
+    `SELECT id, length(data) AS bytes FROM checkpoints WHERE run_id = ? AND id IS NOT ? AND id NOT IN
+       (SELECT id FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT ?)`,
+  );
+  const remove = db.prepare<[number]>(`DELETE FROM checkpoints WHERE id = ?`);
+  const prune = db.transaction((runId: number, keepLast: number) => {
+    const best = (hasAccuracy.get(runId) ? bestByAccuracy : bestByLoss).get(runId)?.id ?? null;
+    let bytes = 0;
+    const rows = doomed.all(runId, best ?? -1, runId, keepLast);
+    for (const row of rows) {
+      remove.run(row.id);
+      bytes += row.bytes;
+    }
+    return { removed: rows.length, bytes };
+  });
+
   return {
+    prune(runId, keepLast) {
+      if (!Number.isSafeInteger(keepLast) || keepLast < 1)
+        throw new RangeError(`at least the latest checkpoint must be kept, got keepLast = ${keepLast}`);
+      return prune.immediate(runId, keepLast);
+    },
     save(runId, step, epoch, data) {
       if (!Number.isSafeInteger(step) || step < 0)
         throw new RangeError(`a checkpoint's step must be a non-negative integer, got ${step}`);

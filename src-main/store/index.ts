@@ -6,6 +6,9 @@ import { SeriesIndex } from './metric-series-index';
 import { createMetricStore } from './metrics';
 import { LATEST_SCHEMA_VERSION, migrate } from './migrations';
 import { openDatabase } from './open-database';
+import { openDatabaseReadOnly } from './open-read-only';
+import { createQueueStore } from './queue';
+import { diskReserve } from './disk-reserve';
 import { recoverInterruptedRuns } from './recovery';
 import { createRunStore } from './runs';
 import { createSessionStore } from './sessions';
@@ -23,40 +26,50 @@ export { LATEST_SCHEMA_VERSION } from './migrations';
 export const DEFAULT_BUSY_TIMEOUT_MS = 2000;
 
 /**
- * Opens the session database, creating it and its folder when missing and upgrading an older schema.
- * Throws StoreError (corrupt, read_only, locked, newer_schema, io) without touching a file it cannot use.
+ * Opens the session database, creating it and its folder when missing, upgrading an older schema and marking
+ * the runs a crashed process left unfinished as interrupted. With `readOnly` it does none of that and writes
+ * nothing. Throws StoreError (corrupt, read_only, locked, disk_full, newer_schema, io; read-only also
+ * missing and older_schema) without touching a file it cannot use.
  */
 export function openStore(options: StoreOptions): Store {
   const file = path.resolve(options.path);
   const now = options.now ?? Date.now;
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-  const db = openDatabase(file, busyTimeoutMs, LATEST_SCHEMA_VERSION);
+  const readOnly = options.readOnly === true;
+  const db = readOnly
+    ? openDatabaseReadOnly(file, busyTimeoutMs, LATEST_SCHEMA_VERSION)
+    : openDatabase(file, busyTimeoutMs, LATEST_SCHEMA_VERSION);
   try {
-    const { to: schemaVersion } = migrate(db);
+    const schemaVersion = readOnly ? LATEST_SCHEMA_VERSION : migrate(db).to;
     const series = new SeriesIndex(db);
     const forgetSeries = () => series.forget();
     const events = createEventStore(db, file, now);
-    const interruptedAtOpen = Object.freeze(recoverInterruptedRuns(db, events, now));
+    const interruptedAtOpen = Object.freeze(readOnly ? [] : recoverInterruptedRuns(db, events, now));
     const guard = <T extends object>(target: T): T =>
       guardMethods(target, (error) => classifyRuntimeFailure(error, file, busyTimeoutMs));
+    const reserve = readOnly ? { release: () => false, restore: () => false } : diskReserve(`${file}-reserve`);
+    reserve.restore();
     let closed = false;
     return {
       path: file,
       schemaVersion,
+      readOnly,
       interruptedAtOpen,
       sessions: guard(createSessionStore(db, now, forgetSeries)),
       experiments: guard(createExperimentStore(db, file, now, forgetSeries)),
       runs: guard(createRunStore(db, file, now)),
       metrics: guard(createMetricStore(db, file, series)),
       checkpoints: guard(createCheckpointStore(db, now)),
+      queue: guard(createQueueStore(db, now)),
       events: guard(events),
       templates: guard(createTemplateStore(db, now)),
+      diskReserve: reserve,
       close() {
         if (closed) return;
         closed = true;
         try {
           // Refreshes the planner statistics this session's writes made stale; cheap when nothing changed.
-          db.pragma('optimize');
+          if (!readOnly) db.pragma('optimize');
         } catch {
           // Statistics are an optimisation: a busy or full disk must not keep the file open.
         } finally {

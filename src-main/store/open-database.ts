@@ -61,7 +61,7 @@ export function openDatabase(file: string, busyTimeoutMs: number, knownVersion: 
   }
 }
 
-function statOrUndefined(file: string): fs.Stats | undefined {
+export function statOrUndefined(file: string): fs.Stats | undefined {
   try {
     return fs.statSync(file);
   } catch (error) {
@@ -71,7 +71,7 @@ function statOrUndefined(file: string): fs.Stats | undefined {
 }
 
 /** SQLite treats an empty file as a new database; anything else must start with SQLite's magic string. */
-function checkHeader(file: string, size: number): void {
+export function checkHeader(file: string, size: number): void {
   if (size === 0) return;
   const header = Buffer.alloc(SQLITE_HEADER_BYTES);
   let read: number;
@@ -101,7 +101,10 @@ function checkWritable(file: string, fileExists: boolean, busyTimeoutMs: number)
       fs.accessSync(target, fs.constants.W_OK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      if (code === 'EROFS') {
+        throw storeError('read_only', file, `its folder ${folder} is on a read-only file system: EROFS`, error);
+      }
+      if (code === 'EACCES' || code === 'EPERM') {
         const what = target === folder ? `its folder ${folder} is not writable` : 'the file is not writable';
         throw storeError('read_only', file, `${what} for this user: ${code}`, error);
       }
@@ -136,7 +139,7 @@ function inspectReadOnly(file: string, busyTimeoutMs: number, knownVersion: numb
   }
 }
 
-function checkVersion(file: string, version: unknown, knownVersion: number): void {
+export function checkVersion(file: string, version: unknown, knownVersion: number): void {
   if (typeof version !== 'number') throw storeError('corrupt', file, 'its schema version cannot be read');
   if (version > knownVersion) {
     throw storeError(

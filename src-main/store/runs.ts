@@ -16,11 +16,13 @@ export interface RunRow {
   endedAt: number | null;
   error: string | null;
   createdAt: number;
+  checkpointBytes: number;
 }
 
 export const RUN_SELECT = `SELECT r.id, r.experiment_id AS experimentId, e.session_id AS sessionId, r.rule, r.seed,
   r.status, r.backend, r.environment, r.started_at AS startedAt, r.ended_at AS endedAt, r.error,
-  r.created_at AS createdAt
+  r.created_at AS createdAt,
+  (SELECT coalesce(sum(length(c.data)), 0) FROM checkpoints c WHERE c.run_id = r.id) AS checkpointBytes
   FROM runs r JOIN experiments e ON e.id = r.experiment_id`;
 
 /** Statuses after which a run no longer computes; reaching one stamps ended_at unless the caller gave it. */
@@ -40,6 +42,7 @@ export function runFromRow(row: RunRow, file: string): Run {
     endedAt: row.endedAt,
     error: row.error,
     createdAt: row.createdAt,
+    checkpointBytes: row.checkpointBytes,
   };
 }
 

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { StoreError, type StoreErrorKind } from './types';
 import { sqliteCode } from './sqlite';
 
@@ -28,11 +30,45 @@ export function storeError(kind: StoreErrorKind, file: string, detail: string, c
         options,
       );
     case 'read_only':
+      // A read-only mount is not fixed by file modes: say which of the two it is.
+      if (isReadOnlyFileSystem(detail, cause))
+        return new StoreError(
+          kind,
+          file,
+          `The database ${file} is on a read-only file system (${detail}). ` +
+            `Remount it read-write, or copy the data folder to a writable disk and point Broadcast Lab at the copy ` +
+            `(--data DIR or BROADCAST_LAB_DATA).`,
+          options,
+        );
       return new StoreError(
         kind,
         file,
         `The database ${file} cannot be written (${detail}). ` +
           `Make the file and its folder writable for this user, ${ELSEWHERE}.`,
+        options,
+      );
+    case 'disk_full':
+      return new StoreError(
+        kind,
+        file,
+        `The disk holding the database ${file} is full (${detail}). Everything stored before it filled is kept. ` +
+          `Free some space and try again, ${ELSEWHERE}.`,
+        options,
+      );
+    case 'missing':
+      return new StoreError(
+        kind,
+        file,
+        `There is no database at ${file} (${detail}): nothing has been stored in this data folder yet. ` +
+          `A command that writes (run, sessions create, serve, the app) creates it; or ${ELSEWHERE.slice(3)}.`,
+        options,
+      );
+    case 'older_schema':
+      return new StoreError(
+        kind,
+        file,
+        `The database ${file} needs an upgrade first (${detail}); reading commands never change it. ` +
+          `Start Broadcast Lab once (serve, the app, or any command that writes) to upgrade it, then try again.`,
         options,
       );
     case 'newer_schema':
@@ -52,6 +88,10 @@ export function storeError(kind: StoreErrorKind, file: string, detail: string, c
         options,
       );
   }
+}
+
+function isReadOnlyFileSystem(detail: string, cause: unknown): boolean {
+  return sqliteCode(cause) === 'EROFS' || /\bEROFS\b/.test(detail);
 }
 
 function messageOf(error: unknown): string {
@@ -86,8 +126,17 @@ export function classifyOpenFailure(error: unknown, file: string, busyTimeoutMs:
   }
   if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT'))
     return storeError('corrupt', file, detail, error);
-  if (['SQLITE_PERM', 'SQLITE_AUTH', 'EACCES', 'EPERM', 'EROFS'].includes(code) || code.startsWith('SQLITE_READONLY')) {
-    return storeError('read_only', file, detail, error);
+  if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC' || code === 'EDQUOT')
+    return storeError('disk_full', file, detail, error);
+  if (code === 'EROFS') return storeError('read_only', file, detail, error);
+  if (['SQLITE_PERM', 'SQLITE_AUTH', 'EACCES', 'EPERM'].includes(code) || code.startsWith('SQLITE_READONLY')) {
+    // SQLite says SQLITE_READONLY for a read-only mount as for a write-protected file; ask the file system which.
+    return storeError(
+      'read_only',
+      file,
+      onReadOnlyMount(file) ? `${detail}; EROFS: read-only file system` : detail,
+      error,
+    );
   }
   if (code.startsWith('SQLITE_') || /^E[A-Z]+$/.test(code)) return storeError('io', file, detail, error);
   return error;
@@ -102,4 +151,14 @@ export function classifyRuntimeFailure(error: unknown, file: string, busyTimeout
   const code = sqliteCode(error);
   if (code === undefined || !FILE_FAILURES.some((prefix) => code.startsWith(prefix))) return error;
   return classifyOpenFailure(error, file, busyTimeoutMs);
+}
+
+/** Whether the file's folder sits on a file system mounted read-only: access(2) answers EROFS there. */
+export function onReadOnlyMount(file: string): boolean {
+  try {
+    fs.accessSync(path.dirname(file), fs.constants.W_OK);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EROFS';
+  }
 }

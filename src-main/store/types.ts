@@ -13,9 +13,14 @@ import type {
 import type { ExperimentSpec } from '../../shared/schemas/experiment';
 import type { SeriesQuery } from '../../shared/api/contract';
 import type { SessionFilter } from '../../shared/api/session-filter';
+import type { DiskReserve } from './disk-reserve';
 
-/** Why a database could not be used. Every kind carries a message that names the file and what to do. */
-export type StoreErrorKind = 'corrupt' | 'locked' | 'read_only' | 'newer_schema' | 'io';
+/**
+ * Why a database could not be used. Every kind carries a message that names the file and what to do.
+ * 'missing' and 'older_schema' come from read-only opening only, which never creates nor upgrades a file.
+ */
+export type StoreErrorKind =
+  'corrupt' | 'locked' | 'read_only' | 'disk_full' | 'newer_schema' | 'older_schema' | 'missing' | 'io';
 
 export class StoreError extends Error {
   readonly kind: StoreErrorKind;
@@ -35,6 +40,11 @@ export interface StoreOptions {
   now?: () => number;
   /** How long to wait for another process's lock before giving up with a 'locked' error. */
   busyTimeoutMs?: number;
+  /**
+   * Open without writing anything: no creation, no migration, no crash recovery. For commands that only read
+   * while another process may own the data folder.
+   */
+  readOnly?: boolean;
 }
 
 export interface NewRun {
@@ -138,6 +148,29 @@ export interface CheckpointStore {
   save(runId: number, step: number, epoch: number, data: Uint8Array): CheckpointInfo;
   list(runId: number): CheckpointInfo[];
   latest(runId: number): Checkpoint | undefined;
+  /**
+   * Deletes the run's checkpoints except the latest `keepLast` (by step) and the best by validation metric:
+   * the highest validation accuracy at a checkpoint's step, or the lowest validation loss for a run without
+   * accuracy. Returns what was deleted.
+   */
+  prune(runId: number, keepLast: number): { removed: number; bytes: number };
+}
+
+export interface QueuedRun {
+  runId: number;
+  /** The backend the start or resume asked for. */
+  backend: string;
+  queuedAt: number;
+}
+
+/** Runs waiting to train, first in first out. Kept in the database so that the queue and run statuses agree. */
+export interface QueueStore {
+  /** Appends the run; a run already queued keeps its place. */
+  enqueue(runId: number, backend: string): void;
+  /** Removes and returns the oldest entry. */
+  take(): QueuedRun | undefined;
+  remove(runId: number): boolean;
+  list(): QueuedRun[];
 }
 
 export interface EventStore {
@@ -165,14 +198,22 @@ export interface TemplateStore {
 export interface Store {
   readonly path: string;
   readonly schemaVersion: number;
-  /** Runs found 'running' or 'paused' when the database was opened, now marked 'interrupted'. */
+  /** Opened with `readOnly`: every write fails with a read_only StoreError. */
+  readonly readOnly: boolean;
+  /** Runs found 'queued', 'running' or 'paused' when the database was opened, now marked 'interrupted'. */
   readonly interruptedAtOpen: readonly number[];
   readonly sessions: SessionStore;
   readonly experiments: ExperimentStore;
   readonly runs: RunStore;
   readonly metrics: MetricStore;
   readonly checkpoints: CheckpointStore;
+  readonly queue: QueueStore;
   readonly events: EventStore;
   readonly templates: TemplateStore;
+  /**
+   * Space kept free beside the database (writers only), released when the disk fills so that the failure can
+   * still be recorded.
+   */
+  readonly diskReserve: DiskReserve;
   close(): void;
 }

@@ -60,6 +60,34 @@ describe('broadcast-lab CLI', () => {
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 
+  it('shows which regime a learned-broadcast run was in: DFA-like when R₀ carried it', async () => {
+    // R₀ at unit scale and λ = 0.99999 over ~75 steps: λᵗR₀ is nearly all of R, the run studies DFA.
+    const spec = path.join(dir, 'dfa-like.json');
+    fs.writeFileSync(
+      spec,
+      JSON.stringify({
+        name: 'EBD with a large start',
+        dataset: { name: 'gaussian-mixture', trainSubset: 600 },
+        network: { hidden: [{ units: 16 }, { units: 8 }] },
+        rules: [{ rule: 'ebd', params: { lambda: 0.99999, initScale: 1 } }],
+        seeds: [1],
+        epochs: 2,
+        batchSize: 16,
+        monitoring: { diagnosticsEvery: 10 },
+      }),
+    );
+    expect((await cli('run', spec, '--data', dir)).code).toBe(0);
+    const shown = await cli('show', '1', '--data', dir);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatch(/broadcast regime: DFA-like: .*layer 1 share ≤ 0\.\d\d \(DFA-like\)/);
+    const json = JSON.parse((await cli('show', '1', '--data', dir, '--json')).out) as {
+      regime: { kind: string; layers: { layer: number; maxShare: number }[] };
+    };
+    expect(json.regime.kind).toBe('dfa-like');
+    expect(json.regime.layers.map((l) => l.layer)).toEqual([1, 2]);
+    expect(Math.max(...json.regime.layers.map((l) => l.maxShare))).toBeLessThan(0.5);
+  }, 60_000);
+
   it('reads BROADCAST_LAB_DATA when no --data is given', async () => {
     const previous = process.env.BROADCAST_LAB_DATA;
     process.env.BROADCAST_LAB_DATA = dir;

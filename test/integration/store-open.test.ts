@@ -264,7 +264,7 @@ describe('a lock taken by another process while the store is open', () => {
   });
 });
 
-describe('runs left running by a previous process', () => {
+describe('runs left queued, running or paused by a previous process', () => {
   it('are marked interrupted on open, with their data kept and an event each', () => {
     const file = path.join(dir, 'lab.sqlite');
     let store = openTestStore(file);
@@ -272,6 +272,7 @@ describe('runs left running by a previous process', () => {
     const paused = store.runs.create({ experimentId: experiment.id, rule: 'dfa', seed: 2, status: 'paused' });
     const done = store.runs.create({ experimentId: experiment.id, rule: 'bp', seed: 3, status: 'completed' });
     const queued = store.runs.create({ experimentId: experiment.id, rule: 'fa', seed: 4 });
+    store.queue.enqueue(queued.id, 'cpu');
     store.metrics.insert(
       running.id,
       Array.from({ length: 250 }, (_, step) => ({
@@ -288,11 +289,13 @@ describe('runs left running by a previous process', () => {
 
     store = openTestStore(file, { now: () => 1_900_000_000_000 });
     try {
-      expect(store.interruptedAtOpen).toEqual([running.id, paused.id]);
+      expect(store.interruptedAtOpen).toEqual([running.id, paused.id, queued.id]);
       expect(store.runs.get(running.id)).toMatchObject({ status: 'interrupted', endedAt: 1_900_000_000_000 });
       expect(store.runs.get(paused.id)).toMatchObject({ status: 'interrupted', endedAt: 1_900_000_000_000 });
       expect(store.runs.get(done.id)?.status).toBe('completed');
-      expect(store.runs.get(queued.id)?.status).toBe('queued');
+      // Queued runs are treated like running ones: the host that would have trained them is gone.
+      expect(store.runs.get(queued.id)).toMatchObject({ status: 'interrupted', endedAt: 1_900_000_000_000 });
+      expect(store.queue.list()).toEqual([]);
       expect(store.metrics.series({ runId: running.id, name: 'loss', split: 'train' }).total).toBe(250);
       expect(store.checkpoints.latest(running.id)?.step).toBe(200);
 
@@ -300,16 +303,18 @@ describe('runs left running by a previous process', () => {
       expect(events.map((e) => [e.runId, e.kind, e.level])).toEqual([
         [running.id, 'run.interrupted', 'warning'],
         [paused.id, 'run.interrupted', 'warning'],
+        [queued.id, 'run.interrupted', 'warning'],
       ]);
       expect(events[0]!.message).toMatch(/resume from its last checkpoint, at step 200/);
       expect(events[1]!.message).toMatch(/no checkpoint/);
+      expect(events[2]!.message).toMatch(/was queued .* had not started; resume runs it from the start/);
     } finally {
       store.close();
     }
 
     store = openTestStore(file);
     expect(store.interruptedAtOpen).toEqual([]);
-    expect(store.events.list({}).length).toBe(2);
+    expect(store.events.list({}).length).toBe(3);
     store.close();
   });
 });

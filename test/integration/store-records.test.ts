@@ -128,8 +128,10 @@ describe('runs', () => {
       endedAt: null,
       error: null,
     });
+    store.runs.update(created.id, { status: 'stopped', endedAt: 9 });
+    const stored = store.runs.get(created.id);
     reopen();
-    expect(store.runs.get(created.id)).toEqual(created);
+    expect(store.runs.get(created.id)).toEqual(stored);
   });
 
   it('update: explicit fields win, status changes stamp start and end', () => {

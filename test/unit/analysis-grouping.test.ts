@@ -33,6 +33,7 @@ function run(exp: Experiment, arm: number, seed: number, environment: Run['envir
     endedAt: null,
     error: null,
     createdAt: 0,
+    checkpointBytes: 0,
   };
 }
 

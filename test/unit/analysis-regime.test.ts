@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { broadcastRegime } from '../../shared/analysis/regime';
+
+describe('broadcastRegime', () => {
+  it('calls a run DFA-like only when every layer’s learned share stayed below 0.5', () => {
+    const regime = broadcastRegime([
+      { layer: 1, learnedShare: [0, 0.1, 0.3, 0.2], feedbackCosine: 0.4 },
+      { layer: 2, learnedShare: [0, 0.49], feedbackCosine: -0.2 },
+    ]);
+    expect(regime?.kind).toBe('dfa-like');
+    expect(regime?.layers.map((l) => [l.maxShare, l.lastShare, l.dfaLike, l.downhill])).toEqual([
+      [0.3, 0.2, true, true],
+      [0.49, 0.49, true, false],
+    ]);
+    expect(regime?.summary).toContain('DFA-like');
+    expect(regime?.summary).toContain('layer 2 share ≤ 0.49 (DFA-like), feedback uphill');
+  });
+
+  it('a layer that once passed 0.5 learned, even if its share fell back; mixed when only some did', () => {
+    const regime = broadcastRegime([
+      { layer: 1, learnedShare: [0.2, 0.7, 0.4], feedbackCosine: null },
+      { layer: 2, learnedShare: [0.1], feedbackCosine: 0.3 },
+    ]);
+    expect(regime?.kind).toBe('mixed');
+    expect(regime?.layers[0]?.dfaLike).toBe(false);
+    expect(regime?.layers[0]?.downhill).toBeNull();
+    expect(broadcastRegime([{ layer: 1, learnedShare: [0.9], feedbackCosine: 0.1 }])?.kind).toBe('learned');
+  });
+
+  it('says nothing for a run without a learned share', () => {
+    expect(broadcastRegime([])).toBeNull();
+    expect(broadcastRegime([{ layer: 1, learnedShare: [], feedbackCosine: 0.5 }])).toBeNull();
+  });
+});
