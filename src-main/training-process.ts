@@ -2,6 +2,7 @@
  * Entry of a training process (bundled to out/main/training-process.js). Forked by serve mode and the CLI as a
  * Node child process, and by the desktop app as an Electron utilityProcess, whose channel is process.parentPort.
  */
+import { watchParent } from './runs/parent-watch';
 import { serveTrainingRequests } from './runs/run-training';
 import type { HostPort } from './runs/training-channel';
 
@@ -9,6 +10,9 @@ interface ParentPort {
   postMessage(message: unknown): void;
   on(event: 'message', listener: (event: { data: unknown }) => void): void;
 }
+
+/** The exit code of a training process that found its host gone. */
+const EXIT_ORPHANED = 3;
 
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 
@@ -34,6 +38,10 @@ const port: HostPort = parentPort
       },
       onMessage: (listener) => process.on('message', listener),
     };
+
+// Everything this process produces goes to the host, which writes it; with the host gone there is nothing left
+// to keep, and the host committed each batch as it came. Exit at once, between calls or in the middle of one.
+watchParent(() => process.exit(EXIT_ORPHANED));
 
 serveTrainingRequests(port, (code) => {
   exitCode = code;

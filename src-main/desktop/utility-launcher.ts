@@ -14,6 +14,7 @@ export interface UtilityChild {
   on(event: 'message', listener: (message: unknown) => void): unknown;
   once(event: 'exit', listener: (code: number) => void): unknown;
   kill(): boolean;
+  readonly pid?: number;
 }
 
 /**
@@ -35,6 +36,9 @@ export function utilityProcessLauncher(utilityProcess: UtilityProcessApi, entry:
           listener(code, null);
         }),
       kill: () => void child.kill(),
+      get pid() {
+        return child.pid;
+      },
     };
     return process;
   };

@@ -3,6 +3,7 @@ import { Rng } from '../common/random';
 import { epochOrder, gatherRows } from '../data/order';
 import type { Dataset } from '../data/types';
 import { saveCheckpoint, type TrainingPosition } from './checkpoint';
+import { stateDivergence, stepDivergence, stepFinding, type Divergence } from './divergence';
 import type { Model, StepInputValues } from './model';
 import type { StepRunner } from './runner';
 
@@ -50,9 +51,7 @@ export interface TrainControl {
 }
 
 export type TrainOutcome =
-  | { status: 'completed'; step: number }
-  | { status: 'stopped'; step: number }
-  | { status: 'diverged'; step: number; layer: number | null; reason: string };
+  { status: 'completed'; step: number } | { status: 'stopped'; step: number } | ({ status: 'diverged' } & Divergence);
 
 export interface TrainData {
   train: Dataset;
@@ -61,9 +60,9 @@ export interface TrainData {
 }
 
 /** Input floats one call may stage at most (K × batch × features): 64 MiB. */
-const MAX_CHUNK_VALUES = 16 * 1024 * 1024;
+export const MAX_CHUNK_VALUES = 16 * 1024 * 1024;
 /** Steps one call may hold at most, whatever the time per step. */
-const MAX_CHUNK_STEPS = 500;
+export const MAX_CHUNK_STEPS = 500;
 
 /**
  * Trains one model on one dataset through a StepRunner: seeded data order per epoch (the last short batch is
@@ -71,6 +70,11 @@ const MAX_CHUNK_STEPS = 500;
  * diagnostics every N steps, evaluation each epoch, divergence detection per step, checkpoints, and cooperative
  * pause/stop between calls. Calls end at every step that takes diagnostics or a checkpoint and at every epoch's
  * end, so what is recorded does not depend on K.
+ *
+ * Divergence: each step's loss and per-layer activation power are checked as the call returns them; the whole
+ * state (weights, rule state, optimiser moments, entropy inverses) is checked at the start, before every
+ * checkpoint and at the end, so that no checkpoint and no finished run holds NaN. Every point recorded before the
+ * divergent step is reported before the outcome.
  */
 export async function train(
   runner: StepRunner,
@@ -103,17 +107,27 @@ export async function train(
     step,
     optimizerSteps: updates,
   });
-  const checkpoint = async (epoch: number, batchInEpoch: number) => {
+  // A checkpoint of a diverged state would resume into the same NaN: the state is checked first.
+  const checkpoint = async (epoch: number, batchInEpoch: number): Promise<Divergence | null> => {
+    const diverged = stateDivergence(model, await runner.readState(), step);
+    if (diverged) return diverged;
     lastCheckpointStep = step;
     const at = position(epoch, batchInEpoch);
     await hooks.checkpoint(at, await saveCheckpoint(runner, at));
+    return null;
+  };
+  // The store takes finite values only and refuses a whole batch for one that is not; a diagnostic of a state
+  // on its way to diverging can be NaN while the rest of its batch is worth keeping.
+  const emit = (points: MetricPoint[]) => {
+    const finite = points.filter((p) => Number.isFinite(p.value));
+    if (finite.length > 0) hooks.metrics(finite);
   };
   // Training loss and accuracy are averaged over readEvery steps, stamped with the window's last step.
   const window = { steps: 0, loss: 0, correct: 0, lastStep: 0, lastEpoch: 0 };
   const flushWindow = () => {
     if (window.steps === 0) return;
     const { lastStep, lastEpoch } = window;
-    hooks.metrics([
+    emit([
       { step: lastStep, epoch: lastEpoch, split: 'train', name: 'loss', value: window.loss / window.steps },
       {
         step: lastStep,
@@ -126,6 +140,9 @@ export async function train(
     Object.assign(window, { steps: 0, loss: 0, correct: 0 });
   };
 
+  const atStart = stateDivergence(model, await runner.readState(), step);
+  if (atStart) return { status: 'diverged', ...atStart };
+
   for (let epoch = resumeFrom?.epoch ?? 0; epoch < options.epochs; epoch++) {
     const order = epochOrder(train.size, dataOrder, epoch);
     const inputsFor = (first: number, count: number) =>
@@ -135,13 +152,13 @@ export async function train(
       await control.waitWhilePaused(step);
       if (control.stopRequested) {
         flushWindow();
-        await checkpoint(epoch, b);
-        return { status: 'stopped', step };
+        const diverged = await checkpoint(epoch, b);
+        return diverged ? { status: 'diverged', ...diverged } : { status: 'stopped', step };
       }
       if (options.diagnosticsEvery > 0 && step % options.diagnosticsEvery === 0) {
         const values = await runner.diagnose(inputsFor(b, 1));
         const at = { step, epoch: epoch + b / stepsPerEpoch, split: 'diagnostic' as const };
-        hooks.metrics(Object.entries(values).map(([name, value]) => ({ ...at, name, value })));
+        emit(Object.entries(values).map(([name, value]) => ({ ...at, name, value })));
       }
       const count = Math.min(
         chunk,
@@ -156,12 +173,10 @@ export async function train(
       const hidden = result.power.length / count;
       for (let i = 0; i < count; i++) {
         const loss = result.loss[i]!;
-        const divergence = !Number.isFinite(loss)
-          ? { layer: null, reason: `the training loss became ${loss} at step ${step}` }
-          : explodedLayer(result.power.subarray(i * hidden, (i + 1) * hidden), options.powerLimit, step);
-        if (divergence) {
+        const finding = stepFinding(loss, result.power.subarray(i * hidden, (i + 1) * hidden), options.powerLimit);
+        if (finding) {
           flushWindow();
-          return { status: 'diverged', step, ...divergence };
+          return { status: 'diverged', ...stepDivergence(model, finding, await runner.readState(), step) };
         }
         Object.assign(window, {
           steps: window.steps + 1,
@@ -185,16 +200,18 @@ export async function train(
         samplesPerSecond: rate,
         eta: ((totalSteps - step) * batchSize) / rate,
       });
-      if (options.checkpointEvery > 0 && step - lastCheckpointStep >= options.checkpointEvery)
-        await checkpoint(epoch, b);
+      if (options.checkpointEvery > 0 && step - lastCheckpointStep >= options.checkpointEvery) {
+        const diverged = await checkpoint(epoch, b);
+        if (diverged) return { status: 'diverged', ...diverged };
+      }
       // Let the host's messages (pause, stop) in between calls.
       await new Promise((resolve) => setImmediate(resolve));
     }
     flushWindow();
-    hooks.metrics(await evaluateSplits(runner, model, data, step, epoch + 1));
+    emit(await evaluateSplits(runner, model, data, step, epoch + 1));
   }
-  await checkpoint(options.epochs, 0);
-  return { status: 'completed', step };
+  const diverged = await checkpoint(options.epochs, 0);
+  return diverged ? { status: 'diverged', ...diverged } : { status: 'completed', step };
 }
 
 /** Steps from `step` to the next multiple of `every` (every step when 0 or 1 counts as none due). */
@@ -209,19 +226,6 @@ function nextChunkSize(count: number, elapsedMs: number, targetMs: number): numb
   const perStep = elapsedMs / count;
   const wanted = perStep > 0 ? Math.floor(targetMs / perStep) : MAX_CHUNK_STEPS;
   return Math.max(1, Math.min(MAX_CHUNK_STEPS, wanted, count * 4));
-}
-
-function explodedLayer(power: Float32Array, limit: number, step: number): { layer: number; reason: string } | null {
-  for (let k = 0; k < power.length; k++) {
-    const value = power[k]!;
-    if (!Number.isFinite(value) || value > limit) {
-      return {
-        layer: k + 1,
-        reason: `layer ${k + 1}'s activation power reached ${value.toPrecision(4)} at step ${step} (limit ${limit})`,
-      };
-    }
-  }
-  return null;
 }
 
 /** One-hot labels (classification) or target rows (regression) of the given samples into `out`. */

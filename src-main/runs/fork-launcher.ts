@@ -30,6 +30,7 @@ export function forkLauncher({ entry, execArgv = [] }: ForkOptions): TrainingPro
       onMessage: (listener) => child.on('message', listener),
       onExit: (listener) => child.once('exit', (code, signal) => listener(code, signal)),
       kill: () => child.kill('SIGKILL'),
+      pid: child.pid,
     };
     return process;
   };

@@ -71,8 +71,9 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     type: z.literal('finished'),
     status: z.enum(['completed', 'stopped', 'diverged']),
     step: z.number().int(),
-    /** For a diverged run: which layer and why. */
+    /** For a diverged run: which layer, which quantity (weights, activations, rule state, loss, …) and why. */
     layer: z.number().int().nullable(),
+    quantity: z.string().nullable().default(null),
     reason: z.string().nullable(),
   }),
   z.object({ type: z.literal('failed'), message: z.string() }),

@@ -1,8 +1,9 @@
 import { DatasetManager } from '../data/manager';
 import { readCheckpoint } from '../engine/checkpoint';
 import { startExecutor } from '../engine/executor';
+import { assertRunFits, estimateRunMemory, memoryLimit } from '../engine/memory-estimate';
 import type { ExecutorReport } from '../engine/runner';
-import { Model } from '../engine/model';
+import { Model, type ModelConfig } from '../engine/model';
 import { modelConfig, trainOptions } from '../engine/run-plan';
 import { timeTrainingStep } from '../engine/step-timing';
 import { train, type TrainControl } from '../engine/trainer';
@@ -91,10 +92,9 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
     validationFraction: spec.dataset.validationFraction,
     standardise: spec.dataset.standardise,
   });
-  const model = new Model(
-    modelConfig(spec, arm, { inputSize: data.train.featureSize, outputSize: data.outputSize }),
-    message.seed,
-  );
+  const config = modelConfig(spec, arm, { inputSize: data.train.featureSize, outputSize: data.outputSize });
+  refuseIfTooBig(config, spec.batchSize, message.backend);
+  const model = new Model(config, message.seed);
   // The checkpoint is read before anything starts, so that a damaged one is reported as what it is.
   const resumed = message.checkpoint ? readCheckpoint(model, message.checkpoint) : null;
   const { runner, skipped } = await startExecutor(model, {
@@ -143,6 +143,7 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
       status: outcome.status,
       step: outcome.step,
       layer: outcome.status === 'diverged' ? outcome.layer : null,
+      quantity: outcome.status === 'diverged' ? outcome.quantity : null,
       reason: outcome.status === 'diverged' ? outcome.reason : null,
     });
   } finally {
@@ -157,7 +158,9 @@ async function measureArms(
   const arms = [];
   let report: ExecutorReport | null = null;
   for (const arm of message.spec.rules) {
-    const model = new Model(modelConfig(message.spec, arm, shape), 0);
+    const config = modelConfig(message.spec, arm, shape);
+    refuseIfTooBig(config, message.spec.batchSize, message.backend);
+    const model = new Model(config, 0);
     const { runner } = await startExecutor(model, {
       backend: message.backend,
       threads: message.threads ?? undefined,
@@ -171,4 +174,12 @@ async function measureArms(
     }
   }
   return { type: 'estimated', backend: report?.backend ?? '?', device: report?.device ?? '?', arms };
+}
+
+/** The runners' evaluation batch when none is asked for. */
+const EVAL_BATCH = 1000;
+
+/** Before the model draws a single weight: a run that cannot fit fails here, naming its size and the limit. */
+function refuseIfTooBig(config: ModelConfig, batchSize: number, backend: string): void {
+  assertRunFits(estimateRunMemory(config, { batchSize, evalBatch: EVAL_BATCH }), memoryLimit(backend));
 }

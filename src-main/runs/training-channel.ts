@@ -10,6 +10,8 @@ export interface TrainingProcess {
   /** Called once when the process ends, with its exit code (null when killed by a signal). */
   onExit(listener: (code: number | null, signal: string | null) => void): void;
   kill(): void;
+  /** The operating system's id for the process, once it has one (for the host's tests and benches). */
+  readonly pid?: number;
 }
 
 export type TrainingProcessLauncher = () => TrainingProcess;

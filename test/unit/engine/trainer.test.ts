@@ -10,6 +10,7 @@ import type { StepRunner } from '../../../src-main/engine/runner';
 import { computeUpdate } from '../../../src-main/engine/step';
 import { train, type TrainControl, type TrainOptions } from '../../../src-main/engine/trainer';
 import { Rng } from '../../../src-main/common/random';
+import { epochOrder } from '../../../src-main/data/order';
 import {
   blobDataset,
   decorrelationDefaults,
@@ -110,18 +111,57 @@ describe.each(runners)('trainer on the $name executor', ({ make }) => {
     expect(a.points.some((p) => p.name === 'layer1.decorrelation_norm')).toBe(true);
   });
 
-  it('stops a run whose loss becomes non-finite and names the step', async () => {
+  it('stops a run whose loss becomes non-finite, naming the step, the layer and the quantity', async () => {
     const config = tinyConfig({ optimizer: { kind: 'sgd', learningRate: 1e4 } });
-    const { outcome, points } = await once(make, config, 1);
-    expect(outcome.status).toBe('diverged');
-    if (outcome.status === 'diverged')
-      expect(outcome.reason).toMatch(/(loss became (NaN|Infinity|-Infinity)|activation power reached) .*step \d+/);
-    expect(points.length).toBeGreaterThan(0);
+    const { outcome, points } = await once(make, config, 1, { powerLimit: 1e30, readEvery: 5 });
+    if (outcome.status !== 'diverged') throw new Error(`expected divergence, got ${outcome.status}`);
+    expect(outcome.reason).toMatch(new RegExp(`^at step ${outcome.step}, `));
+    expect(outcome.reason).toContain(`layer ${outcome.layer}`);
+    expect(outcome.layer).toBeGreaterThanOrEqual(1);
+    expect(outcome.quantity).toMatch(/training loss|activations|weights|biases/);
+    // Every step before the divergent one is in the metrics, the last partial window included.
+    expect(Math.max(...points.filter((p) => p.split === 'train').map((p) => p.step))).toBe(outcome.step - 1);
   });
 
   it('stops a run whose activation power passes the limit and names the layer', async () => {
     const { outcome } = await once(make, ebdConfig(), 1, { powerLimit: 1e-6 });
-    expect(outcome).toMatchObject({ status: 'diverged', layer: 1, step: 0 });
+    expect(outcome).toMatchObject({ status: 'diverged', layer: 1, step: 0, quantity: 'activation power' });
+    if (outcome.status === 'diverged') expect(outcome.reason).toMatch(/^at step 0, layer 1's activation power/);
+  });
+
+  it('names non-finite activations, weights and rule state with their layer and step', async () => {
+    // A NaN feature in one sample: layer 1's activations go NaN at the step whose batch holds it.
+    const poisoned = blobDataset(256, 5, 3, 1);
+    poisoned.x[3] = Number.NaN;
+    const order = epochOrder(poisoned.size, new Rng(options.seed).fork('data-order'), 0);
+    const poisonedStep = Math.floor(order.indexOf(0) / options.batchSize);
+    const model = new Model(tinyConfig(), 1);
+    const runner = await make(model);
+    const points: MetricPoint[] = [];
+    const hooks = {
+      metrics: (p: MetricPoint[]) => points.push(...p),
+      progress: () => undefined,
+      checkpoint: () => undefined,
+    };
+    const activations = await train(runner, model, { ...data, train: poisoned }, options, hooks, noControl);
+    expect(activations).toMatchObject({ status: 'diverged', step: poisonedStep, layer: 1, quantity: 'activations' });
+    await runner.dispose();
+    // State gone non-finite (as a damaged checkpoint or a NaN update leaves it) is named by what it is.
+    for (const [name, layer, quantity] of [
+      ['w2', 2, 'weights'],
+      ['rule.correlation1', 1, 'rule state (correlation)'],
+      ['opt.m4', 2, 'optimiser first moment of the biases'],
+    ] as const) {
+      const m = new Model(ebdConfig(), 1);
+      const r = await make(m);
+      const entry = (await r.readState()).get(name)!;
+      entry.values[1] = Number.POSITIVE_INFINITY;
+      r.writeState(new Map([[name, entry]]));
+      const outcome = await train(r, m, data, options, hooks, noControl);
+      await r.dispose();
+      expect(outcome, name).toMatchObject({ status: 'diverged', step: 0, layer, quantity });
+      if (outcome.status === 'diverged') expect(outcome.reason).toContain(`layer ${layer}'s ${quantity} (${name}`);
+    }
   });
 
   it('resumes from a checkpoint exactly where an uninterrupted run would be', async () => {
@@ -139,10 +179,12 @@ describe.each(runners)('trainer on the $name executor', ({ make }) => {
     expect(after(rest.points)).toEqual(after(straight.points));
   });
 
-  it('checkpoints and reports "stopped" when asked to stop, and waits while paused', async () => {
+  it('holds training while paused, then checkpoints and reports "stopped" when asked to stop', async () => {
     let calls = 0;
     let paused = false;
+    let pausedAt = -1;
     let lastStep = -1;
+    let workWhilePaused = 0;
     const control: TrainControl = {
       get stopRequested() {
         return calls >= 6;
@@ -153,18 +195,62 @@ describe.each(runners)('trainer on the $name executor', ({ make }) => {
         calls += 1;
         if (calls === 3) {
           paused = true;
-          await new Promise((resolve) => setTimeout(resolve, 20));
+          pausedAt = step;
+          // Many turns of the event loop: a trainer that went on without waiting would call the runner meanwhile.
+          for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
           paused = false;
         }
       },
     };
     const model = new Model(ebdConfig(), 1);
     const runner = await make(model);
-    const { outcome, checkpoints, points } = await record(runner, model, { chunkSteps: 3 }, control);
+    // The real runner, observed: every call made while the run is paused is counted.
+    const observed: StepRunner = {
+      report: runner.report,
+      evalBatch: runner.evalBatch,
+      train: (chunk) => {
+        if (paused) workWhilePaused += 1;
+        return runner.train(chunk);
+      },
+      diagnose: (inputs) => {
+        if (paused) workWhilePaused += 1;
+        return runner.diagnose(inputs);
+      },
+      evaluate: (x, target, count) => runner.evaluate(x, target, count),
+      readState: () => runner.readState(),
+      writeState: (values) => runner.writeState(values),
+      dispose: () => runner.dispose(),
+    };
+    const progressSteps: number[] = [];
+    const points: MetricPoint[] = [];
+    const checkpoints: TrainingPosition[] = [];
+    const outcome = await train(
+      observed,
+      model,
+      data,
+      { ...options, chunkSteps: 3 },
+      {
+        metrics: (p) => {
+          if (paused) workWhilePaused += 1;
+          points.push(...p);
+        },
+        progress: (p) => {
+          if (paused) workWhilePaused += 1;
+          progressSteps.push(p.step);
+        },
+        checkpoint: (position) => void checkpoints.push(position),
+      },
+      control,
+    );
     await runner.dispose();
-    expect(paused).toBe(false);
+    expect(pausedAt).toBeGreaterThan(0);
+    expect(workWhilePaused).toBe(0);
+    // Training held at the step it had reached and went on from there after the pause, by one call of ≤ 3 steps.
+    const after = progressSteps[progressSteps.indexOf(pausedAt) + 1]!;
+    expect(after).toBeGreaterThan(pausedAt);
+    expect(after).toBeLessThanOrEqual(pausedAt + 3);
     expect(outcome).toEqual({ status: 'stopped', step: lastStep });
-    expect(checkpoints.at(-1)?.position.step).toBe(lastStep);
+    expect(checkpoints.at(-1)?.step).toBe(lastStep);
     // Every step trained before the stop is in the metrics: the last training point is at step lastStep − 1.
     expect(Math.max(...points.filter((p) => p.split === 'train').map((p) => p.step))).toBe(lastStep - 1);
   });
