@@ -2,6 +2,10 @@
  * End-to-end harness: starts the real serve-mode server (built beforehand to out/main/server.js) on a temporary
  * data folder, drives Debian's Chromium through playwright-core, collects console errors and tears it all down.
  * It builds nothing: the test script runs `electron-vite build` first.
+ *
+ * Each test file opens its own lab, and so its own folder: a new data folder and a new home for the server (HOME
+ * and XDG folders, where a per-user default would land), with no Broadcast Lab setting inherited from the shell.
+ * Nothing one file's server writes can be seen by another's, so the files pass in any order.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -54,6 +58,11 @@ export interface StartOptions {
   args?: string[];
   /** More environment variables for the server process. */
   env?: Record<string, string>;
+  /**
+   * A folder to be the server's home: HOME and the XDG folders point into it and no BROADCAST_LAB_* variable of
+   * this process is passed on (only `env`'s), so the server sees nothing of the user's or another lab's.
+   */
+  home?: string;
 }
 
 /** What openLab passes on to every start of its server (restarts included). */
@@ -71,7 +80,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...options.env },
+    env: { ...(options.home ? homeEnv(options.home) : process.env), ...options.env },
   });
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -108,6 +117,18 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     output: () => output,
     stop: () => stopProcess(child),
     crash: () => crashProcess(child),
+  };
+}
+
+/** This process's environment with `home` as the home of every per-user folder and no Broadcast Lab settings. */
+function homeEnv(home: string): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BROADCAST_LAB_')));
+  return {
+    ...env,
+    HOME: home,
+    XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    XDG_CACHE_HOME: path.join(home, '.cache'),
   };
 }
 
@@ -158,6 +179,16 @@ export function makeDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'broadcast-lab-e2e-'));
 }
 
+/** A new folder holding an empty data folder and the server's home, both used by one lab only. */
+function makeLabFolders(): { root: string; dataDir: string; home: string } {
+  const root = makeDataDir();
+  const dataDir = path.join(root, 'data');
+  const home = path.join(root, 'home');
+  fs.mkdirSync(dataDir);
+  fs.mkdirSync(home);
+  return { root, dataDir, home };
+}
+
 /** Console errors and uncaught exceptions of one page, in order. */
 export function collectErrors(page: Page): string[] {
   const errors: string[] = [];
@@ -188,13 +219,13 @@ export interface Lab {
   close(): Promise<void>;
 }
 
-/** A server on a fresh data folder, a browser, and a page opened at the server's URL. */
+/** A server on a fresh data folder and home of its own, a browser, and a page opened at the server's URL. */
 export async function openLab(contextOptions: BrowserContextOptions = {}, extras: ServerExtras = {}): Promise<Lab> {
-  const dataDir = makeDataDir();
+  const { root, dataDir, home } = makeLabFolders();
   let server: ServerHandle | null = null;
   let browser: Browser | null = null;
   try {
-    server = await startServer({ dataDir, ...extras });
+    server = await startServer({ dataDir, home, ...extras });
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...contextOptions });
     const page = await context.newPage();
@@ -209,7 +240,7 @@ export async function openLab(contextOptions: BrowserContextOptions = {}, extras
       async restartServer() {
         const previous = lab.server;
         await previous.stop();
-        lab.server = await startServer({ dataDir, port: previous.port, token: previous.token, ...extras });
+        lab.server = await startServer({ dataDir, home, port: previous.port, token: previous.token, ...extras });
         return lab.server;
       },
       async invoke(method, payload) {
@@ -225,14 +256,14 @@ export async function openLab(contextOptions: BrowserContextOptions = {}, extras
       async close() {
         await browser?.close().catch(() => {});
         await lab.server.stop();
-        fs.rmSync(dataDir, { recursive: true, force: true });
+        fs.rmSync(root, { recursive: true, force: true });
       },
     };
     return lab;
   } catch (error) {
     await browser?.close().catch(() => {});
     await server?.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
     throw error;
   }
 }

@@ -2,9 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withDefaults } from '../../shared/rules/catalogue';
 import { ExperimentSpec } from '../../shared/schemas/experiment';
 import { DatasetManager } from '../../src-main/data/manager';
 import type { LoadedDataset } from '../../src-main/data/types';
+import type { LossName } from '../../src-main/engine/losses';
 import { Model, type ModelConfig } from '../../src-main/engine/model';
 import { OnnxRunner } from '../../src-main/engine/onnx/runner';
 import { defaultThreads } from '../../src-main/engine/onnx/runtime';
@@ -27,6 +29,28 @@ const MIN_ACCURACY = 0.65;
 /** Activation power (mean h²) the presets must stay under; they settle near 0.1, runaway runs pass 10 in an epoch. */
 const MAX_POWER = 5;
 const RUN_TIMEOUT = 180_000;
+/** How far (accuracy points) a run here may be from the number its description quotes: the presets module reads
+ *  differences below ~1 point as noise (float reordering, backend and thread count). */
+const QUOTED_TOLERANCE = 1;
+
+/** The rule's own text of a description, before the notes every preset shares. */
+const ruleText = (preset: Preset) => ExperimentSpec.parse(preset.spec).description.split('\n\n')[0]!;
+/** The test accuracy (%) a description quotes for one epoch on 10,000 samples: what the test below measures. */
+function quotedOneEpoch(preset: Preset): number {
+  const quoted = [...ruleText(preset).matchAll(/(\d+(?:\.\d+)?)% after one epoch on 10,000 samples/g)];
+  expect(quoted, preset.id).toHaveLength(1);
+  return Number(quoted[0]![1]);
+}
+/** The frozen-hidden control's accuracy (%) the shared notes quote for a loss. */
+function quotedFrozen(preset: Preset, loss: LossName): number {
+  if (loss !== 'mse' && loss !== 'cross_entropy') throw new Error(`no frozen-hidden number is quoted for ${loss}`);
+  const match = /([\d.]+)% with MSE, ([\d.]+)% with cross-entropy/.exec(ExperimentSpec.parse(preset.spec).description);
+  expect(match, preset.id).not.toBeNull();
+  return Number(match![loss === 'mse' ? 1 : 2]);
+}
+/** A number as the descriptions write it: 0.01, 3, and exponents below 0.01 (1e-3, 1e-5). */
+const written = (n: number) => (n < 0.01 ? n.toExponential() : String(n));
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 interface RunResult {
   outcome: TrainOutcome;
@@ -107,7 +131,95 @@ describe('presets', () => {
     for (const p of PRESETS) expect(() => ExperimentSpec.parse(p.spec), p.id).not.toThrow();
     expect(new Set(PRESETS.map((p) => p.id)).size).toBe(PRESETS.length);
     expect(RULE_PRESETS.map((p) => p.rule)).toEqual(['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd', 'sbd_expansion']);
-    for (const p of RULE_PRESETS) expect(ExperimentSpec.parse(p.spec).description.length).toBeGreaterThan(200);
+  });
+
+  it('describe the settings their specs use: network, loss, optimiser, hidden rate, power normalisation, λ', () => {
+    for (const p of RULE_PRESETS) {
+      const spec = ExperimentSpec.parse(p.spec);
+      const [arm] = spec.rules;
+      if (!arm) throw new Error(`${p.id} has no rule`);
+      // An arm's own optimiser and regularisers replace the experiment's (run-plan).
+      const optimizer = arm.optimizer ?? spec.optimizer;
+      const regularizers = arm.regularizers ?? spec.regularizers;
+      const text = ruleText(p);
+      const all = spec.description;
+      const label = (what: string) => `${p.id}: ${what}`;
+      // The shared notes: network, activation, initialisation, optimiser, batch.
+      const units = spec.network.hidden.map((h) => h.units);
+      expect(all, label('network')).toContain(`Network 784-${units.join('-')}-10, ReLU hidden`);
+      expect(
+        spec.network.hidden.every((h) => h.activation === 'relu'),
+        label('ReLU'),
+      ).toBe(true);
+      expect(all, label('init')).toContain('kaiming_uniform, gain 1/√3');
+      expect(spec.network.init).toMatchObject({ scheme: 'kaiming_uniform', gain: 1 / Math.sqrt(3) });
+      expect(optimizer.kind, label('optimiser')).toBe('adam');
+      expect(all, label('optimiser')).toContain(`Adam ${written(optimizer.learningRate)}, batch ${spec.batchSize}`);
+      // SBD + expansion says it is the SBD preset but for the expansion: that is checked below instead.
+      if (p.rule === 'sbd_expansion') continue;
+      // The first loss the rule's text names is the preset's.
+      expect(/MSE|cross-entropy/.exec(text)?.[0], label('loss')).toBe(spec.loss === 'mse' ? 'MSE' : 'cross-entropy');
+      const rates = optimizer.layerRates;
+      const hiddenRate = rates.length > 0 ? rates[0]! : 1;
+      expect(new Set(rates.slice(0, -1)).size, label('one hidden rate')).toBeLessThanOrEqual(1);
+      if (hiddenRate < 1) expect(text, label('hidden rate')).toContain(`${hiddenRate}×`);
+      else expect(text, label('hidden rate')).toMatch(/full rate/);
+      const { coefficient, target } = regularizers.power;
+      if (coefficient > 0) {
+        const stated = new RegExp(`\\b${escape(written(coefficient))}(, | at )target ${escape(written(target))}\\b`);
+        expect(text, label('power normalisation')).toMatch(stated);
+      } else expect(text, label('no regulariser')).toContain('no regulariser');
+      if (arm.rule === 'ebd' || arm.rule === 'sbd') expect(text, label('λ')).toContain(`λ = ${arm.params.lambda}`);
+      if (arm.rule === 'dkp') {
+        const { feedbackLr, feedbackDecay } = withDefaults('dkp', arm.params);
+        expect(text, label('feedback')).toContain(
+          `rate ${written(Number(feedbackLr))}, decay ${written(Number(feedbackDecay))}`,
+        );
+      }
+      if (optimizer.schedule.kind === 'exponential')
+        expect(text, label('decay')).toContain(`decays by ${optimizer.schedule.gamma} per epoch`);
+    }
+  });
+
+  it('SBD + expansion is the SBD preset with the expanded score its description counts', () => {
+    const sbd = ExperimentSpec.parse(RULE_PRESETS.find((p) => p.rule === 'sbd')!.spec);
+    const expansionPreset = RULE_PRESETS.find((p) => p.rule === 'sbd_expansion')!;
+    const expansion = ExperimentSpec.parse(expansionPreset.spec);
+    const { params, label: _label, ...arm } = expansion.rules[0]!;
+    const { params: sbdParams, label: _sbdLabel, ...sbdArm } = sbd.rules[0]!;
+    expect(arm).toEqual(sbdArm);
+    expect(params).toEqual({ ...sbdParams, expansion: 'outer_probs' });
+    const rest = (spec: ExperimentSpec) => ({ ...spec, name: '', description: '', rules: [] });
+    expect(rest(expansion)).toEqual(rest(sbd));
+    const classes = 10;
+    const text = ruleText(expansionPreset);
+    expect(text).toContain('s̃ = [s; s ⊗ p]');
+    expect(text).toContain(`C + C² = ${classes + classes ** 2}`);
+    expect(text).toContain(`C − 1 = ${classes - 1}`);
+    expect(text).toContain(`(SBD ${quotedOneEpoch(RULE_PRESETS.find((p) => p.rule === 'sbd')!)}%)`);
+  });
+
+  it('comparison presets quote the same one-epoch numbers as the rule presets', () => {
+    const quoted = (key: string) => quotedOneEpoch(RULE_PRESETS.find((p) => p.rule === key)!);
+    const allRules = PRESETS.find((p) => p.id === 'fashion-mlp-all-rules')!;
+    const allText = ExperimentSpec.parse(allRules.spec).description;
+    for (const [label, key] of [
+      ['BP', 'bp'],
+      ['FA', 'fa'],
+      ['DFA', 'dfa'],
+      ['DKP', 'dkp'],
+      ['EBD', 'ebd'],
+      ['DRTP', 'drtp'],
+    ])
+      expect(allText, label).toContain(`${label} ${quoted(key!)}%`);
+    expect(allText).toContain(`frozen hidden layers ${quotedFrozen(allRules, 'mse')}%`);
+    const ablation = PRESETS.find((p) => p.id === 'fashion-mlp-sbd-ablation')!;
+    const ablationText = ExperimentSpec.parse(ablation.spec).description;
+    expect(ablationText).toContain(`SBD ${quoted('sbd')}%, SBD + expansion ${quoted('sbd_expansion')}%`);
+    expect(ablationText).toContain(`frozen hidden layers ${quotedFrozen(ablation, 'cross_entropy')}%`);
+    // BP under cross-entropy: the BP preset quotes it in passing.
+    const bpCrossEntropy = /([\d.]+)% with cross-entropy/.exec(ruleText(RULE_PRESETS.find((p) => p.rule === 'bp')!));
+    expect(ablationText).toContain(`BP ${bpCrossEntropy?.[1]}%`);
   });
 
   it('freeze only the hidden layers in the control, keeping the readout rate', () => {
@@ -147,7 +259,7 @@ describe.skipIf(!haveFashion)('presets learn (Fashion-MNIST, 10,000 samples, one
 
   for (const preset of RULE_PRESETS) {
     it(
-      `${preset.title}: ≥ 65% and above the frozen-hidden control`,
+      `${preset.title}: ≥ 65%, above the frozen-hidden control, and the accuracy its description quotes`,
       async () => {
         const plan = oneEpochPlan(preset);
         const control = await baseline(plan);
@@ -162,6 +274,11 @@ describe.skipIf(!haveFashion)('presets learn (Fashion-MNIST, 10,000 samples, one
         expect(result.maxPower).toBeLessThan(MAX_POWER);
         expect(result.accuracy).toBeGreaterThanOrEqual(MIN_ACCURACY);
         expect(result.accuracy).toBeGreaterThan(control.accuracy);
+        // The descriptions quote these very runs: they must still be what the preset does.
+        expect(Math.abs(result.accuracy * 100 - quotedOneEpoch(preset))).toBeLessThanOrEqual(QUOTED_TOLERANCE);
+        expect(Math.abs(control.accuracy * 100 - quotedFrozen(preset, plan.model.loss))).toBeLessThanOrEqual(
+          QUOTED_TOLERANCE,
+        );
       },
       RUN_TIMEOUT,
     );

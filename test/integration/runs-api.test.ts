@@ -111,11 +111,25 @@ describe('runs through the API (serve mode, real training processes)', () => {
         expect.arrayContaining(['started', 'completed']),
       );
     }
-    // The two rules shared the seed, hence the data order: their first evaluations saw the same test set.
-    expect((await call('runs.list', { experimentId: exp.id })).map((r) => r.status)).toEqual([
-      'completed',
-      'completed',
-    ]);
+    // The two rules shared the seed, hence the initial weights and the data order. Layer 1's presynaptic factor is
+    // the batch itself (H₀ = X), so its series at every diagnostics step is the data order; the activation power
+    // at step 0 is the initial weights on the first batch. From then on the rules' updates make the weights differ.
+    const diagnostic = async (runId: number, name: string) =>
+      (await call('metrics.series', { runId, name, split: 'diagnostic' })).points.map((p) => [p.step, p.value]);
+    const [ebd, dfa] = runs.map((run) => run.id) as [number, number];
+    for (const name of ['layer1.pre.mean', 'layer1.pre.std', 'layer1.pre.q50']) {
+      const series = await diagnostic(ebd, name);
+      expect(series.length, name).toBeGreaterThanOrEqual(6);
+      expect(new Set(series.map(([, value]) => value)).size, `${name} changes from batch to batch`).toBe(series.length);
+      expect(await diagnostic(dfa, name), name).toEqual(series);
+    }
+    const [ebdPower, dfaPower] = [
+      await diagnostic(ebd, 'layer1.activation_power'),
+      await diagnostic(dfa, 'layer1.activation_power'),
+    ];
+    expect(ebdPower[0]).toEqual([0, expect.any(Number)]);
+    expect(dfaPower[0]).toEqual(ebdPower[0]);
+    expect(dfaPower.at(-1)![1]).not.toBe(ebdPower.at(-1)![1]);
   });
 
   it('pauses, resumes and stops a run, and resumes a stopped run from its checkpoint', async () => {

@@ -4,12 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { DebugLogger } from 'builder-util';
-import { Arch, Platform } from 'app-builder-lib';
+import { Arch, Platform, PlatformPackager } from 'app-builder-lib';
 import type { Configuration, PlatformSpecificBuildOptions } from 'app-builder-lib';
 import type { AppInfo } from 'app-builder-lib/out/appInfo';
 import { excludedExts, FileMatcher, getFileMatchers } from 'app-builder-lib/out/fileMatcher';
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config';
 import { expandMacro } from 'app-builder-lib/out/util/macroExpander';
+import { FuseV1Options, FuseVersion, getCurrentFuseWire } from '@electron/fuses';
+import { FuseState, SENTINEL } from '@electron/fuses/dist/constants';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../../package.json';
 
@@ -87,6 +89,98 @@ describe('electron-builder configuration', () => {
     }
     // A .deb needs a maintainer; package.json has no author e-mail to fall back on.
     expect(config.linux?.maintainer).toMatch(/<.+@.+>/);
+  });
+
+  describe('Electron fuses', () => {
+    /* The hardening asked for: each fuse and the state the packaged binary must have. */
+    const WANTED: [keyof typeof FuseV1Options, FuseState][] = [
+      ['RunAsNode', FuseState.DISABLE],
+      ['EnableCookieEncryption', FuseState.ENABLE],
+      ['EnableNodeOptionsEnvironmentVariable', FuseState.DISABLE],
+      ['EnableNodeCliInspectArguments', FuseState.DISABLE],
+      ['EnableEmbeddedAsarIntegrityValidation', FuseState.ENABLE],
+      ['OnlyLoadAppFromAsar', FuseState.ENABLE],
+      ['GrantFileProtocolExtraPrivileges', FuseState.DISABLE],
+    ];
+    /* Electron's own defaults for the same fuses, so that every one of them has to be flipped. */
+    const ELECTRON_DEFAULTS: Record<number, FuseState> = {
+      [FuseV1Options.RunAsNode]: FuseState.ENABLE,
+      [FuseV1Options.EnableCookieEncryption]: FuseState.DISABLE,
+      [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: FuseState.ENABLE,
+      [FuseV1Options.EnableNodeCliInspectArguments]: FuseState.ENABLE,
+      [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: FuseState.DISABLE,
+      [FuseV1Options.OnlyLoadAppFromAsar]: FuseState.DISABLE,
+      [FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]: FuseState.DISABLE,
+      [FuseV1Options.GrantFileProtocolExtraPrivileges]: FuseState.ENABLE,
+    };
+    /* A later Electron's wire is longer than this @electron/fuses knows; a fuse it does not know stays as it was. */
+    const WIRE_LENGTH = 9;
+    const UNKNOWN_FUSE_STATE = FuseState.ENABLE;
+
+    /** What electron-builder's packager needs to flip fuses: its config (through `info`) and the product name. */
+    interface FusePackager {
+      info: { config: Configuration };
+      appInfo: { productFilename: string };
+      doAddElectronFuses(context: { appOutDir: string; electronPlatformName: string }): Promise<void>;
+    }
+
+    let appOutDir: string;
+    beforeAll(() => {
+      appOutDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-fuses-'));
+    });
+    afterAll(() => fs.rmSync(appOutDir, { recursive: true, force: true }));
+
+    it('are configured under electronFuses', () => {
+      expect(config.electronFuses).toEqual({
+        runAsNode: false,
+        enableCookieEncryption: true,
+        enableNodeOptionsEnvironmentVariable: false,
+        enableNodeCliInspectArguments: false,
+        enableEmbeddedAsarIntegrityValidation: true,
+        onlyLoadAppFromAsar: true,
+        grantFileProtocolExtraPrivileges: false,
+      });
+    });
+
+    /* Packaging cannot run here (no Electron binary), so electron-builder's own fuse step (doAddElectronFuses:
+       config → @electron/fuses wire → flipFuses) runs on a file holding a V1 fuse wire at Electron's defaults. */
+    it('are flipped in the binary by electron-builder’s own fuse step', async () => {
+      const wire = Buffer.from(
+        Array.from({ length: WIRE_LENGTH }, (_, i) => ELECTRON_DEFAULTS[i] ?? UNKNOWN_FUSE_STATE),
+      );
+      const binary = Buffer.concat([
+        Buffer.from('\x7fELF padding before the wire'),
+        Buffer.from(SENTINEL),
+        Buffer.from([Number(FuseVersion.V1), WIRE_LENGTH]),
+        wire,
+        Buffer.from('padding after'),
+      ]);
+      const executable = path.join(appOutDir, 'Broadcast Lab.exe');
+      fs.writeFileSync(executable, binary);
+
+      const packager = Object.assign(Object.create(PlatformPackager.prototype) as FusePackager, {
+        info: { config },
+        appInfo: { productFilename: 'Broadcast Lab' },
+      });
+      await packager.doAddElectronFuses({ appOutDir, electronPlatformName: 'win32' });
+
+      const flipped = await getCurrentFuseWire(executable);
+      expect(flipped.version).toBe(FuseVersion.V1);
+      for (const [fuse, state] of WANTED) {
+        expect(flipped[FuseV1Options[fuse]], fuse).toBe(state);
+        expect(ELECTRON_DEFAULTS[FuseV1Options[fuse]], `${fuse} differs from Electron's default`).not.toBe(state);
+      }
+      // Fuses the config leaves alone keep Electron's state, and nothing outside the wire changed.
+      expect(flipped[FuseV1Options.LoadBrowserProcessSpecificV8Snapshot]).toBe(
+        ELECTRON_DEFAULTS[FuseV1Options.LoadBrowserProcessSpecificV8Snapshot],
+      );
+      expect(flipped[(WIRE_LENGTH - 1) as FuseV1Options]).toBe(UNKNOWN_FUSE_STATE);
+      const after = fs.readFileSync(executable);
+      expect(after.length).toBe(binary.length);
+      const wireStart = binary.indexOf(SENTINEL) + SENTINEL.length + 2;
+      expect(after.subarray(0, wireStart)).toEqual(binary.subarray(0, wireStart));
+      expect(after.subarray(wireStart + WIRE_LENGTH)).toEqual(binary.subarray(wireStart + WIRE_LENGTH));
+    });
   });
 
   describe('file selection (electron-builder’s matchers over a mock project)', () => {
