@@ -46,8 +46,11 @@ export interface TrainHooks {
 /** Asked between calls: whether to stop now, and (awaited) whether to wait while paused. */
 export interface TrainControl {
   readonly stopRequested: boolean;
-  /** `step`: the steps trained so far, every one of them already reported (metrics and progress). */
-  waitWhilePaused(step: number): Promise<void>;
+  /**
+   * `step`: the steps trained so far, every one of them already reported (metrics and progress). A control that
+   * holds calls `beforeHolding` first: the trainer reports its partly filled loss window there.
+   */
+  waitWhilePaused(step: number, beforeHolding?: () => void): Promise<void>;
 }
 
 export type TrainOutcome =
@@ -149,7 +152,8 @@ export async function train(
       chunkInputs(model, train, order, { first, count, batchSize, epoch, updates });
     let b = epoch === resumeFrom?.epoch ? resumeFrom.batchInEpoch : 0;
     while (b < stepsPerEpoch) {
-      await control.waitWhilePaused(step);
+      // A pause reports the steps of the open loss window first, so the store holds every step up to the pause.
+      await control.waitWhilePaused(step, flushWindow);
       if (control.stopRequested) {
         flushWindow();
         const diverged = await checkpoint(epoch, b);

@@ -353,7 +353,7 @@ export class RunManager {
         const diverged = message.status === 'diverged';
         this.setStatus(runId, { status: message.status, endedAt: Date.now(), error: diverged ? message.reason : null });
         // The reason names the step, the layer and the quantity (engine/divergence.ts).
-        if (diverged) this.logEvent(runId, 'error', 'diverged', message.reason);
+        if (diverged) this.logEvent(runId, 'error', 'diverged', message.reason ?? `diverged at step ${message.step}`);
         else this.logEvent(runId, 'info', message.status, `${message.status} at step ${message.step}`);
         return;
       }

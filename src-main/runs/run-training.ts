@@ -23,8 +23,9 @@ export function serveTrainingRequests(port: HostPort, exit: (code: number) => vo
     get stopRequested() {
       return stopRequested;
     },
-    waitWhilePaused: (step) => {
+    waitWhilePaused: (step, beforeHolding) => {
       if (!paused || stopRequested) return Promise.resolve();
+      beforeHolding?.();
       // Acknowledged here, where training holds, rather than when the message arrives: steps already under way
       // finish first, and the host learns the exact step the run stopped at.
       port.send({ type: 'paused', step });

@@ -159,6 +159,7 @@ describe('configDiff', () => {
     const b = experiment(2, { network: { hidden: [{ units: 16 }, { units: 8, activation: 'tanh' }] } });
     const diff = configDiff([runConfig(run(a, 0, 1), a), runConfig(run(a, 1, 1), a), runConfig(run(b, 1, 1), b)]);
     expect(diff.map((d) => d.path)).toEqual([
+      'rules.params.direction',
       'rules.params.forwardBroadcast',
       'rules.params.freeze',
       'rules.params.g',

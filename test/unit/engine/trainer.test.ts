@@ -185,15 +185,21 @@ describe.each(runners)('trainer on the $name executor', ({ make }) => {
     let pausedAt = -1;
     let lastStep = -1;
     let workWhilePaused = 0;
+    let heldWith = -1;
     const control: TrainControl = {
       get stopRequested() {
         return calls >= 6;
       },
-      waitWhilePaused: async (step) => {
+      waitWhilePaused: async (step, beforeHolding) => {
         expect(step).toBeGreaterThan(lastStep);
         lastStep = step;
         calls += 1;
         if (calls === 3) {
+          // Calls of 3 steps against windows of 4: the run holds inside a loss window, whose steps are reported
+          // before it holds, so that what is stored reaches the step it paused at.
+          expect(step % options.readEvery).not.toBe(0);
+          beforeHolding?.();
+          heldWith = Math.max(...points.filter((p) => p.split === 'train').map((p) => p.step));
           paused = true;
           pausedAt = step;
           // Many turns of the event loop: a trainer that went on without waiting would call the runner meanwhile.
@@ -244,6 +250,7 @@ describe.each(runners)('trainer on the $name executor', ({ make }) => {
     );
     await runner.dispose();
     expect(pausedAt).toBeGreaterThan(0);
+    expect(heldWith).toBe(pausedAt - 1);
     expect(workWhilePaused).toBe(0);
     // Training held at the step it had reached and went on from there after the pause, by one call of ≤ 3 steps.
     const after = progressSteps[progressSteps.indexOf(pausedAt) + 1]!;
