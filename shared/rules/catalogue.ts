@@ -249,5 +249,18 @@ export function checkRuleParams(name: RuleName, params: RuleParamValues): [strin
       }
     } else if (typeof value !== 'boolean') problems.push([p.key, `${p.label} must be true or false`]);
   }
+  // Forward broadcast descends the decorrelation losses through the score's Jacobian, which the expanded rows
+  // (functions of the score and p) do not share: refused rather than silently dropped.
+  const expansion = params.expansion ?? 'none';
+  if (
+    name === 'sbd' &&
+    expansion !== 'none' &&
+    typeof params.forwardBroadcast === 'number' &&
+    params.forwardBroadcast > 0
+  )
+    problems.push([
+      'forwardBroadcast',
+      `Forward broadcast is defined for the plain score only: set it to 0, or the score expansion to none (it is ${String(expansion)})`,
+    ]);
   return problems;
 }

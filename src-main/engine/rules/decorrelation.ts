@@ -42,6 +42,7 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
     const L = layers.length;
     const zeta = <T>(ctx: StepContext<T>) => (1 - lambda) / ctx.batchSize;
     const g = <T>(ops: Ops<T>, h: T) => (square ? ops.mul(0.5, ops.square(h)) : h);
+    const signed = <T>(ops: Ops<T>, m: T) => (sign === 1 ? m : ops.neg(m));
 
     return {
       name,
@@ -85,6 +86,7 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
         scale: sign * zeta(ctx),
       }),
       outputPhi: <T>(ops: Ops<T>, ctx: StepContext<T>) => {
+        // Refused with an expansion by the catalogue (checkRuleParams): it is defined for the plain score only.
         if (forwardBroadcast === 0 || expansion !== 'none' || L < 2) return null;
         let v: T | null = null;
         for (let k = 1; k < L; k++) {
@@ -93,15 +95,17 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
         }
         return ops.mul(forwardBroadcast * zeta(ctx), scoreJacobianProduct(ops, loss, v!, ctx.prediction));
       },
+      // The matrices as they act on the layer: under ascent the signal is −s̃R, so the diagnostics see −R.
       broadcastMatrix: <T>(ops: Ops<T>, k: number, ctx: StepContext<T>) => {
         const r = ctx.state[`correlation${k}`];
         if (r === undefined) return null;
-        return rows === classes ? r : ops.slice(r, [0, 0], [classes, -1]);
+        return signed(ops, rows === classes ? r : ops.slice(r, [0, 0], [classes, -1]));
       },
       broadcastStart: <T>(ops: Ops<T>, k: number, ctx: StepContext<T>) => {
-        const current = ctx.state[`correlation${k}`]!;
+        const current = signed(ops, ctx.state[`correlation${k}`]!);
         if (freeze) return { current, start: current, weight: ops.constant([1], []) };
-        return { current, start: ctx.state[`correlation${k}.start`]!, weight: ctx.inputs[START_WEIGHT_INPUT]! };
+        const start = signed(ops, ctx.state[`correlation${k}.start`]!);
+        return { current, start, weight: ctx.inputs[START_WEIGHT_INPUT]! };
       },
     };
   };

@@ -258,10 +258,11 @@ describe('the sign of the learned feedback (ALGORITHMS.md §7)', () => {
         ...model.stepScalars(steps, 0),
       });
       const bpCosine = diagnostics['layer1.bp_cosine']!;
+      const feedbackCosine = diagnostics['layer1.feedback_cosine']!;
       console.log(
         `${direction}: cos(R learned, ΔW_outᵀ) ${mechanismCosine.toFixed(4)}, bp_cosine ${bpCosine.toFixed(3)}`,
       );
-      return { mechanismCosine, bpCosine };
+      return { mechanismCosine, bpCosine, feedbackCosine };
     } finally {
       await runner.dispose();
     }
@@ -271,11 +272,16 @@ describe('the sign of the learned feedback (ALGORITHMS.md §7)', () => {
     const descent = await trained('descent');
     expect(descent.mechanismCosine).toBeLessThan(-0.9);
     expect(descent.bpCosine).toBeLessThan(0);
+    // The true feedback W_outᵀ is mostly ΔW_outᵀ, opposite to R: the diagnostics say "uphill".
+    expect(descent.feedbackCosine).toBeLessThan(-0.3);
   });
 
   it('the ascent switch makes the layer’s BP cosine positive', async () => {
     const ascent = await trained('ascent');
     expect(ascent.bpCosine).toBeGreaterThan(0);
+    // The matrix as it acts is −R: the diagnostics judge that one, and it points downhill.
+    expect(ascent.mechanismCosine).toBeLessThan(-0.9);
+    expect(ascent.feedbackCosine).toBeGreaterThan(0.3);
   });
 });
 
@@ -318,6 +324,17 @@ describe('the paper’s memory can be entered', () => {
       }
     },
   );
+
+  it('forward broadcast with an expanded score is refused, not silently dropped', () => {
+    expect(checkRuleParams('sbd', { forwardBroadcast: 1, expansion: 'outer_probs' })).toEqual([
+      [
+        'forwardBroadcast',
+        'Forward broadcast is defined for the plain score only: set it to 0, or the score expansion to none (it is outer_probs)',
+      ],
+    ]);
+    expect(checkRuleParams('sbd', { forwardBroadcast: 1 })).toEqual([]);
+    expect(checkRuleParams('sbd', { forwardBroadcast: 0, expansion: 'second_order' })).toEqual([]);
+  });
 
   it('λ = 1 is refused, naming the field', () => {
     expect(checkRuleParams('ebd', { lambda: 1 })).toEqual([
