@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DFA_LIKE_SHARE } from '../../shared/diagnostics';
 import { withDefaults } from '../../shared/rules/catalogue';
 import { ExperimentSpec } from '../../shared/schemas/experiment';
 import { DatasetManager } from '../../src-main/data/manager';
@@ -57,6 +58,8 @@ interface RunResult {
   accuracy: number;
   /** Largest layerK.activation_power seen over the run (diagnostics every 50 steps). */
   maxPower: number;
+  /** Each layer's last layerK.learned_share (learned broadcasts only), by layer. */
+  learnedShare: Map<number, number>;
   seconds: number;
 }
 
@@ -89,6 +92,7 @@ async function run(config: ModelConfig, plan: RunPlan): Promise<RunResult> {
   });
   try {
     let maxPower = 0;
+    const learnedShare = new Map<number, number>();
     const outcome = await train(
       runner,
       model,
@@ -96,8 +100,11 @@ async function run(config: ModelConfig, plan: RunPlan): Promise<RunResult> {
       { ...plan.train, diagnosticsEvery: 50, checkpointEvery: 0 },
       {
         metrics: (points) => {
-          for (const p of points)
+          for (const p of points) {
             if (/^layer\d+\.activation_power$/.test(p.name)) maxPower = Math.max(maxPower, p.value);
+            const share = /^layer(\d+)\.learned_share$/.exec(p.name);
+            if (share) learnedShare.set(Number(share[1]), p.value);
+          }
         },
         progress: () => undefined,
         checkpoint: () => undefined,
@@ -105,7 +112,7 @@ async function run(config: ModelConfig, plan: RunPlan): Promise<RunResult> {
       { stopRequested: false, waitWhilePaused: async () => undefined },
     );
     const { accuracy } = await evaluate(runner, model, data.test);
-    return { outcome, accuracy, maxPower, seconds: (performance.now() - started) / 1000 };
+    return { outcome, accuracy, maxPower, learnedShare, seconds: (performance.now() - started) / 1000 };
   } finally {
     await runner.dispose();
   }
@@ -196,11 +203,11 @@ describe('presets', () => {
     expect(text).toContain('s̃ = [s; s ⊗ p]');
     expect(text).toContain(`C + C² = ${classes + classes ** 2}`);
     expect(text).toContain(`C − 1 = ${classes - 1}`);
-    expect(text).toContain(`(SBD ${quotedOneEpoch(RULE_PRESETS.find((p) => p.rule === 'sbd')!)}%)`);
+    expect(text).toContain(`(SBD ${quotedOneEpoch(RULE_PRESETS.find((p) => p.rule === 'sbd')!).toFixed(1)}%)`);
   });
 
   it('comparison presets quote the same one-epoch numbers as the rule presets', () => {
-    const quoted = (key: string) => quotedOneEpoch(RULE_PRESETS.find((p) => p.rule === key)!);
+    const quoted = (key: string) => quotedOneEpoch(RULE_PRESETS.find((p) => p.rule === key)!).toFixed(1);
     const allRules = PRESETS.find((p) => p.id === 'fashion-mlp-all-rules')!;
     const allText = ExperimentSpec.parse(allRules.spec).description;
     for (const [label, key] of [
@@ -274,6 +281,14 @@ describe.skipIf(!haveFashion)('presets learn (Fashion-MNIST, 10,000 samples, one
         expect(result.maxPower).toBeLessThan(MAX_POWER);
         expect(result.accuracy).toBeGreaterThanOrEqual(MIN_ACCURACY);
         expect(result.accuracy).toBeGreaterThan(control.accuracy);
+        // A name says what regime a learned broadcast is in: "DFA-like" exactly when R₀ still carries a layer.
+        if (preset.rule === 'ebd' || preset.rule === 'sbd' || preset.rule === 'sbd_expansion') {
+          const shares = [...result.learnedShare.values()];
+          expect(shares, 'learned_share recorded for every hidden layer').toHaveLength(2);
+          expect(Math.min(...shares) < DFA_LIKE_SHARE, `${preset.title}: shares ${shares.join(', ')}`).toBe(
+            preset.title.includes('DFA-like'),
+          );
+        }
         // The descriptions quote these very runs: they must still be what the preset does.
         expect(Math.abs(result.accuracy * 100 - quotedOneEpoch(preset))).toBeLessThanOrEqual(QUOTED_TOLERANCE);
         expect(Math.abs(control.accuracy * 100 - quotedFrozen(preset, plan.model.loss))).toBeLessThanOrEqual(
@@ -283,4 +298,39 @@ describe.skipIf(!haveFashion)('presets learn (Fashion-MNIST, 10,000 samples, one
       RUN_TIMEOUT,
     );
   }
+
+  it(
+    'EBD regimes: the learned-regime arms are learned, and quote what they reach',
+    async () => {
+      const preset = PRESETS.find((p) => p.id === 'fashion-mlp-ebd-regimes')!;
+      const spec = ExperimentSpec.parse({
+        ...preset.spec,
+        dataset: { ...preset.spec.dataset, trainSubset: SUBSET, validationFraction: 0 },
+        epochs: 1,
+        seeds: [0],
+      });
+      const plans = planRuns(spec, { inputSize: data.train.featureSize, outputSize: data.outputSize });
+      const text = spec.description;
+      const quoted = (label: string) => Number(new RegExp(`${escape(label)} ([\\d.]+)%`).exec(text)?.[1]);
+      const arm = (label: string) => plans.find((p) => p.label === label)!;
+      const learned = await run(arm('EBD, learned regime').model, arm('EBD, learned regime'));
+      const ascent = await run(arm('Ascent on ½‖R‖² (not EBD)').model, arm('Ascent on ½‖R‖² (not EBD)'));
+      const control = await baseline(arm('EBD, learned regime'));
+      summary.push(
+        `EBD learned regime: ${(learned.accuracy * 100).toFixed(1)}%, shares ${[...learned.learnedShare.values()].map((v) => v.toFixed(2)).join('/')}; ` +
+          `ascent (not EBD): ${(ascent.accuracy * 100).toFixed(1)}%`,
+      );
+      // A name without "DFA-like" ends the check with every layer's learned share at 0.5 or more.
+      for (const result of [learned, ascent]) {
+        expect([...result.learnedShare.values()]).toHaveLength(2);
+        expect(Math.min(...result.learnedShare.values())).toBeGreaterThanOrEqual(DFA_LIKE_SHARE);
+      }
+      expect(Math.abs(learned.accuracy * 100 - quoted('EBD learned regime'))).toBeLessThanOrEqual(QUOTED_TOLERANCE);
+      expect(Math.abs(ascent.accuracy * 100 - quoted('ascent'))).toBeLessThanOrEqual(QUOTED_TOLERANCE);
+      // What the description concludes: the learned regime falls below the readout alone, the reversed sign does not.
+      expect(learned.accuracy).toBeLessThan(control.accuracy);
+      expect(ascent.accuracy).toBeGreaterThan(control.accuracy);
+    },
+    2 * RUN_TIMEOUT,
+  );
 });
