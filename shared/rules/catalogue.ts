@@ -203,9 +203,14 @@ export const RULES: readonly RuleInfo[] = [
         options: [
           { value: 'none', label: 'None: broadcast s' },
           { value: 'outer_probs', label: 's ⊗ [1; p] (C(C+1) directions)' },
-          { value: 'second_order', label: '[s; vec(ssᵀ − (diag p − ppᵀ))] (cross-entropy only)' },
+          {
+            value: 'second_order',
+            label: '[s; vech(ssᵀ − (diag p − ppᵀ))] (C(C+1)/2 more directions; cross-entropy only)',
+          },
         ],
-        help: 'More decorrelation directions, each with zero conditional mean at the optimum.',
+        help:
+          'More decorrelation directions, each with zero conditional mean at the optimum. The added rows of R start ' +
+          'at zero, so expanded SBD starts exactly where SBD does.',
       },
     ],
   },

@@ -1,7 +1,7 @@
 import { scoreJacobianProduct } from '../losses';
 import type { Ops } from '../ops';
 import { expandScore, expandedSize, type ScoreExpansion } from '../score-expansion';
-import { broadcastInit, expandedRowsInit } from './feedback-init';
+import { broadcastInit } from './feedback-init';
 import {
   numberParam,
   START_WEIGHT_INPUT,
@@ -51,10 +51,10 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
         for (let k = 1; k < L; k++) {
           const units = layers[k - 1]!.units;
           const base = broadcastInit(rng, k, classes, units, initScale);
+          // The expanded rows start at zero: expanded SBD then starts exactly where plain SBD does (same R₀, same
+          // first steps), and what the expansion adds is only what those rows learn — the thing an ablation asks.
           const values = new Float32Array(rows * units);
           values.set(base);
-          if (rows > classes)
-            values.set(expandedRowsInit(rng, k, classes, rows - classes, units, initScale), base.length);
           entries.push({ name: `correlation${k}`, shape: [rows, units], values, learned: !freeze });
           if (!freeze) {
             entries.push({

@@ -11,17 +11,3 @@ export function broadcastInit(rng: Rng, layer: number, rows: number, cols: numbe
   const limit = scale * Math.sqrt(3 / rows);
   return stream.fillUniform(new Float32Array(rows * cols), -limit, limit);
 }
-
-/** Extra rows for an expanded broadcast signal, from a stream separate from the base rows. */
-export function expandedRowsInit(
-  rng: Rng,
-  layer: number,
-  baseRows: number,
-  extraRows: number,
-  cols: number,
-  scale: number,
-): Float32Array {
-  const stream = rng.fork(`broadcast-expanded-${layer}`);
-  const limit = scale * Math.sqrt(3 / baseRows);
-  return stream.fillUniform(new Float32Array(extraRows * cols), -limit, limit);
-}

@@ -249,8 +249,47 @@ describe.each(EXECUTORS)('score expansion on the $name executor', (executor) => 
         { probs: { values: probs, shape: [draws, 3] }, labels: { values: labels, shape: [draws, 3] } },
         (ops, t) => ({ mean: ops.mean(expandScore(ops, expansion, ops.sub(t.probs!, t.labels!), t.probs!), [0]) }),
       );
-      expect(out.mean!.length).toBe(12);
+      // C + C² for s ⊗ [1; p]; C + C(C+1)/2 for the symmetric second-order form, each pair counted once.
+      expect(out.mean!.length).toBe(expansion === 'outer_probs' ? 12 : 9);
       for (const m of out.mean!) expect(Math.abs(m)).toBeLessThan(0.04);
+    },
+  );
+});
+
+describe.each(EXECUTORS)('score expansion bookkeeping on the $name executor', (executor) => {
+  it('second_order keeps each entry of the symmetric matrix once, in row-major order above the diagonal', async () => {
+    const s = [0.3, -0.5, 0.2];
+    const p = [0.2, 0.5, 0.3];
+    const out = await executor.run({ s: { values: s, shape: [1, 3] }, p: { values: p, shape: [1, 3] } }, (ops, t) => ({
+      expanded: expandScore(ops, 'second_order', t.s!, t.p!),
+    }));
+    const expected = [...s];
+    for (let i = 0; i < 3; i++)
+      for (let j = i; j < 3; j++) expected.push(s[i]! * s[j]! - ((i === j ? p[i]! : 0) - p[i]! * p[j]!));
+    expect(Array.from(out.expanded!)).toHaveLength(9);
+    expect(maxRelativeError(out.expanded!, expected)).toBeLessThan(1e-6);
+  });
+
+  it.each(['outer_probs', 'second_order'] as const)(
+    'expanded SBD (%s) starts exactly where plain SBD does: same R₀ rows, the added rows at zero',
+    async (expansion) => {
+      const base = { sizes: [5, 7, 6, 3], rule: 'sbd' as const, loss: 'cross_entropy' as const };
+      // λ near 1: this batch's own contribution to R (ζ = (1−λ)/B) vanishes, so the signals are R₀'s alone, and a
+      // random start of the added rows would show as a different first update.
+      const params = { ...decorrelationDefaults, lambda: 1 - 1e-8 };
+      const plain = tinyModel({ ...base, params });
+      const expanded = tinyModel({ ...base, params: { ...params, expansion } });
+      const r = (m: Model, k: number) => m.initialState.find((e) => e.name === `rule.correlation${k}`)!.values;
+      expect(r(expanded, 1).subarray(0, r(plain, 1).length)).toEqual(r(plain, 1));
+      expect(
+        r(expanded, 1)
+          .subarray(r(plain, 1).length)
+          .every((v) => v === 0),
+      ).toBe(true);
+      const batch = randomBatch(8, 5, 3, 11, 'cross_entropy');
+      const names = ['w1', 'w2', 'w3'];
+      const [a, b] = [await update(executor, plain, batch, names), await update(executor, expanded, batch, names)];
+      for (const n of names) expect(maxRelativeError(b[n]!, a[n]!), n).toBeLessThan(1e-5);
     },
   );
 });
