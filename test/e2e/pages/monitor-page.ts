@@ -56,6 +56,11 @@ export class MonitorPage {
     );
   }
 
+  /** The regime a run's row shows ('dfa-like', 'learned', 'mixed'; '' for rules without a learned broadcast). */
+  regime(runId: number): Promise<string | null> {
+    return this.rowById(runId).getByTestId('run-regime').getAttribute('data-regime');
+  }
+
   async testAccuracy(runId: number): Promise<number | null> {
     const raw = await this.rowById(runId).getByTestId('run-test-accuracy').getAttribute('data-value');
     return raw ? Number(raw) : null;
