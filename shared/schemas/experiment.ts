@@ -28,6 +28,12 @@ export const Schedule = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('constant') }),
   z.strictObject({ kind: z.literal('step'), every: z.number().int().min(1), factor: z.number().positive().max(1) }),
   z.strictObject({ kind: z.literal('exponential'), gamma: z.number().positive().max(1) }),
+  // The EBD paper's MLP schedule, α(m) = α₀ / (1 + 1.5·⌊m/10⌋) with m the epoch: every = 10, slope = 1.5.
+  z.strictObject({
+    kind: z.literal('inverse'),
+    every: z.number().int().min(1).default(10),
+    slope: z.number().positive().max(1000).default(1.5),
+  }),
 ]);
 
 export const OptimizerSpec = z.strictObject({

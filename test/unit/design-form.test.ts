@@ -38,6 +38,8 @@ describe('the designer form', () => {
           regularizers: { weightDecay: 1e-4, entropy: { coefficient: 0.1, lambda: 0.9, epsilon: 0.2 } },
         },
         { rule: 'bp', label: 'BP' },
+        // The EBD paper's MLP schedule.
+        { rule: 'ebd', optimizer: { kind: 'sgd', schedule: { kind: 'inverse', every: 10, slope: 1.5 } } },
       ],
       optimizer: { layerRates: [0, 1], schedule: { kind: 'exponential', gamma: 0.9 } },
       regularizers: { activationL1: 0.01, power: { coefficient: 0.2, target: 0.5 } },

@@ -5,7 +5,9 @@ export type Schedule =
   /** Multiply the rate by `factor` every `every` epochs. */
   | { kind: 'step'; every: number; factor: number }
   /** Multiply the rate by `gamma` each epoch. */
-  | { kind: 'exponential'; gamma: number };
+  | { kind: 'exponential'; gamma: number }
+  /** Divide the rate by 1 + slope·⌊epoch/every⌋ (the EBD paper's MLP schedule: every 10, slope 1.5). */
+  | { kind: 'inverse'; every: number; slope: number };
 
 export interface OptimizerConfig {
   kind: 'sgd' | 'momentum' | 'adam';
@@ -39,6 +41,8 @@ export function scheduledRate(config: OptimizerConfig, epoch: number): number {
       return config.learningRate * Math.pow(s.factor, Math.floor(epoch / s.every));
     case 'exponential':
       return config.learningRate * Math.pow(s.gamma, epoch);
+    case 'inverse':
+      return config.learningRate / (1 + s.slope * Math.floor(epoch / s.every));
   }
 }
 

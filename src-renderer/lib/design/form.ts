@@ -41,6 +41,7 @@ export interface OptimizerForm {
   scheduleEvery: number | null;
   scheduleFactor: number | null;
   scheduleGamma: number | null;
+  scheduleSlope: number | null;
 }
 
 export interface RegularizerForm {
@@ -133,7 +134,9 @@ function optimizerInput(form: OptimizerForm): OptimizerSpecInput {
       ? { kind: 'step' as const, every: num(form.scheduleEvery) as number, factor: num(form.scheduleFactor) as number }
       : form.scheduleKind === 'exponential'
         ? { kind: 'exponential' as const, gamma: num(form.scheduleGamma) as number }
-        : { kind: 'constant' as const };
+        : form.scheduleKind === 'inverse'
+          ? { kind: 'inverse' as const, every: num(form.scheduleEvery), slope: num(form.scheduleSlope) }
+          : { kind: 'constant' as const };
   return {
     kind: form.kind,
     learningRate: num(form.learningRate),
@@ -207,9 +210,10 @@ export function optimizerForm(spec: OptimizerSpec): OptimizerForm {
     epsilon: spec.epsilon,
     layerRates: spec.layerRates.join(', '),
     scheduleKind: schedule.kind,
-    scheduleEvery: schedule.kind === 'step' ? schedule.every : 1000,
+    scheduleEvery: schedule.kind === 'step' || schedule.kind === 'inverse' ? schedule.every : 10,
     scheduleFactor: schedule.kind === 'step' ? schedule.factor : 0.5,
     scheduleGamma: schedule.kind === 'exponential' ? schedule.gamma : 0.95,
+    scheduleSlope: schedule.kind === 'inverse' ? schedule.slope : 1.5,
   };
 }
 

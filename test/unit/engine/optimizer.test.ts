@@ -79,6 +79,9 @@ describe('optimiser scalars', () => {
     expect(scheduledRate({ ...base, schedule: { kind: 'step', every: 3, factor: 0.5 } }, 7)).toBe(0.25);
     expect(scheduledRate({ ...base, schedule: { kind: 'exponential', gamma: 0.9 } }, 2)).toBeCloseTo(0.81);
     expect(scheduledRate(base, 100)).toBe(1);
+    // The EBD paper's α(m) = 1/(1.5⌊m/10⌋ + 1): full rate for epochs 0–9, 1/2.5 for 10–19, 1/4 for 20–29.
+    const inverse = { ...base, schedule: { kind: 'inverse' as const, every: 10, slope: 1.5 } };
+    expect([0, 9, 10, 19, 20].map((m) => scheduledRate(inverse, m))).toEqual([1, 1, 0.4, 0.4, 0.25]);
   });
 
   it('fold Adam’s bias correction into the step size and epsilon', () => {
