@@ -126,7 +126,10 @@ export const RULES: readonly RuleInfo[] = [
   {
     name: 'bp',
     label: 'Backpropagation',
-    summary: 'The exact gradient, carried back through the transposed forward weights. The reference.',
+    summary:
+      'The exact gradient of the loss, carried back through the transposed forward weights. The reference. ' +
+      'Regularisers act locally under every rule, BP included: each layer adds its own term, which is not carried ' +
+      'back to the layers below.',
     paper: { citation: 'Rumelhart, Hinton & Williams 1986', url: 'https://doi.org/10.1038/323533a0' },
     params: [],
   },
@@ -191,7 +194,10 @@ export const RULES: readonly RuleInfo[] = [
     name: 'sbd',
     label: 'Score broadcast and decorrelation (SBD)',
     summary:
-      'EBD generalised to any loss whose optimal score has zero conditional mean (cross-entropy, exponential-family NLLs).',
+      'EBD generalised to any loss whose optimal score has zero conditional mean (cross-entropy, exponential-family ' +
+      'NLLs). The broadcast is the loss’s own score ∂loss/∂z, in closed form for every loss a spec can name (MSE, ' +
+      'cross-entropy, Bernoulli, Poisson); a spec cannot define a loss by formula, so there is no autodiff score to ' +
+      'broadcast.',
     paper: { citation: 'arXiv 2605.30638', url: 'https://arxiv.org/abs/2605.30638' },
     params: [
       ...decorrelationParams,

@@ -5,6 +5,7 @@ import { autodiffScore } from '../../../src-main/engine/eager/autodiff';
 import { tfOps } from '../../../src-main/engine/eager/tf-ops';
 import { computeLoss, type LossName } from '../../../src-main/engine/losses';
 import type { Model } from '../../../src-main/engine/model';
+import { activityLoss } from '../../../src-main/engine/regularizers/activity';
 import { computeUpdate, forward } from '../../../src-main/engine/step';
 import { EXECUTORS, stateInputs, stepInputs } from '../../support/executors';
 import { maxRelativeError, randomBatch, tinyModel, useCpuBackend } from '../../support/engine-fixtures';
@@ -120,5 +121,41 @@ describe('scores', () => {
       (ops, { z, y: target }) => ({ sums: ops.sum(computeLoss(ops, 'cross_entropy', z!, target!).score, [1]) }),
     );
     for (const s of out.sums!) expect(Math.abs(s)).toBeLessThan(1e-6);
+  });
+});
+
+describe.each(EXECUTORS)('regularisers under BP on the $name executor', (executor) => {
+  /**
+   * The catalogue's choice, pinned: power normalisation and sparsity act locally under every rule, BP included.
+   * Layer k's update is BP's gradient of the loss plus the gradient of layer k's own regulariser through Wₖ — not the
+   * gradient of loss + Σⱼ Jⱼ, whose terms for layers above k would reach Wₖ through backpropagation.
+   */
+  it('add each layer’s own regulariser gradient to BP’s loss gradient, and nothing from the layers above', async () => {
+    const regularizers = { power: { coefficient: 0.5, target: 0.2 }, activationL1: 0.05 };
+    const model = tinyModel({ loss: 'mse', activation: 'tanh', regularizers });
+    const batch = randomBatch(16, 5, 3);
+    const mine = await stepGradients(model, batch, executor);
+    const objective = (layers: number[]) =>
+      tf.tidy(() => {
+        const state = Object.fromEntries(
+          model.initialState.map((e) => [e.name, tf.variable(tf.tensor(e.values, [...e.shape]))]),
+        );
+        const x = tf.tensor2d(batch.x, [batch.rows, 5]);
+        const y = tf.tensor2d(batch.y, [batch.rows, 3]);
+        const { grads } = tf.variableGrads(() => {
+          const { h } = forward(tfOps, model, state, x);
+          let total = computeLoss(tfOps, 'mse', h[model.depth]!, y).loss;
+          for (const k of layers) total = tf.add(total, activityLoss(tfOps, model.config.regularizers, h[k]!));
+          return total as tf.Scalar;
+        }, [state.w1 as tf.Variable]);
+        const out = grads[(state.w1 as tf.Variable).name]!.dataSync() as Float32Array;
+        Object.values(state).forEach((v) => v.dispose());
+        return out;
+      });
+    const local = objective([1]);
+    const global = objective([1, 2]);
+    expect(maxRelativeError(mine.w1!, local)).toBeLessThan(1e-4);
+    // The test tells the two apart: layer 2's regulariser would move W₁ noticeably.
+    expect(maxRelativeError(global, local)).toBeGreaterThan(1e-2);
   });
 });
