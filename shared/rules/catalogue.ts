@@ -109,6 +109,20 @@ const decorrelationParams: RuleParam[] = [
   },
   {
     kind: 'choice',
+    key: 'gradient',
+    label: 'Gradient of ½‖R‖²',
+    default: 'truncated',
+    options: [
+      { value: 'truncated', label: 'Through g(H) only (EBD/SBD: local)' },
+      { value: 'full', label: 'Also through the error — a non-local reference, not EBD' },
+    ],
+    help:
+      'The full gradient also follows ½‖R‖² through the error ε = z − y (or the score) back down the true forward ' +
+      'weights, as the EBD paper’s comparison does; it needs the downstream weights, so it is a reference for the ' +
+      'truncated, local rule, not a rule of its own. Plain score only.',
+  },
+  {
+    kind: 'choice',
     key: 'direction',
     label: 'Decorrelation direction',
     default: 'descent',
@@ -260,9 +274,14 @@ export function checkRuleParams(name: RuleName, params: RuleParamValues): [strin
       }
     } else if (typeof value !== 'boolean') problems.push([p.key, `${p.label} must be true or false`]);
   }
+  const expansion = params.expansion ?? 'none';
+  if (name === 'sbd' && expansion !== 'none' && params.gradient === 'full')
+    problems.push([
+      'gradient',
+      `The full gradient is defined for the plain score only: set the score expansion to none (it is ${String(expansion)})`,
+    ]);
   // Forward broadcast descends the decorrelation losses through the score's Jacobian, which the expanded rows
   // (functions of the score and p) do not share: refused rather than silently dropped.
-  const expansion = params.expansion ?? 'none';
   if (
     name === 'sbd' &&
     expansion !== 'none' &&

@@ -372,8 +372,8 @@ const LEARNED_REGIME = { initScale: 0.001, lambda: 0.999 } as const;
 
 /**
  * Which regime EBD is in, and whether its learned feedback points downhill (ALGORITHMS.md §7): the large-start
- * preset, its frozen-R twin, EBD in the learned regime, the same with the decorrelation sign reversed (a research
- * switch, not EBD), DFA, a readout on frozen hidden layers and BP — one network, one loss, shared seeds and data
+ * preset, its frozen-R twin, EBD in the learned regime, the same with the decorrelation sign reversed and with the
+ * full (non-local) gradient (research switches, not EBD), DFA, a readout on frozen hidden layers and BP — one network, one loss, shared seeds and data
  * order.
  */
 const EBD_REGIMES: Preset = {
@@ -386,10 +386,13 @@ const EBD_REGIMES: Preset = {
       'Is EBD’s learned correlation what trains the network? Arms: EBD as in its preset (large R₀: DFA-like); the ' +
       'same with R frozen at R₀ (exactly DFA with B = R₀); EBD in the learned regime (initial scale 0.001, λ = 0.999: ' +
       'the learned share passes 0.5 within one epoch); the same with the decorrelation ascended instead of descended ' +
-      '(direction: ascent — not EBD, a test of the sign of the learned feedback); DFA; the readout alone on frozen ' +
+      '(direction: ascent — not EBD, a test of the sign of the learned feedback); the learned regime with the full ' +
+      'gradient of ½‖R‖², through the error and the true weights (gradient: full — a non-local reference, not EBD); ' +
+      'DFA; the readout alone on frozen ' +
       'hidden layers; BP. One-epoch, 10,000-sample numbers (seed 0): EBD large R₀ 80.0% (learned share 0.000), frozen ' +
       'R 80.2%, EBD learned regime 30.1% (share 1.05 / 0.89, layer 2 feedback cosine −0.40, bp_cosine −0.35), ' +
-      'ascent 76.3% (bp_cosine +0.25 / +0.38), DFA 80.2%, readout only 74.5%, BP 81.9%. Here, in the learned regime ' +
+      'ascent 76.3% (bp_cosine +0.25 / +0.38), full gradient 52.4% (bp_cosine +0.18 / +0.48), DFA 80.2%, readout ' +
+      'only 74.5%, BP 81.9%. Here, in the learned regime ' +
       'EBD falls below a readout on random features while the reversed sign learns: the learned correlation feeds ' +
       'back the negative of what the readout has learned. The EBD paper reports EBD ≥ DFA with ingredients these arms ' +
       'leave out (entropy term, sparsity, forward broadcast, weight mask, λ = 0.999999 over 120 epochs): compare the ' +
@@ -410,6 +413,11 @@ const EBD_REGIMES: Preset = {
         ...presetArm('ebd'),
         label: 'Ascent on ½‖R‖² (not EBD)',
         params: { ...LEARNED_REGIME, direction: 'ascent' },
+      },
+      {
+        ...presetArm('ebd'),
+        label: 'Full gradient of ½‖R‖² (not EBD)',
+        params: { ...LEARNED_REGIME, gradient: 'full' },
       },
       presetArm('dfa'),
       {

@@ -194,7 +194,8 @@ export function computeUpdate<T>(
     const signal = rule.hiddenSignal(ops, k, ctx, phiAbove);
     const fprime = pass.fprime[k]!;
     const post = signal.postsynaptic ? ops.mul(fprime, signal.postsynaptic) : fprime;
-    const phi = ops.mul(signal.modulatory, post);
+    const local = ops.mul(signal.modulatory, post);
+    const phi = signal.nonLocal === undefined ? local : ops.add(local, ops.mul(signal.nonLocal, fprime));
     const ruleTerm = ops.mul(phi, signal.scale);
     let total: T = addOptional(ops, ruleTerm, activityPhi(ops, config.regularizers, pass.h[k]!, fprime)) ?? ruleTerm;
     const inverse = state[`entropy${k}`];

@@ -315,18 +315,21 @@ describe.skipIf(!haveFashion)('presets learn (Fashion-MNIST, 10,000 samples, one
       const arm = (label: string) => plans.find((p) => p.label === label)!;
       const learned = await run(arm('EBD, learned regime').model, arm('EBD, learned regime'));
       const ascent = await run(arm('Ascent on ½‖R‖² (not EBD)').model, arm('Ascent on ½‖R‖² (not EBD)'));
+      const full = arm('Full gradient of ½‖R‖² (not EBD)');
+      const fullGradient = await run(full.model, full);
       const control = await baseline(arm('EBD, learned regime'));
       summary.push(
         `EBD learned regime: ${(learned.accuracy * 100).toFixed(1)}%, shares ${[...learned.learnedShare.values()].map((v) => v.toFixed(2)).join('/')}; ` +
           `ascent (not EBD): ${(ascent.accuracy * 100).toFixed(1)}%`,
       );
       // A name without "DFA-like" ends the check with every layer's learned share at 0.5 or more.
-      for (const result of [learned, ascent]) {
+      for (const result of [learned, ascent, fullGradient]) {
         expect([...result.learnedShare.values()]).toHaveLength(2);
         expect(Math.min(...result.learnedShare.values())).toBeGreaterThanOrEqual(DFA_LIKE_SHARE);
       }
       expect(Math.abs(learned.accuracy * 100 - quoted('EBD learned regime'))).toBeLessThanOrEqual(QUOTED_TOLERANCE);
       expect(Math.abs(ascent.accuracy * 100 - quoted('ascent'))).toBeLessThanOrEqual(QUOTED_TOLERANCE);
+      expect(Math.abs(fullGradient.accuracy * 100 - quoted('full gradient'))).toBeLessThanOrEqual(QUOTED_TOLERANCE);
       // What the description concludes: the learned regime falls below the readout alone, the reversed sign does not.
       expect(learned.accuracy).toBeLessThan(control.accuracy);
       expect(ascent.accuracy).toBeGreaterThan(control.accuracy);

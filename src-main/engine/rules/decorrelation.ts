@@ -37,6 +37,7 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
     const square = params.g === 'square';
     const freeze = params.freeze === true;
     const sign = params.direction === 'ascent' ? -1 : 1;
+    const fullGradient = params.gradient === 'full';
     const expansion: ScoreExpansion = name === 'sbd' ? ((params.expansion as ScoreExpansion) ?? 'none') : 'none';
     const rows = expandedSize(expansion, classes);
     const L = layers.length;
@@ -84,6 +85,7 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
         modulatory: ops.matmul(ctx.broadcast, ctx.state[`correlation${k}`]!),
         postsynaptic: square ? ctx.h[k]! : null,
         scale: sign * zeta(ctx),
+        ...(fullGradient ? { nonLocal: throughTheScore(ops, k, ctx, g(ops, ctx.h[k]!)) } : {}),
       }),
       outputPhi: <T>(ops: Ops<T>, ctx: StepContext<T>) => {
         // Refused with an expansion by the catalogue (checkRuleParams): it is defined for the plain score only.
@@ -109,6 +111,26 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
       },
     };
   };
+}
+
+/**
+ * The research reference "full gradient" (not EBD): Jₖ = ½‖Rₖ‖² also depends on Wₖ through the score s = s(z), a
+ * path the local rule drops. ∂Jₖ/∂s = ζ·g(Hₖ)Rₖᵀ (ζ is applied by the step), turned into ∂/∂z by the score's
+ * Jacobian (identity for MSE) and carried down to Hₖ through the true forward weights, as BP would carry it. Only for
+ * the plain score: an expanded s̃ has no such Jacobian here (refused by the catalogue).
+ */
+function throughTheScore<T>(ops: Ops<T>, k: number, ctx: StepContext<T>, gh: T): T {
+  const L = ctx.layers.length;
+  let phi = scoreJacobianProduct(
+    ops,
+    ctx.loss,
+    ops.matmul(gh, ctx.state[`correlation${k}`]!, false, true),
+    ctx.prediction,
+  );
+  for (let j = L; j > k + 1; j--) {
+    phi = ops.mul(ctx.layers[j - 1]!.backward(ops, ctx.weights[j]!, phi), ctx.fprime[j - 1]!);
+  }
+  return ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, phi);
 }
 
 export const createEbd = decorrelation('ebd');

@@ -69,6 +69,11 @@ export interface HiddenSignal<T> {
   /** A postsynaptic factor beyond f'(U) (EBD's g'(H)); null means 1. */
   postsynaptic: T | null;
   scale: number;
+  /**
+   * A non-local term of ∂/∂Hₖ beyond the three factors (the full-gradient reference of EBD/SBD: the path through the
+   * error, carried back by the true weights), gated by f'(Uₖ) only; absent for every local rule.
+   */
+  nonLocal?: T;
 }
 
 /**

@@ -64,6 +64,32 @@ function decorrelationLossGradient(model: Model, k: number, batch: Batch, params
   });
 }
 
+/**
+ * The full-gradient reference: the gradient of ½‖λR_prev + ζ g(Hₖ)ᵀ s‖² with respect to Wₖ with s NOT detached, so
+ * that the path through the score and the layers above counts too (tf autodiff through the whole forward pass).
+ */
+function fullDecorrelationGradient(model: Model, k: number, batch: Batch, lambda: number) {
+  const zeta = (1 - lambda) / batch.rows;
+  return tf.tidy(() => {
+    const state = Object.fromEntries(
+      model.initialState.map((e) => [e.name, tf.variable(tf.tensor(e.values, [...e.shape]))]),
+    );
+    const x = tf.tensor2d(batch.x, [batch.rows, 5]);
+    const y = tf.tensor2d(batch.y, [batch.rows, 3]);
+    const prev = state[`rule.correlation${k}`]!;
+    const wk = state[`w${k}`] as tf.Variable;
+    const { grads } = tf.variableGrads(() => {
+      const pass = forward(tfOps, model, state, x);
+      const { score } = computeLoss(tfOps, model.config.loss, pass.h[model.depth]!, y);
+      const r = tf.add(tf.mul(lambda, prev), tf.mul(zeta, tf.matMul(score, pass.h[k]!, true, false)));
+      return tf.mul(0.5, tf.sum(tf.square(r))) as tf.Scalar;
+    }, [wk]);
+    const out = grads[wk.name]!.dataSync();
+    Object.values(state).forEach((v) => v.dispose());
+    return out;
+  });
+}
+
 function update(executor: TestExecutor, model: Model, batch: Batch, names: string[]) {
   return executor.run({ ...stateInputs(model), ...stepInputs(model, batch) }, (ops, inputs) => {
     const u = computeUpdate(ops, model, inputs, inputs, false);
@@ -106,6 +132,24 @@ describe.each(EXECUTORS)('EBD and SBD updates on the $name executor', (executor)
       const reference = decorrelationLossGradient(model, k, batch, model.config.rule.params);
       expect(maxRelativeError(mine[`w${k}`]!, reference.w)).toBeLessThan(1e-4);
       expect(maxRelativeError(mine[`b${k}`]!, reference.b)).toBeLessThan(1e-4);
+    }
+  });
+
+  it.each([
+    { loss: 'mse' as const, rule: 'ebd' as const },
+    { loss: 'cross_entropy' as const, rule: 'sbd' as const },
+  ])('the full-gradient reference equals autodiff through the score too ($rule, $loss)', async ({ loss, rule }) => {
+    const params = { ...decorrelationDefaults, gradient: 'full' };
+    const model = tinyModel({ loss, rule, params, activation: 'tanh' });
+    const truncated = tinyModel({ loss, rule, params: decorrelationDefaults, activation: 'tanh' });
+    const batch = randomBatch(16, 5, 3, 11, loss);
+    const mine = await update(executor, model, batch, ['w1', 'w2']);
+    const local = await update(executor, truncated, batch, ['w1', 'w2']);
+    for (const k of [1, 2]) {
+      const reference = fullDecorrelationGradient(model, k, batch, 0.9);
+      expect(maxRelativeError(mine[`w${k}`]!, reference), `w${k}`).toBeLessThan(1e-4);
+      // …and it is not the local rule's update: the path through the score matters here.
+      expect(maxRelativeError(local[`w${k}`]!, reference), `w${k} local`).toBeGreaterThan(1e-2);
     }
   });
 
