@@ -1,3 +1,4 @@
+import { specWarnings } from '../../shared/analysis/spec-warnings';
 import type { BackendChoice } from '../../shared/api/contract';
 import type { MetricSplit, Run } from '../../shared/schemas/records';
 import type { ApiHost } from '../api/host';
@@ -27,6 +28,7 @@ export async function runCommand(
 ): Promise<number> {
   const { call } = client;
   const spec = await readSpec(args.specPath, call);
+  for (const w of specWarnings(spec)) io.err(`warning: ${w.path}: ${w.message}`);
   const sessionId = await findOrCreateSession(call, args.session ?? DEFAULT_SESSION);
   const experiment = await call('experiments.create', { sessionId, spec });
   const runs = await call('experiments.start', { id: experiment.id, backend: args.backend });

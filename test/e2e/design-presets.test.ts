@@ -31,6 +31,15 @@ describe('Design view: presets, per-rule settings and the time estimate', () => 
     expect(await design.arm(0).getByTestId('rule-arm-own-optimizer').isChecked()).toBe(true);
     expect(await design.arm(0).getByTestId('arm-0-layerRates').inputValue()).toBe('0.3, 0.3, 1');
     expect(Number(await design.page.getByTestId('design-init-gain').inputValue())).toBeCloseTo(1 / Math.sqrt(3), 6);
+    // The preset's large start makes a DFA-like run, and the arm says so before Run (without blocking it).
+    const warning = design.arm(0).getByTestId('rule-arm-warning');
+    await warning.waitFor();
+    expect(await warning.textContent()).toContain('DFA-like');
+    expect(await design.runButton.isEnabled()).toBe(true);
+    await design.setParam(0, 'initScale', 0.001);
+    await warning.waitFor({ state: 'detached' });
+    await design.setParam(0, 'initScale', 1);
+    await warning.waitFor();
     await screenshot(lab.page, 'design-preset');
 
     const download = lab.page.waitForEvent('download');

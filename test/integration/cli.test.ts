@@ -76,7 +76,10 @@ describe('broadcast-lab CLI', () => {
         monitoring: { diagnosticsEvery: 10 },
       }),
     );
-    expect((await cli('run', spec, '--data', dir)).code).toBe(0);
+    const ran = await cli('run', spec, '--data', dir);
+    expect(ran.code).toBe(0);
+    // Said before it trains, too: the settings predict it.
+    expect(ran.err).toMatch(/warning: rules\.0\.params\.initScale: .*DFA-like/);
     const shown = await cli('show', '1', '--data', dir);
     expect(shown.code).toBe(0);
     expect(shown.out).toMatch(/broadcast regime: DFA-like: .*layer 1 share ≤ 0\.\d\d \(DFA-like\)/);

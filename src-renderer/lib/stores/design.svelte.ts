@@ -1,3 +1,4 @@
+import { specWarnings } from '../../../shared/analysis/spec-warnings';
 import type { BackendChoice } from '../../../shared/api/contract';
 import type { Issue } from '../../../shared/api/errors';
 import type { ExperimentSpec } from '../../../shared/schemas/experiment';
@@ -15,9 +16,15 @@ export class DesignState {
   readonly checked = $derived(checkForm(this.form));
   readonly issues: Issue[] = $derived(this.checked.issues);
   readonly spec: ExperimentSpec | null = $derived(this.checked.ok ? this.checked.spec : null);
+  /** What a valid spec may still get wrong about the science (a DFA-like EBD arm, …): shown, never blocking. */
+  readonly warnings: Issue[] = $derived(this.spec ? specWarnings(this.spec) : []);
 
   at(path: string, nested = false): string[] {
     return issuesAt(this.issues, path, nested);
+  }
+
+  warningsAt(path: string): string[] {
+    return issuesAt(this.warnings, path, true);
   }
 
   load(spec: ExperimentSpec): void {
