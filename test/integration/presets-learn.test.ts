@@ -68,17 +68,23 @@ let data: LoadedDataset;
 const baselines = new Map<string, Promise<RunResult>>();
 const summary: string[] = [];
 
-/** The preset as the test runs it: its own spec with the data, length and seed of this check. */
-function oneEpochPlan(preset: Preset): RunPlan {
+/** A preset's arms as the test runs them: its own spec with the data, length and seed of this check. */
+function oneEpochPlans(preset: Preset): RunPlan[] {
   const spec = ExperimentSpec.parse({
     ...preset.spec,
     dataset: { ...preset.spec.dataset, trainSubset: SUBSET, validationFraction: 0 },
     epochs: 1,
     seeds: [0],
   });
-  const plans = planRuns(spec, { inputSize: data.train.featureSize, outputSize: data.outputSize });
-  expect(plans).toHaveLength(1);
+  // The data were loaded once for every preset: each must ask for them as they were loaded.
   expect(spec.dataset.standardise).toBe(data.split.standardise);
+  return planRuns(spec, { inputSize: data.train.featureSize, outputSize: data.outputSize });
+}
+
+/** A rule preset's one run as the test runs it. */
+function oneEpochPlan(preset: Preset): RunPlan {
+  const plans = oneEpochPlans(preset);
+  expect(plans).toHaveLength(1);
   return plans[0]!;
 }
 
@@ -303,14 +309,8 @@ describe.skipIf(!haveFashion)('presets learn (Fashion-MNIST, 10,000 samples, one
     'EBD regimes: the learned-regime arms are learned, and quote what they reach',
     async () => {
       const preset = PRESETS.find((p) => p.id === 'fashion-mlp-ebd-regimes')!;
-      const spec = ExperimentSpec.parse({
-        ...preset.spec,
-        dataset: { ...preset.spec.dataset, trainSubset: SUBSET, validationFraction: 0 },
-        epochs: 1,
-        seeds: [0],
-      });
-      const plans = planRuns(spec, { inputSize: data.train.featureSize, outputSize: data.outputSize });
-      const text = spec.description;
+      const plans = oneEpochPlans(preset);
+      const text = ExperimentSpec.parse(preset.spec).description;
       const quoted = (label: string) => Number(new RegExp(`${escape(label)} ([\\d.]+)%`).exec(text)?.[1]);
       const arm = (label: string) => plans.find((p) => p.label === label)!;
       const learned = await run(arm('EBD, learned regime').model, arm('EBD, learned regime'));

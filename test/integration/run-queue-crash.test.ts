@@ -1,40 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExperimentSpecInput } from '../../shared/schemas/experiment';
+import { describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../src-main/data-dir';
 import { openStore } from '../../src-main/store';
-import { isServing, startServe, type ServeProcess } from '../support/host-process';
+import { freshServeFolders, longRunSpec } from '../support/host-process';
 
 /** Three runs of one rule: the first trains (long enough to be killed mid-way), the other two wait in the queue. */
-const spec: ExperimentSpecInput = {
-  name: 'queue across a crash',
-  dataset: { name: 'gaussian-mixture', trainSubset: 1200, validationFraction: 0.1 },
-  network: { hidden: [{ units: 16, activation: 'tanh' }] },
-  rules: [{ rule: 'bp' }],
-  seeds: [1, 2, 3],
-  epochs: 400,
-  batchSize: 16,
-  monitoring: { readEvery: 5, diagnosticsEvery: 0, checkpointEvery: 50 },
-};
+const spec = longRunSpec('queue across a crash', [1, 2, 3]);
 
-let dir: string;
-const servers: ServeProcess[] = [];
-beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-queue-'));
-});
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.crash();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function serve(): Promise<ServeProcess> {
-  const started = await startServe(dir);
-  if (!isServing(started)) throw new Error(`serve did not start: ${started.stderr}`);
-  servers.push(started);
-  return started;
-}
+const folders = freshServeFolders('bl-queue-');
+const serve = () => folders.serve();
 
 describe('queued runs across a crash of the host', () => {
   it('are kept in the database, marked interrupted at the next start like the running one, and resume', async () => {
@@ -48,7 +22,7 @@ describe('queued runs across a crash of the host', () => {
       .poll(async () => (await first.call('runs.get', { id: training! })).status, { timeout: 60_000 })
       .toBe('running');
     // The queue is in the database, in order, while the host is alive.
-    const reader = openStore({ path: path.join(dir, DATABASE_FILE), readOnly: true });
+    const reader = openStore({ path: path.join(folders.dir, DATABASE_FILE), readOnly: true });
     try {
       expect(reader.queue.list().map((q) => [q.runId, q.backend])).toEqual(waiting.map((id) => [id, 'cpu']));
     } finally {
@@ -94,7 +68,7 @@ describe('queued runs across a crash of the host', () => {
     const [run] = await first.call('experiments.start', { id: experiment.id, backend: 'cpu' });
     const id = run!.id;
     const checkpoints = async () => {
-      const reader = openStore({ path: path.join(dir, DATABASE_FILE), readOnly: true });
+      const reader = openStore({ path: path.join(folders.dir, DATABASE_FILE), readOnly: true });
       try {
         return reader.checkpoints.list(id).length;
       } finally {

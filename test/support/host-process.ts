@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
+import type { ExperimentSpecInput } from '../../shared/schemas/experiment';
 import { WS_PATH } from '../../src-main/serve/http-server';
 import { typedCaller } from './api-scenario';
 import { TestSocketClient } from './ws-client';
@@ -118,4 +121,52 @@ function childPids(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** Each test's own data folder, and every server started in it killed (as a crash would) when the test ends. */
+export interface ServeFolders {
+  /** This test's data folder. */
+  readonly dir: string;
+  /** The servers still up; a test that stops one itself takes it out. */
+  readonly servers: ServeProcess[];
+  /** Starts `serve` on the folder; throws with its stderr if it does not come up. */
+  serve(): Promise<ServeProcess>;
+}
+
+export function freshServeFolders(prefix: string): ServeFolders {
+  let dir = '';
+  const servers: ServeProcess[] = [];
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  afterEach(async () => {
+    for (const server of servers.splice(0)) await server.crash();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get dir() {
+      return dir;
+    },
+    servers,
+    async serve() {
+      const started = await startServe(dir);
+      if (!isServing(started)) throw new Error(`serve did not start: ${started.stderr}`);
+      servers.push(started);
+      return started;
+    },
+  };
+}
+
+/** A run that trains long enough (400 epochs of a small mixture) to be caught, killed or read while it runs. */
+export function longRunSpec(name: string, seeds: number[]): ExperimentSpecInput {
+  return {
+    name,
+    dataset: { name: 'gaussian-mixture', trainSubset: 1200, validationFraction: 0.1 },
+    network: { hidden: [{ units: 16, activation: 'tanh' }] },
+    rules: [{ rule: 'bp' }],
+    seeds,
+    epochs: 400,
+    batchSize: 16,
+    monitoring: { readEvery: 5, diagnosticsEvery: 0, checkpointEvery: 50 },
+  };
 }
