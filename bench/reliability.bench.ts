@@ -17,6 +17,7 @@ import { Rng } from '../src-main/common/random';
 import { DATABASE_FILE } from '../src-main/data-dir';
 import { LATEST_SCHEMA_VERSION, openStore } from '../src-main/store';
 import type { Scenario } from './lib/reliability-host';
+import { alive } from '../test/support/process-alive';
 
 const HOST = fileURLToPath(new URL('./lib/reliability-host.ts', import.meta.url));
 const V1_FIXTURE = fileURLToPath(new URL('../test/fixtures/store-v1.sqlite', import.meta.url));
@@ -58,22 +59,6 @@ interface HostLine {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Whether a process exists and is not a zombie (a container's pid 1 may never reap an orphan). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    if (process.platform === 'linux') return false;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(condition: () => boolean, deadlineMs: number): Promise<boolean> {
   const end = Date.now() + deadlineMs;

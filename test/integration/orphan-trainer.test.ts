@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../src-main/data-dir';
 import { openStore } from '../../src-main/store';
+import { alive } from '../support/process-alive';
 
 const HOST = fileURLToPath(new URL('./orphan-host.ts', import.meta.url));
 
@@ -23,22 +24,6 @@ afterEach(() => {
   if (trainer !== null && alive(trainer)) process.kill(trainer, 'SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/** Whether a process exists and is not a zombie waiting for a parent (a container's pid 1 may never reap). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    if (process.platform === 'linux') return false;
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(condition: () => boolean, deadlineMs: number): Promise<boolean> {
   const end = Date.now() + deadlineMs;
