@@ -75,7 +75,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     );
   }
   const args = [SERVER_JS, '--port', String(options.port ?? 0), '--data', options.dataDir];
-  if (options.token) args.push('--token', options.token);
+  if (options.token) args.push(`--token=${options.token}`);
   args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,

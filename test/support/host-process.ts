@@ -63,7 +63,7 @@ export function runCliProcess(args: string[], env?: NodeJS.ProcessEnv): Promise<
 /** Starts `broadcast-lab serve --port 0 --data DIR`; resolves once it is listening, or with how it exited. */
 export async function startServe(dataDir: string, args: string[] = []): Promise<ServeProcess | Finished> {
   const token = `token-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  const child = tsx(SERVER_TS, ['--port', '0', '--data', dataDir, '--token', token, ...args]);
+  const child = tsx(SERVER_TS, ['--port', '0', '--data', dataDir, `--token=${token}`, ...args]);
   const finished = collect(child);
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

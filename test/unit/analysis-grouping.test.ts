@@ -163,6 +163,7 @@ describe('configDiff', () => {
       'rules.params.forwardBroadcast',
       'rules.params.freeze',
       'rules.params.g',
+      'rules.params.gradient',
       'rules.params.initScale',
       'rules.params.lambda',
       'rules.rule',
