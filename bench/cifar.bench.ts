@@ -53,6 +53,18 @@ function unpacked(): string {
   return folder;
 }
 
+/** A learned broadcast's regime at the epoch's end: each layer's learned share and BP cosine (docs/diagnostics.md). */
+function regimeLine(diagnostics: Readonly<Record<string, number>>): string {
+  const layers = Object.keys(diagnostics)
+    .map((name) => /^layer(\d+)\.learned_share$/.exec(name))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+  if (layers.length === 0) return '';
+  const of = (metric: string) => layers.map((k) => (diagnostics[`layer${k}.${metric}`] ?? NaN).toFixed(2)).join('/');
+  return `  learned share ${of('learned_share')}, bp_cosine ${of('bp_cosine')}`;
+}
+
 const base = preset('ebd-paper-cifar10-mlp');
 const arms = base.spec.rules.filter((r) => !ruleFilter || ruleFilter.includes(r.rule));
 // SBD broadcasts the cross-entropy score: its own experiment, the same network and settings with that loss.
@@ -103,9 +115,10 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
   for (const plan of plans) {
     const label = plan.label;
     console.log(`\n${label}:`);
-    const r = await trainToEnd(plan.model, plan, data, backend, (epoch, accuracy, seconds) =>
+    const r = await trainToEnd(plan.model, plan, data, backend, (epoch, accuracy, seconds, diagnostics) =>
       console.log(
-        `  epoch ${String(epoch).padStart(3)}  test ${pct(accuracy)}%  (${(seconds / epoch).toFixed(0)} s/epoch)`,
+        `  epoch ${String(epoch).padStart(3)}  test ${pct(accuracy)}%  (${(seconds / epoch).toFixed(0)} s/epoch)` +
+          regimeLine(diagnostics),
       ),
     );
     rows.push([

@@ -25,7 +25,12 @@ export async function trainToEnd(
   plan: RunPlan,
   data: LoadedDataset,
   backend: { backend: BackendChoice; threads?: number },
-  onEpoch: (epoch: number, accuracy: number, seconds: number) => void = () => undefined,
+  onEpoch: (
+    epoch: number,
+    accuracy: number,
+    seconds: number,
+    diagnostics: Readonly<Record<string, number>>,
+  ) => void = () => undefined,
 ): Promise<RunResult> {
   const started = performance.now();
   const model = new Model(config, plan.seed);
@@ -33,6 +38,8 @@ export async function trainToEnd(
   try {
     let maxPower = 0;
     const curve: number[] = [];
+    // The latest value of every diagnostic, for the epoch lines (a learned broadcast's regime among them).
+    const diagnostics: Record<string, number> = {};
     const outcome = await train(
       runner,
       model,
@@ -41,10 +48,11 @@ export async function trainToEnd(
       {
         metrics: (points) => {
           for (const p of points) {
+            if (p.split === 'diagnostic') diagnostics[p.name] = p.value;
             if (/^layer\d+\.activation_power$/.test(p.name)) maxPower = Math.max(maxPower, p.value);
             if (p.split === 'test' && p.name === 'accuracy') {
               curve.push(p.value);
-              onEpoch(curve.length, p.value, (performance.now() - started) / 1000);
+              onEpoch(curve.length, p.value, (performance.now() - started) / 1000, { ...diagnostics });
             }
           }
         },
