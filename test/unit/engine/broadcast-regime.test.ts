@@ -259,9 +259,6 @@ describe('the sign of the learned feedback (ALGORITHMS.md §7)', () => {
       });
       const bpCosine = diagnostics['layer1.bp_cosine']!;
       const feedbackCosine = diagnostics['layer1.feedback_cosine']!;
-      console.log(
-        `${direction}: cos(R learned, ΔW_outᵀ) ${mechanismCosine.toFixed(4)}, bp_cosine ${bpCosine.toFixed(3)}`,
-      );
       return { mechanismCosine, bpCosine, feedbackCosine };
     } finally {
       await runner.dispose();
