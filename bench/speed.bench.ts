@@ -95,7 +95,8 @@ function config(c: Case): ModelConfig {
     regularizers: {
       ...NO_REGULARIZERS,
       power: { coefficient: c.power ?? 0, target: 1 },
-      entropy: { coefficient: c.entropy ?? 0, lambda: 0.99, epsilon: 0.01 },
+      // The paper's λ_E (the default): a shorter memory adds identity rows to every step's update (entropy.ts).
+      entropy: { ...NO_REGULARIZERS.entropy, coefficient: c.entropy ?? 0 },
     },
   };
 }
