@@ -94,9 +94,9 @@ function ensureServeBuild(): void {
 
 function invoker(server: ServerHandle) {
   return async <T>(method: string, payload: unknown): Promise<T> => {
-    const response = await fetch(`${server.origin}/api/invoke/${method}?token=${server.token}`, {
+    const response = await fetch(`${server.origin}/api/invoke/${method}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
       body: JSON.stringify(payload),
     });
     const outcome = (await response.json()) as { ok: boolean; result?: T; error?: { message: string } };

@@ -10,7 +10,7 @@ import { allowedHosts, fetchSiteRefusal, hostOrOriginRefusal, type Refusal } fro
 import { SECURITY_HEADERS } from './security-headers';
 import { sendJson } from './send-json';
 import { resolveStaticFile, sendFile } from './static-files';
-import { credentialOf, pageCookie, setCookieHeader, tokenInQuery, type PageCookie } from './token';
+import { credentialOf, pageCookie, setCookieHeader, tokenInHeader, tokenInQuery, type PageCookie } from './token';
 import { attachApiSocket } from './websocket-api';
 
 export interface ServeOptions {
@@ -117,7 +117,7 @@ async function handleHttp(request: IncomingMessage, response: ServerResponse, ga
   if (url.pathname.startsWith(INVOKE_PREFIX)) {
     // The cookie is attached by the browser to requests from any page on 127.0.0.1: it cannot call the API.
     const apiRefusal =
-      credential === 'token'
+      credential === 'token' && tokenInHeader(request, gate.options.token)
         ? fetchSiteRefusal(request, false)
         : { status: 401, message: 'API calls need the token in an Authorization: Bearer header' };
     if (apiRefusal) return sendJson(response, apiRefusal.status, { error: apiRefusal.message });

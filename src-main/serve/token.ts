@@ -44,6 +44,16 @@ export function credentialOf(request: IncomingMessage, url: URL, token: string, 
   return sameSecret(readCookie(request.headers.cookie, cookie.name), cookie.value) ? 'page-cookie' : null;
 }
 
+/**
+ * Whether the request carries the token in its Authorization header: what an HTTP API call must show. A token in
+ * the URL opens the page and the socket (a browser cannot set headers on either), but a URL can leak through
+ * history, logs and Referer, so it does not make calls that change anything.
+ */
+export function tokenInHeader(request: IncomingMessage, token: string): boolean {
+  const auth = request.headers.authorization;
+  return auth?.startsWith('Bearer ') === true && sameSecret(auth.slice('Bearer '.length), token);
+}
+
 /** The printed link carries the token; the page answering it sets the cookie for its own asset requests. */
 export function tokenInQuery(url: URL): boolean {
   return url.searchParams.has('token');

@@ -244,9 +244,9 @@ export async function openLab(contextOptions: BrowserContextOptions = {}, extras
         return lab.server;
       },
       async invoke(method, payload) {
-        const response = await fetch(`${lab.server.origin}/api/invoke/${method}?token=${lab.server.token}`, {
+        const response = await fetch(`${lab.server.origin}/api/invoke/${method}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${lab.server.token}` },
           body: JSON.stringify(payload),
         });
         const outcome = (await response.json()) as { ok: boolean; result?: unknown; error?: { message: string } };

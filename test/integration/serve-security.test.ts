@@ -168,6 +168,18 @@ describe('API calls need the token in a header, from this origin', () => {
     expect(await sessionNames()).toEqual(expect.arrayContaining(['from a script', 'from the page']));
   });
 
+  it('refuses an API call whose token is only in the URL, which history, logs and Referer can leak', async () => {
+    const reply = await request(
+      'POST',
+      `/api/invoke/sessions.create?token=${TOKEN}`,
+      {},
+      JSON.stringify({ name: 'url' }),
+    );
+    expect(reply.status).toBe(401);
+    expect(reply.body).toContain('Authorization: Bearer');
+    expect(await sessionNames()).not.toContain('url');
+  });
+
   it('serves the page’s files with its cookie to its own origin, not to another site', async () => {
     const cookie = await pageCookie();
     expect((await request('GET', '/index.html', { cookie, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
