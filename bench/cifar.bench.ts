@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { learnedShareLayers } from '../shared/analysis/regime';
 import { ExperimentSpec } from '../shared/schemas/experiment';
 import type { BackendChoice } from '../src-main/engine/executor';
 import { DatasetManager } from '../src-main/data/manager';
@@ -55,11 +56,7 @@ function unpacked(): string {
 
 /** A learned broadcast's regime at the epoch's end: each layer's learned share and BP cosine (docs/diagnostics.md). */
 function regimeLine(diagnostics: Readonly<Record<string, number>>): string {
-  const layers = Object.keys(diagnostics)
-    .map((name) => /^layer(\d+)\.learned_share$/.exec(name))
-    .filter((m) => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
+  const layers = learnedShareLayers(Object.keys(diagnostics));
   if (layers.length === 0) return '';
   const of = (metric: string) => layers.map((k) => (diagnostics[`layer${k}.${metric}`] ?? NaN).toFixed(2)).join('/');
   return `  learned share ${of('learned_share')}, bp_cosine ${of('bp_cosine')}`;

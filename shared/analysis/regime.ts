@@ -27,6 +27,16 @@ export interface BroadcastRegime {
   summary: string;
 }
 
+/** Hidden layers (ascending) that record a learned share, from diagnostic series names (layerK.learned_share). */
+export function learnedShareLayers(names: Iterable<string>): number[] {
+  const layers: number[] = [];
+  for (const name of names) {
+    const match = /^layer(\d+)\.learned_share$/.exec(name);
+    if (match) layers.push(Number(match[1]));
+  }
+  return layers.sort((a, b) => a - b);
+}
+
 /**
  * The regime of a run whose broadcast is learned (EBD, SBD, DKP), from its diagnostics; null for a run that
  * recorded no learned share (another rule, or no diagnostics yet).

@@ -1,6 +1,6 @@
 import type { ApiHost } from '../api/host';
 import type { apiClient } from './caller';
-import { broadcastRegime, type BroadcastRegime } from '../../shared/analysis/regime';
+import { broadcastRegime, learnedShareLayers, type BroadcastRegime } from '../../shared/analysis/regime';
 import { layerMetric } from '../../shared/diagnostics';
 import { formatBytes } from '../../shared/format-bytes';
 import { formatDuration, table, type Output } from './output';
@@ -83,11 +83,7 @@ async function regimeOf(
   runId: number,
   names: readonly { name: string; split: string }[],
 ): Promise<BroadcastRegime | null> {
-  const layers = names
-    .filter((n) => n.split === 'diagnostic')
-    .map((n) => /^layer(\d+)\.learned_share$/.exec(n.name))
-    .filter((m) => m !== null)
-    .map((m) => Number(m[1]));
+  const layers = learnedShareLayers(names.filter((n) => n.split === 'diagnostic').map((n) => n.name));
   const inputs = await Promise.all(
     layers.map(async (layer) => {
       const share = await client.call('metrics.series', {
@@ -99,7 +95,7 @@ async function regimeOf(
       return { layer, learnedShare: share.points.map((p) => p.value), feedbackCosine: feedback };
     }),
   );
-  return broadcastRegime(inputs.sort((a, b) => a.layer - b.layer));
+  return broadcastRegime(inputs);
 }
 
 /** `broadcast-lab resume RUN`: continues an interrupted or stopped run from its latest checkpoint. */

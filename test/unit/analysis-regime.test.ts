@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { broadcastRegime } from '../../shared/analysis/regime';
+import { broadcastRegime, learnedShareLayers } from '../../shared/analysis/regime';
+
+describe('learnedShareLayers', () => {
+  it('finds the layers that record a learned share, in order, and nothing else', () => {
+    expect(
+      learnedShareLayers([
+        'layer10.learned_share',
+        'layer2.learned_share',
+        'layer2.bp_cosine',
+        'loss',
+        'xlayer3.learned_share',
+      ]),
+    ).toEqual([2, 10]);
+  });
+});
 
 describe('broadcastRegime', () => {
   it('calls a run DFA-like only when every layer’s learned share stayed below 0.5', () => {

@@ -1,4 +1,4 @@
-import { broadcastRegime, type BroadcastRegime } from '../../../shared/analysis/regime';
+import { broadcastRegime, learnedShareLayers, type BroadcastRegime } from '../../../shared/analysis/regime';
 import type { RunProgress } from '../../../shared/api/events';
 import { layerMetric } from '../../../shared/diagnostics';
 import type { Experiment, MetricPoint, Run, RunEvent } from '../../../shared/schemas/records';
@@ -71,7 +71,7 @@ export class MonitorState {
 
   /** The series the regime of learned-broadcast runs is read from: each layer's learned share and feedback cosine. */
   get regimeRefs(): SeriesRef[] {
-    return regimeLayers(this.diagnosticNames).flatMap((k) => [
+    return learnedShareLayers(this.diagnosticNames).flatMap((k) => [
       { name: layerMetric(k, 'learned_share'), split: 'diagnostic' as const },
       { name: layerMetric(k, 'feedback_cosine'), split: 'diagnostic' as const },
     ]);
@@ -80,7 +80,7 @@ export class MonitorState {
   /** Which regime a run is in (docs/diagnostics.md), from the tracked regimeRefs; null for other rules. */
   regime(runId: number): BroadcastRegime | null {
     return broadcastRegime(
-      regimeLayers(this.diagnosticNames).map((layer) => ({
+      learnedShareLayers(this.diagnosticNames).map((layer) => ({
         layer,
         learnedShare: this.points(runId, { name: layerMetric(layer, 'learned_share'), split: 'diagnostic' }).map(
           (p) => p.y,
@@ -272,15 +272,6 @@ function sortRuns(runs: Run[]): Run[] {
 }
 
 /** The arm a run belongs to (stored in its environment by the run manager), for its colour and label. */
-/** Hidden layers that record a learned share. */
-function regimeLayers(diagnosticNames: readonly string[]): number[] {
-  return diagnosticNames
-    .map((n) => /^layer(\d+)\.learned_share$/.exec(n))
-    .filter((m) => m !== null)
-    .map((m) => Number(m[1]))
-    .sort((a, b) => a - b);
-}
-
 export function runArm(run: Run): number {
   const arm = run.environment.arm;
   return typeof arm === 'number' ? arm : 0;
