@@ -212,12 +212,14 @@ const RULE_TEXT: Record<RuleKey, RulePresetText> = {
       'proxy with the opposite sign of DFA’s −y, so the readout aligns with −B.',
   },
   dkp: {
-    title: 'DKP — Fashion-MNIST MLP',
+    title: 'DKP, slow feedback learning (DFA-like) — Fashion-MNIST MLP',
     why:
       'Direct Kolen–Pollack with MSE: DFA whose broadcast matrices learn (catalogue defaults: rate 1e-4, decay 1e-4; a ' +
-      'rate of 1e-2 changed nothing in one epoch). Same hidden rate (0.3×) and power normalisation (0.01, target 0.1) ' +
-      'as DFA, for the same reason. Measured: 80.2% after one epoch on 10,000 samples (78.6% without power ' +
-      'normalisation).',
+      'rate of 1e-2 changed nothing in one epoch). At this rate the learning barely moves B: after the one-epoch ' +
+      'check its learned share ‖B − B₀‖/‖B‖ is 0.000 and dfa_cosine 1.000, and with the feedback rate at 0 (its ' +
+      'DFA twin) it scores 80.3% — a DFA run, though what B has learned points downhill (feedback cosine +0.46 / ' +
+      '+0.37). Same hidden rate (0.3×) and power normalisation (0.01, target 0.1) as DFA, for the same reason. ' +
+      'Measured: 80.1% after one epoch on 10,000 samples (78.6% without power normalisation).',
   },
   ebd: {
     title: 'EBD, large R₀ (DFA-like) — Fashion-MNIST MLP',
@@ -295,7 +297,7 @@ const ALL_RULES: Preset = {
       'weights and data order, each arm with the optimiser and regulariser overrides of its own preset (hidden rate ' +
       '0.3× and power normalisation for the broadcast rules; strong power normalisation for DRTP). SBD is not an arm: ' +
       'under MSE its score is EBD’s error and the two runs would be identical; the cross-entropy comparison is the ' +
-      '"SBD ablation" preset. One-epoch, 10,000-sample numbers (seed 0): BP 81.9%, FA 79.9%, DFA 80.2%, DKP 80.2%, ' +
+      '"SBD ablation" preset. One-epoch, 10,000-sample numbers (seed 0): BP 81.9%, FA 79.9%, DFA 80.2%, DKP 80.1%, ' +
       'EBD 80.0%, DRTP 77.4%, frozen hidden layers 74.5%.\n\n' +
       COMMON_NOTES,
     dataset: { ...FASHION },

@@ -288,7 +288,7 @@ describe.skipIf(!haveFashion)('presets learn (Fashion-MNIST, 10,000 samples, one
         expect(result.accuracy).toBeGreaterThanOrEqual(MIN_ACCURACY);
         expect(result.accuracy).toBeGreaterThan(control.accuracy);
         // A name says what regime a learned broadcast is in: "DFA-like" exactly when R₀ still carries a layer.
-        if (preset.rule === 'ebd' || preset.rule === 'sbd' || preset.rule === 'sbd_expansion') {
+        if (['dkp', 'ebd', 'sbd', 'sbd_expansion'].includes(preset.rule ?? '')) {
           const shares = [...result.learnedShare.values()];
           expect(shares, 'learned_share recorded for every hidden layer').toHaveLength(2);
           expect(Math.min(...shares) < DFA_LIKE_SHARE, `${preset.title}: shares ${shares.join(', ')}`).toBe(
