@@ -1,7 +1,9 @@
 // CIFAR-10 with the EBD paper's MLP 3072-1024-512-512-10 (preset 'ebd-paper-cifar10-mlp'): one seed per rule, test
 // accuracy after every epoch, beside the paper's 120-epoch numbers (BP 56.4, DFA 52.1, EBD 55.5; mean of 5 seeds).
 // `npx tsx bench/cifar.bench.ts` (or `npm run bench cifar`). Options (argv or env): --epochs N (EPOCHS, default 20),
-// --rules bp,dfa,ebd,sbd (RULES; SBD runs with cross-entropy, the others with the paper's MSE), --subset N (SUBSET: fewer training images, for a smoke run), --backend NAME (BACKEND),
+// --rules bp,dfa,ebd,sbd (RULES; SBD runs with cross-entropy, the others with the paper's MSE), --preset ID (PRESET:
+// 'ebd-paper-cifar10-mlp-recipe' for the paper's recipe), --arms TEXT,… (ARMS: arms whose label contains one),
+// --subset N (SUBSET: fewer training images, for a smoke run), --backend NAME (BACKEND),
 // --archive PATH (CIFAR_ARCHIVE, default ../shared/data/cifar10-jpg.tar.gz). The archive is unpacked once into
 // ~/.cache/broadcast-lab/cifar10-jpg and imported as an image folder into the data folder
 // ~/.cache/broadcast-lab/bench-data, whose image cache keeps the decoded pixels for the next run.
@@ -22,6 +24,11 @@ import { trainToEnd } from './lib/train-run';
 /** The paper's test accuracy after 120 epochs (Erdogan et al. 2025, CIFAR-10 MLP, mean of 5 seeds). */
 const PAPER: Record<string, number> = { BP: 56.4, DFA: 52.1, EBD: 55.5 };
 const DEFAULT_EPOCHS = 20;
+/** The paper's number beside an arm: BP and DFA by name, any learning EBD arm (not its frozen twin) beside EBD's. */
+function paperNumber(label: string): string {
+  const key = label.startsWith('EBD') && !label.includes('frozen') ? 'EBD' : label;
+  return PAPER[key] === undefined ? '—' : `${PAPER[key]}%`;
+}
 
 const epochs = positiveInt(option('epochs', 'EPOCHS'), DEFAULT_EPOCHS, 'epochs');
 const subsetText = option('subset', 'SUBSET');
@@ -62,10 +69,17 @@ function regimeLine(diagnostics: Readonly<Record<string, number>>): string {
   return `  learned share ${of('learned_share')}, bp_cosine ${of('bp_cosine')}`;
 }
 
-const base = preset('ebd-paper-cifar10-mlp');
-const arms = base.spec.rules.filter((r) => !ruleFilter || ruleFilter.includes(r.rule));
+const base = preset(option('preset', 'PRESET') ?? 'ebd-paper-cifar10-mlp');
+const armFilter = option('arms', 'ARMS')
+  ?.split(',')
+  .map((a) => a.trim().toLowerCase())
+  .filter(Boolean);
+const labelOf = (r: (typeof base.spec.rules)[number]) => (r.label ?? r.rule).toLowerCase();
+const arms = base.spec.rules.filter(
+  (r) => (!ruleFilter || ruleFilter.includes(r.rule)) && (!armFilter || armFilter.some((a) => labelOf(r).includes(a))),
+);
 // SBD broadcasts the cross-entropy score: its own experiment, the same network and settings with that loss.
-const withSbd = !ruleFilter || ruleFilter.includes('sbd');
+const withSbd = (!ruleFilter && !armFilter) || ruleFilter?.includes('sbd') === true;
 if (arms.length === 0 && !withSbd) throw new Error(`no arm of ${base.id} matches ${ruleFilter?.join(', ')}`);
 
 const folder = unpacked();
@@ -123,7 +137,7 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
       String(r.curve.length),
       `${pct(r.accuracy)}%`,
       `${pct(Math.max(...r.curve))}%`,
-      PAPER[label] === undefined ? '—' : `${PAPER[label]}%`,
+      paperNumber(label),
       `${(r.seconds / Math.max(1, r.curve.length)).toFixed(0)} s`,
       r.status,
     ]);

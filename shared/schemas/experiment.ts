@@ -49,6 +49,8 @@ export const OptimizerSpec = z.strictObject({
 });
 export type OptimizerSpec = z.infer<typeof OptimizerSpec>;
 
+const LayerMultipliers = z.array(z.number().min(0, 'a layer multiplier must be 0 (off) or more')).max(65).default([]);
+
 export const RegularizerSpec = z.strictObject({
   power: z
     .strictObject({ coefficient: z.number().min(0).default(0), target: z.number().positive().default(1) })
@@ -64,6 +66,18 @@ export const RegularizerSpec = z.strictObject({
       epsilon: z.number().positive().max(100).default(0.01),
     })
     .default({ coefficient: 0, lambda: 0.99999, epsilon: 0.01 }),
+  /**
+   * Per-layer multipliers of each coefficient, first hidden layer first (weight decay: every weight layer, the readout
+   * last), as layerRates are to the learning rate: missing entries are 1, 0 turns the term off in that layer.
+   */
+  layerScales: z
+    .strictObject({
+      power: LayerMultipliers,
+      activationL1: LayerMultipliers,
+      entropy: LayerMultipliers,
+      weightDecay: LayerMultipliers,
+    })
+    .default({ power: [], activationL1: [], entropy: [], weightDecay: [] }),
 });
 export type RegularizerSpec = z.infer<typeof RegularizerSpec>;
 
@@ -134,7 +148,21 @@ export const ExperimentSpec = z
     monitoring: MonitoringSpec.default(MonitoringSpec.parse({})),
   })
   .superRefine((spec, ctx) => {
+    const hidden = spec.network.hidden.length;
+    const checkScales = (regularizers: RegularizerSpec, at: (string | number)[]) => {
+      for (const [term, scales] of Object.entries(regularizers.layerScales)) {
+        const layers = term === 'weightDecay' ? hidden + 1 : hidden;
+        if (scales.length > layers)
+          ctx.addIssue({
+            code: 'custom',
+            path: [...at, 'layerScales', term],
+            message: `${scales.length} layer multipliers for ${layers} ${term === 'weightDecay' ? 'weight' : 'hidden'} layer(s)`,
+          });
+      }
+    };
+    checkScales(spec.regularizers, ['regularizers']);
     spec.rules.forEach((rule, i) => {
+      if (rule.regularizers) checkScales(rule.regularizers, ['rules', i, 'regularizers']);
       for (const [key, message] of checkRuleParams(rule.rule, rule.params)) {
         ctx.addIssue({ code: 'custom', path: ['rules', i, 'params', key], message });
       }

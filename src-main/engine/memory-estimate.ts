@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { coefficientAt } from './regularizers/config';
 import { expandedSize, type ScoreExpansion } from './score-expansion';
 import type { ModelConfig } from './model';
 import { momentNames } from './optim/optimizer';
@@ -74,7 +75,7 @@ export function estimateRunMemory(config: ModelConfig, run: { batchSize: number;
     add(k, 'optimiser moments', STATE_COPIES * moments * params, `${STATE_COPIES} × ${moments} × ${params}`);
     const rule = ruleStateValues(config, k, { fanIn, units, hidden, classes });
     add(k, 'rule state', STATE_COPIES * rule, `${STATE_COPIES} × ${rule}`);
-    if (hidden && regularizers.entropy.coefficient > 0)
+    if (hidden && coefficientAt(regularizers, 'entropy', k) > 0)
       add(k, 'entropy inverse', STATE_COPIES * units * units, `${STATE_COPIES} × ${units} × ${units}`);
     add(
       k,

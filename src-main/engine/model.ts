@@ -5,7 +5,7 @@ import { denseLayer } from './layers/dense';
 import type { Layer } from './layers/layer';
 import type { LossName } from './losses';
 import { momentNames, optimizerScalars, type OptimizerConfig } from './optim/optimizer';
-import type { RegularizerConfig } from './regularizers/config';
+import { coefficientAt, type RegularizerConfig } from './regularizers/config';
 import { floorRows, floorRowsPerStep, initialInverse } from './regularizers/entropy';
 import { RULE_FACTORIES } from './rules';
 import type { Rule } from './rules/rule';
@@ -72,8 +72,10 @@ export class Model {
     this.layers = activations.map((activation, i) => denseLayer(i + 1, sizes[i]!, sizes[i + 1]!, activation));
     const factory = RULE_FACTORIES[config.rule.name];
     this.rule = factory(config.rule.params, { layers: this.layers, classes: network.outputSize, loss: config.loss });
-    this.entropyLayers =
-      config.regularizers.entropy.coefficient > 0 ? this.layers.slice(0, -1).map((l) => l.index) : [];
+    this.entropyLayers = this.layers
+      .slice(0, -1)
+      .map((l) => l.index)
+      .filter((k) => coefficientAt(config.regularizers, 'entropy', k) > 0);
     this.initialState = this.drawState(new Rng(seed));
   }
 

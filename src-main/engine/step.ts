@@ -5,6 +5,7 @@ import type { Model } from './model';
 import { tensorGradient, updateParam, type Gradient } from './optim/optimizer';
 import { addOptional, type Ops } from './ops';
 import { activityPhi } from './regularizers/activity';
+import { coefficientAt } from './regularizers/config';
 import { entropyStep } from './regularizers/entropy';
 import type { StepContext } from './rules/rule';
 import { collectDiagnostics, type LayerSignals } from './diagnostics';
@@ -169,9 +170,9 @@ export function computeUpdate<T>(
   ctx = { ...ctx, state: { ...ctx.state, ...prepared } };
 
   const grads: Record<string, Gradient<T>> = {};
-  const decay = config.regularizers.weightDecay;
   const setGradients = (layer: Layer, phi: T) => {
     const weight = state[layer.weight.name]!;
+    const decay = coefficientAt(config.regularizers, 'weightDecay', layer.index);
     grads[layer.weight.name] = weightGradient(
       ops,
       layer,
@@ -197,12 +198,12 @@ export function computeUpdate<T>(
     const local = ops.mul(signal.modulatory, post);
     const phi = signal.nonLocal === undefined ? local : ops.add(local, ops.mul(signal.nonLocal, fprime));
     const ruleTerm = ops.mul(phi, signal.scale);
-    let total: T = addOptional(ops, ruleTerm, activityPhi(ops, config.regularizers, pass.h[k]!, fprime)) ?? ruleTerm;
+    let total: T = addOptional(ops, ruleTerm, activityPhi(ops, config.regularizers, k, pass.h[k]!, fprime)) ?? ruleTerm;
     const inverse = state[`entropy${k}`];
     if (inverse !== undefined) {
       const entropy = entropyStep(
         ops,
-        config.regularizers.entropy,
+        { ...config.regularizers.entropy, coefficient: coefficientAt(config.regularizers, 'entropy', k) },
         inverse,
         pass.h[k]!,
         fprime,

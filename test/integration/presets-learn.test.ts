@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { specWarnings } from '../../shared/analysis/spec-warnings';
 import { DFA_LIKE_SHARE } from '../../shared/diagnostics';
 import { withDefaults } from '../../shared/rules/catalogue';
 import { ExperimentSpec } from '../../shared/schemas/experiment';
@@ -60,6 +61,8 @@ interface RunResult {
   maxPower: number;
   /** Each layer's last layerK.learned_share (learned broadcasts only), by layer. */
   learnedShare: Map<number, number>;
+  /** Each layer's last layerK.bp_cosine, by layer. */
+  bpCosine: Map<number, number>;
   seconds: number;
 }
 
@@ -99,6 +102,7 @@ async function run(config: ModelConfig, plan: RunPlan): Promise<RunResult> {
   try {
     let maxPower = 0;
     const learnedShare = new Map<number, number>();
+    const bpCosine = new Map<number, number>();
     const outcome = await train(
       runner,
       model,
@@ -110,6 +114,8 @@ async function run(config: ModelConfig, plan: RunPlan): Promise<RunResult> {
             if (/^layer\d+\.activation_power$/.test(p.name)) maxPower = Math.max(maxPower, p.value);
             const share = /^layer(\d+)\.learned_share$/.exec(p.name);
             if (share) learnedShare.set(Number(share[1]), p.value);
+            const cosine = /^layer(\d+)\.bp_cosine$/.exec(p.name);
+            if (cosine) bpCosine.set(Number(cosine[1]), p.value);
           }
         },
         progress: () => undefined,
@@ -118,7 +124,7 @@ async function run(config: ModelConfig, plan: RunPlan): Promise<RunResult> {
       { stopRequested: false, waitWhilePaused: async () => undefined },
     );
     const { accuracy } = await evaluate(runner, model, data.test);
-    return { outcome, accuracy, maxPower, learnedShare, seconds: (performance.now() - started) / 1000 };
+    return { outcome, accuracy, maxPower, learnedShare, bpCosine, seconds: (performance.now() - started) / 1000 };
   } finally {
     await runner.dispose();
   }
@@ -235,6 +241,62 @@ describe('presets', () => {
     expect(ablationText).toContain(`BP ${bpCrossEntropy?.[1]}%`);
   });
 
+  it('paper-recipe arms carry every ingredient their notes state, and no preset arm is swamped by Adam’s ε', () => {
+    const recipes = PRESETS.filter((p) =>
+      ExperimentSpec.parse(p.spec).rules.some((r) => r.label?.includes('paper recipe')),
+    );
+    expect(recipes.map((p) => p.id)).toEqual([
+      'fashion-mlp-ebd-paper-recipe',
+      'fashion-mlp-sbd-paper-recipe',
+      'ebd-paper-cifar10-mlp-recipe',
+    ]);
+    for (const preset of recipes) {
+      const spec = ExperimentSpec.parse(preset.spec);
+      const text = spec.description;
+      expect(spec.batchSize, preset.id).toBe(20);
+      expect(spec.network.init).toMatchObject({ scheme: 'kaiming_uniform', gain: 0.75 });
+      expect(spec.network.weightSparsity).toBe(preset.id.includes('cifar') ? 0.4 : 0.55);
+      for (const arm of spec.rules.filter((r) => r.label?.includes('paper recipe'))) {
+        const expanded = arm.params.expansion !== undefined;
+        expect(arm.params, arm.label).toMatchObject({
+          lambda: 0.999999,
+          initScale: 0.0015,
+          forwardBroadcast: expanded ? 0 : 1,
+        });
+        expect(arm.regularizers).toMatchObject({
+          power: { coefficient: 1e-11, target: 0.25 },
+          activationL1: 1e-13,
+          entropy: { coefficient: 1e-8, lambda: 0.99999, epsilon: 1e-3 },
+          weightDecay: 0,
+        });
+        expect(arm.optimizer).toMatchObject({
+          kind: 'adam',
+          learningRate: 1e-3,
+          epsilon: 1e-16,
+          schedule: { kind: 'inverse', every: 10, slope: 1.5 },
+        });
+      }
+      for (const stated of [
+        'λ = 0.999999',
+        'initial scale 0.0015',
+        'forward broadcast 1',
+        'power normalisation 1e-11 at target 0.25',
+        'activation sparsity 1e-13',
+        'layer entropy 1e-8 (λ_E 0.99999, ε 1e-3)',
+        'gain 0.75',
+        'batch 20',
+        'Adam 1e-3 with ε = 1e-16',
+        'α₀/(1 + 1.5⌊m/10⌋)',
+        'hidden layers at 0.3×',
+      ])
+        expect(text, `${preset.id}: ${stated}`).toContain(stated);
+    }
+    for (const preset of PRESETS) {
+      const swamped = specWarnings(ExperimentSpec.parse(preset.spec)).filter((w) => w.path.endsWith('epsilon'));
+      expect(swamped, preset.id).toEqual([]);
+    }
+  });
+
   it('freeze only the hidden layers in the control, keeping the readout rate', () => {
     const spec = ExperimentSpec.parse(RULE_PRESETS.find((p) => p.rule === 'dfa')!.spec);
     const plan = planRuns(spec, { inputSize: 784, outputSize: 10 })[0]!;
@@ -335,5 +397,30 @@ describe.skipIf(!haveFashion)('presets learn (Fashion-MNIST, 10,000 samples, one
       expect(ascent.accuracy).toBeGreaterThan(control.accuracy);
     },
     2 * RUN_TIMEOUT,
+  );
+
+  it.each([
+    ['fashion-mlp-ebd-paper-recipe', 'EBD, paper recipe (DFA-like)', 'EBD recipe'],
+    ['fashion-mlp-sbd-paper-recipe', 'SBD, paper recipe (DFA-like)', 'SBD recipe'],
+  ])(
+    '%s: the recipe is DFA-like over a short run, its hidden layers move, and it quotes what it reaches',
+    async (id, label, quotedAs) => {
+      const preset = PRESETS.find((p) => p.id === id)!;
+      const plan = oneEpochPlans(preset).find((p) => p.label === label)!;
+      const result = await run(plan.model, plan);
+      const text = ExperimentSpec.parse(preset.spec).description;
+      summary.push(
+        `${label}: ${(result.accuracy * 100).toFixed(1)}%, shares ${[...result.learnedShare.values()].join('/')}`,
+      );
+      expect(result.outcome.status).toBe('completed');
+      // R₀ carries R after one epoch at λ = 0.999999: the name says DFA-like, and so does the share.
+      expect([...result.learnedShare.values()]).toHaveLength(2);
+      expect(Math.max(...result.learnedShare.values())).toBeLessThan(DFA_LIKE_SHARE);
+      // With Adam's ε at 1e-16 the ~1e-10 gradient moves the hidden layers along BP's (at 1e-8 bp_cosine was 0.02).
+      for (const cosine of result.bpCosine.values()) expect(cosine).toBeGreaterThan(0.1);
+      const quoted = Number(new RegExp(`${escape(quotedAs)} ([\\d.]+)%`).exec(text)?.[1]);
+      expect(Math.abs(result.accuracy * 100 - quoted)).toBeLessThanOrEqual(QUOTED_TOLERANCE);
+    },
+    RUN_TIMEOUT,
   );
 });

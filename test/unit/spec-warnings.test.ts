@@ -44,4 +44,15 @@ describe('specWarnings', () => {
       ),
     ).toEqual([]);
   });
+
+  it('warns where Adam’s ε is above the arm’s starting gradient, at the arm’s ε, and not once ε is below it', () => {
+    const recipe = { rule: 'ebd', params: { initScale: 0.0015, lambda: 0.999999 } };
+    const warned = specWarnings(spec([recipe, { ...recipe, optimizer: { kind: 'momentum' } }]));
+    expect(warned.map((w) => w.path)).toEqual(['rules.0.optimizer.epsilon']);
+    expect(warned[0]!.message).toMatch(/ε \(1e-8\) is above .* ≈ 1\.5e-10/);
+    expect(specWarnings(spec([{ ...recipe, optimizer: { kind: 'adam', epsilon: 1e-16 } }]))).toEqual([]);
+    // The experiment's optimiser counts where the arm has none of its own.
+    const experimentWide = ExperimentSpec.parse({ ...spec([recipe]), optimizer: { kind: 'adam', epsilon: 1e-16 } });
+    expect(specWarnings(experimentWide)).toEqual([]);
+  });
 });

@@ -12,6 +12,28 @@ export interface RegularizerConfig {
   weightDecay: number;
   /** Layer entropy ½ log det(R_h + εI), maximised (see entropy.ts); coefficient 0 = off. */
   entropy: EntropyConfig;
+  /** Per-layer multipliers of the coefficients (see coefficientAt); absent = 1 everywhere. */
+  layerScales?: Partial<Record<LayerScaled, readonly number[]>>;
+}
+
+/** The terms whose coefficient can differ between layers. */
+export type LayerScaled = 'power' | 'activationL1' | 'entropy' | 'weightDecay';
+
+/**
+ * A term's coefficient in weight layer k (1-based, the readout last): the experiment's coefficient times the layer's
+ * multiplier, 1 where the list has no entry (as layerRates are to the learning rate), so a scalar setting keeps
+ * meaning "the same in every layer".
+ */
+export function coefficientAt(config: RegularizerConfig, term: LayerScaled, k: number): number {
+  const base =
+    term === 'power'
+      ? config.power.coefficient
+      : term === 'entropy'
+        ? config.entropy.coefficient
+        : term === 'activationL1'
+          ? config.activationL1
+          : config.weightDecay;
+  return base * (config.layerScales?.[term]?.[k - 1] ?? 1);
 }
 
 export interface EntropyConfig {

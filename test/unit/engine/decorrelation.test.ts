@@ -242,14 +242,14 @@ describe.each(EXECUTORS)('regularisers on the $name executor', (executor) => {
     const mine = await executor.run(inputs, (ops, t) => {
       const u = ops.add(ops.matmul(t.x!, t.w!), t.b!);
       const h = activate(ops, 'tanh', u);
-      const phi = activityPhi(ops, config, h, derivative(ops, 'tanh', u, h))!;
+      const phi = activityPhi(ops, config, 1, h, derivative(ops, 'tanh', u, h))!;
       return { w: ops.matmul(t.x!, phi, true, false), b: ops.sum(phi, [0]) };
     });
     const reference = tf.tidy(() => {
       const [wv, bv] = [tf.variable(w), tf.variable(b)];
       const xt = tf.tensor2d(x, [16, 5]);
       const { grads } = tf.variableGrads(
-        () => activityLoss(tfOps, config, activate(tfOps, 'tanh', tf.add(tf.matMul(xt, wv), bv))) as tf.Scalar,
+        () => activityLoss(tfOps, config, 1, activate(tfOps, 'tanh', tf.add(tf.matMul(xt, wv), bv))) as tf.Scalar,
         [wv, bv],
       );
       const out = { w: grads[wv.name]!.dataSync(), b: grads[bv.name]!.dataSync() };

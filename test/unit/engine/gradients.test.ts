@@ -6,6 +6,7 @@ import { tfOps } from '../../../src-main/engine/eager/tf-ops';
 import { computeLoss, type LossName } from '../../../src-main/engine/losses';
 import type { Model } from '../../../src-main/engine/model';
 import { activityLoss } from '../../../src-main/engine/regularizers/activity';
+import { NO_REGULARIZERS } from '../../../src-main/engine/regularizers/config';
 import { computeUpdate, forward } from '../../../src-main/engine/step';
 import { EXECUTORS, stateInputs, stepInputs } from '../../support/executors';
 import { maxRelativeError, randomBatch, tinyModel, useCpuBackend } from '../../support/engine-fixtures';
@@ -145,7 +146,7 @@ describe.each(EXECUTORS)('regularisers under BP on the $name executor', (executo
         const { grads } = tf.variableGrads(() => {
           const { h } = forward(tfOps, model, state, x);
           let total = computeLoss(tfOps, 'mse', h[model.depth]!, y).loss;
-          for (const k of layers) total = tf.add(total, activityLoss(tfOps, model.config.regularizers, h[k]!));
+          for (const k of layers) total = tf.add(total, activityLoss(tfOps, model.config.regularizers, k, h[k]!));
           return total as tf.Scalar;
         }, [state.w1 as tf.Variable]);
         const out = grads[(state.w1 as tf.Variable).name]!.dataSync() as Float32Array;
@@ -157,5 +158,57 @@ describe.each(EXECUTORS)('regularisers under BP on the $name executor', (executo
     expect(maxRelativeError(mine.w1!, local)).toBeLessThan(1e-4);
     // The test tells the two apart: layer 2's regulariser would move W₁ noticeably.
     expect(maxRelativeError(global, local)).toBeGreaterThan(1e-2);
+  });
+
+  it('scale each term per layer: the coefficient times the layer’s multiplier, 0 turning it off there', async () => {
+    const regularizers = {
+      power: { coefficient: 0.5, target: 0.2 },
+      activationL1: 0.05,
+      weightDecay: 0.01,
+      layerScales: { power: [0, 3], activationL1: [0, 3], weightDecay: [0, 0, 2] },
+    };
+    const model = tinyModel({ loss: 'mse', activation: 'tanh', regularizers });
+    const batch = randomBatch(16, 5, 3);
+    const mine = await stepGradients(model, batch, executor);
+    // The reference spells layer 2's coefficients out (3 × 0.5, 3 × 0.05) rather than using the multipliers.
+    const layer2 = { ...NO_REGULARIZERS, power: { coefficient: 1.5, target: 0.2 }, activationL1: 0.15 };
+    const reference = tf.tidy(() => {
+      const state = Object.fromEntries(
+        model.initialState.map((e) => [e.name, tf.variable(tf.tensor(e.values, [...e.shape]))]),
+      );
+      const x = tf.tensor2d(batch.x, [batch.rows, 5]);
+      const y = tf.tensor2d(batch.y, [batch.rows, 3]);
+      const names = ['w1', 'w2', 'w3'];
+      const { grads } = tf.variableGrads(
+        () => {
+          const { h } = forward(tfOps, model, state, x);
+          const loss = computeLoss(tfOps, 'mse', h[model.depth]!, y).loss;
+          return tf.add(loss, activityLoss(tfOps, layer2, 2, h[2]!)) as tf.Scalar;
+        },
+        names.map((n) => state[n] as tf.Variable),
+      );
+      const out = Object.fromEntries(names.map((n) => [n, grads[(state[n] as tf.Variable).name]!.dataSync()]));
+      // Weight decay 2 × 0.01 on the readout alone: its gradient gains 0.02·W₃.
+      const w3 = state.w3!.dataSync();
+      out.w3 = (out.w3 as Float32Array).map((g, i) => g + 0.02 * w3[i]!);
+      Object.values(state).forEach((v) => v.dispose());
+      return out;
+    });
+    // Layer 1 has no term of its own (multiplier 0) and layer 2's does not reach W₁ (terms act locally): BP alone.
+    expect(maxRelativeError(mine.w1!, reference.w1!)).toBeGreaterThan(1e-2);
+    expect(maxRelativeError(mine.w2!, reference.w2!)).toBeLessThan(1e-4);
+    expect(maxRelativeError(mine.w3!, reference.w3!)).toBeLessThan(1e-4);
+    const bpOnly = await stepGradients(tinyModel({ loss: 'mse', activation: 'tanh' }), batch, executor);
+    expect(maxRelativeError(mine.w1!, bpOnly.w1!)).toBeLessThan(1e-6);
+    expect(maxRelativeError(mine.w3!, bpOnly.w3!)).toBeGreaterThan(1e-3);
+  });
+
+  it('keep the entropy inverse only in layers whose entropy coefficient is on', () => {
+    const entropy = { coefficient: 0.1, lambda: 0.99, epsilon: 0.01 };
+    expect(tinyModel({ regularizers: { entropy } }).entropyLayers).toEqual([1, 2]);
+    expect(tinyModel({ regularizers: { entropy, layerScales: { entropy: [0, 1] } } }).entropyLayers).toEqual([2]);
+    const model = tinyModel({ regularizers: { entropy, layerScales: { entropy: [2, 0] } } });
+    expect(model.entropyLayers).toEqual([1]);
+    expect(model.initialState.filter((e) => e.name.startsWith('entropy')).map((e) => e.name)).toEqual(['entropy1']);
   });
 });
