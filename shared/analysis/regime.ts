@@ -68,3 +68,31 @@ export function broadcastRegime(inputs: readonly LayerRegimeInput[]): BroadcastR
   });
   return { kind, layers, summary: `${title}; ${details.join('; ')}` };
 }
+
+/** What the runs of one group (seeds of an arm) say together, for Compare. */
+export interface GroupRegime {
+  /** e.g. "DFA-like (3 of 3 runs)" or "learned 2, mixed 1 (of 3 runs)". */
+  text: string;
+  /** Hidden layers whose feedback ended uphill in at least one run, ascending. */
+  uphillLayers: number[];
+  /** Each run's one-line summary, for a tooltip. */
+  details: string[];
+}
+
+const REGIME_WORD = { 'dfa-like': 'DFA-like', learned: 'learned', mixed: 'mixed' } as const;
+
+/** The regimes of a group's runs counted; null when no run of it records a learned share (not EBD, SBD or DKP). */
+export function groupRegime(regimes: readonly (BroadcastRegime | null)[]): GroupRegime | null {
+  const known = regimes.filter((r): r is BroadcastRegime => r !== null);
+  if (known.length === 0) return null;
+  const counts = (['dfa-like', 'learned', 'mixed'] as const)
+    .map((kind) => [kind, known.filter((r) => r.kind === kind).length] as const)
+    .filter(([, n]) => n > 0);
+  const of = `of ${regimes.length} run${regimes.length === 1 ? '' : 's'}`;
+  const text =
+    counts.length === 1
+      ? `${REGIME_WORD[counts[0]![0]]} (${counts[0]![1]} ${of})`
+      : `${counts.map(([kind, n]) => `${REGIME_WORD[kind]} ${n}`).join(', ')} (${of})`;
+  const uphill = new Set(known.flatMap((r) => r.layers.filter((l) => l.downhill === false).map((l) => l.layer)));
+  return { text, uphillLayers: [...uphill].sort((a, b) => a - b), details: known.map((r) => r.summary) };
+}

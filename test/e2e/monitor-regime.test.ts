@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ExperimentSpecInput } from '../../shared/schemas/experiment';
 import { openLab, screenshot, type Lab } from './harness';
+import { ComparePage } from './pages/compare-page';
 import { MonitorPage } from './pages/monitor-page';
 
 interface RunReply {
@@ -28,9 +29,10 @@ const SPEC: ExperimentSpecInput = {
   monitoring: { diagnosticsEvery: 10 },
 };
 
-describe('the Monitor says which regime a learned-broadcast run is in', () => {
+describe('the Monitor and Compare say which regime a learned-broadcast run is in', () => {
   let lab: Lab;
   let runs: RunReply[] = [];
+  let experimentId = 0;
 
   beforeAll(async () => {
     lab = await openLab();
@@ -38,6 +40,7 @@ describe('the Monitor says which regime a learned-broadcast run is in', () => {
     const experiment = (await lab.invoke('experiments.create', { sessionId: session.id, spec: SPEC })) as {
       id: number;
     };
+    experimentId = experiment.id;
     await lab.invoke('experiments.start', { id: experiment.id });
     for (let waited = 0; ; waited += 250) {
       runs = (await lab.invoke('runs.list', { experimentId: experiment.id })) as RunReply[];
@@ -75,6 +78,50 @@ describe('the Monitor says which regime a learned-broadcast run is in', () => {
     const title = await monitor.rowById(large!.id).getByTestId('run-regime').getAttribute('title');
     expect(title).toContain('layer 1 share ≤ 0.');
     await screenshot(lab.page, 'monitor-regime');
+    expect(lab.errors).toEqual([]);
+  }, 60_000);
+
+  test('Compare gives each group its regime, the same as the Monitor, and none to BP', async () => {
+    const compare = new ComparePage(lab.page);
+    await compare.open();
+    await compare.expand(experimentId);
+    const groups = compare.experiment(experimentId).getByTestId('compare-group');
+    await expect.poll(() => groups.count()).toBe(3);
+    for (let i = 0; i < 3; i++) await groups.nth(i).getByTestId('compare-group-select').check();
+    await expect.poll(() => compare.tables.count()).toBe(3);
+    await compare.waitForSummaries();
+    // The two EBD groups' labels differ by the settings that tell them apart (grouping.ts's disambiguation).
+    const byKey = async () => {
+      const out: Record<string, { text: string; uphill: string } | null> = {};
+      for (let i = 0; i < 3; i++) {
+        const label = (await compare.tables.nth(i).getAttribute('data-group-label')) ?? '';
+        const key = label.startsWith('BP') ? 'bp' : label.includes('initScale 1') ? 'large' : 'learned';
+        out[key] = await compare.regime(label);
+      }
+      return out;
+    };
+    await expect.poll(async () => Object.keys(await byKey()).length, { timeout: 20_000 }).toBe(3);
+    await expect.poll(async () => (await byKey()).learned?.text ?? '', { timeout: 20_000 }).toMatch(/^learned/);
+    const regimes = await byKey();
+    const [large, learned] = runs.sort((a, b) => a.id - b.id);
+    // The uphill layers are those whose last stored feedback_cosine is negative, as the Monitor reads them.
+    const uphill = async (runId: number) => {
+      const layers: number[] = [];
+      for (const layer of [1, 2]) {
+        const reply = (await lab.invoke('metrics.series', {
+          runId,
+          name: `layer${layer}.feedback_cosine`,
+          split: 'diagnostic',
+        })) as { points: { value: number }[] };
+        if (reply.points.at(-1)!.value <= 0) layers.push(layer);
+      }
+      return layers.join(',');
+    };
+    expect(regimes.large?.text).toMatch(/^DFA-like \(1 of 1 run\)/);
+    expect(regimes.large?.uphill).toBe(await uphill(large!.id));
+    expect(regimes.learned?.text).toMatch(/^learned \(1 of 1 run\)/);
+    expect(regimes.learned?.uphill).toBe(await uphill(learned!.id));
+    expect(regimes.bp).toBeNull();
     expect(lab.errors).toEqual([]);
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { broadcastRegime, learnedShareLayers } from '../../shared/analysis/regime';
+import { broadcastRegime, groupRegime, learnedShareLayers } from '../../shared/analysis/regime';
 
 describe('learnedShareLayers', () => {
   it('finds the layers that record a learned share, in order, and nothing else', () => {
@@ -44,5 +44,29 @@ describe('broadcastRegime', () => {
   it('says nothing for a run without a learned share', () => {
     expect(broadcastRegime([])).toBeNull();
     expect(broadcastRegime([{ layer: 1, learnedShare: [], feedbackCosine: 0.5 }])).toBeNull();
+  });
+});
+
+describe('groupRegime', () => {
+  const dfaLike = broadcastRegime([{ layer: 1, learnedShare: [0.01], feedbackCosine: 0.3 }]);
+  const learnedUphill = broadcastRegime([
+    { layer: 1, learnedShare: [0.9], feedbackCosine: 0.2 },
+    { layer: 2, learnedShare: [0.95], feedbackCosine: -0.4 },
+  ]);
+
+  it('counts the regimes of a group’s runs and names the layers whose feedback ended uphill in any', () => {
+    expect(groupRegime([dfaLike, dfaLike, dfaLike])).toMatchObject({
+      text: 'DFA-like (3 of 3 runs)',
+      uphillLayers: [],
+    });
+    const mixed = groupRegime([learnedUphill, dfaLike, null]);
+    expect(mixed?.text).toBe('DFA-like 1, learned 1 (of 3 runs)');
+    expect(mixed?.uphillLayers).toEqual([2]);
+    expect(mixed?.details).toHaveLength(2);
+  });
+
+  it('has nothing to say of a group without a learned broadcast', () => {
+    expect(groupRegime([null, null])).toBeNull();
+    expect(groupRegime([])).toBeNull();
   });
 });

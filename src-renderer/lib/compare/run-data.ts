@@ -1,4 +1,5 @@
 import type { DatasetShapes } from '../../../shared/analysis/grouping';
+import type { BroadcastRegime } from '../../../shared/analysis/regime';
 import type { XY } from '../../../shared/analysis/bands';
 import type { DatasetInfo } from '../../../shared/api/contract';
 import type { MetricSplit } from '../../../shared/schemas/records';
@@ -20,6 +21,8 @@ export class RunDataCache {
   readonly names = new Map<number, SeriesRef[]>();
   readonly outcomes = new Map<string, RunOutcome | null>();
   readonly curves = new Map<string, Curve>();
+  /** Each run's broadcast regime (EBD, SBD, DKP), null for other rules; absent until read. */
+  readonly regimes = new Map<number, BroadcastRegime | null>();
   #epoch = 0;
   readonly #inflight = new Map<string, number>();
 
@@ -41,8 +44,13 @@ export class RunDataCache {
     for (const map of [this.outcomes, this.curves]) {
       for (const key of [...map.keys()]) if (prefix === null || key.startsWith(prefix)) map.delete(key);
     }
-    if (runId === undefined) this.names.clear();
-    else this.names.delete(runId);
+    if (runId === undefined) {
+      this.names.clear();
+      this.regimes.clear();
+    } else {
+      this.names.delete(runId);
+      this.regimes.delete(runId);
+    }
     this.#epoch++;
   }
 

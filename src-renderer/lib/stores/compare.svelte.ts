@@ -1,7 +1,9 @@
 import { SvelteSet } from 'svelte/reactivity';
 import type { BandKind } from '../../../shared/analysis/bands';
 import { groupRuns, type RunGroup } from '../../../shared/analysis/grouping';
+import { broadcastRegime, learnedShareLayers, type BroadcastRegime } from '../../../shared/analysis/regime';
 import type { DatasetInfo } from '../../../shared/api/contract';
+import { layerMetric } from '../../../shared/diagnostics';
 import type { Experiment, MetricPoint, Run, Session } from '../../../shared/schemas/records';
 import type { ApiClient } from '../api/client';
 import { errorMessage, isDisconnected } from '../api/errors';
@@ -166,6 +168,12 @@ export class CompareState {
     return this.#data.outcomes.get(this.#data.outcomeKey(runId, metric));
   }
 
+  /** The run's broadcast regime (docs/diagnostics.md); null for rules without one, undefined while loading. */
+  regime(runId: number): BroadcastRegime | null | undefined {
+    void this.version;
+    return this.#data.regimes.get(runId);
+  }
+
   /** The run's curve of the chosen metric; undefined while loading. */
   curve(runId: number): Curve | undefined {
     void this.version;
@@ -184,6 +192,7 @@ export class CompareState {
     const jobs: (Promise<void> | null)[] = [];
     for (const runId of this.selected) {
       if (!data.names.has(runId)) jobs.push(data.start(`names|${runId}`, (epoch) => this.#loadNames(runId, epoch)));
+      if (!data.regimes.has(runId)) jobs.push(data.start(`regime|${runId}`, (epoch) => this.#loadRegime(runId, epoch)));
       for (const m of SUMMARY_METRICS) {
         const key = data.outcomeKey(runId, m);
         if (!data.outcomes.has(key)) jobs.push(data.start(`outcome|${key}`, (e) => this.#loadOutcome(runId, m, e)));
@@ -209,6 +218,29 @@ export class CompareState {
       runId,
       names.map((n) => ({ name: n.name, split: n.split })),
     );
+    this.version++;
+  }
+
+  /** The regime from each layer's whole learned_share series (its maximum decides) and last feedback_cosine. */
+  async #loadRegime(runId: number, epoch: number): Promise<void> {
+    const names = await this.#client.call('metrics.names', { runId });
+    const layers = learnedShareLayers(names.filter((n) => n.split === 'diagnostic').map((n) => n.name));
+    const inputs = await Promise.all(
+      layers.map(async (layer) => {
+        const [share, cosine] = await Promise.all(
+          ['learned_share', 'feedback_cosine'].map((metric) =>
+            this.#client.call('metrics.series', { runId, name: layerMetric(layer, metric), split: 'diagnostic' }),
+          ),
+        );
+        return {
+          layer,
+          learnedShare: share!.points.map((p) => p.value),
+          feedbackCosine: cosine!.points.at(-1)?.value ?? null,
+        };
+      }),
+    );
+    if (!this.#data.current(epoch)) return;
+    this.#data.regimes.set(runId, broadcastRegime(inputs));
     this.version++;
   }
 

@@ -59,6 +59,17 @@ export class ComparePage {
     return this.page.getByTestId('summary-table');
   }
 
+  /**
+   * The group's regime cell ("DFA-like (1 of 1 run)", then any uphill layers) and the layers it marks uphill; null
+   * when the table has no regime row (no learned broadcast).
+   */
+  async regime(labelStart: string): Promise<{ text: string; uphill: string } | null> {
+    const row = this.table(labelStart).getByTestId('summary-regime');
+    if ((await row.count()) === 0) return null;
+    const text = ((await row.locator('td').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+    return { text, uphill: (await row.getAttribute('data-uphill')) ?? '' };
+  }
+
   /** Waits until every summary cell has its numbers (none still loading). */
   async waitForSummaries(timeout = 15_000): Promise<void> {
     await this.page.waitForFunction(
