@@ -248,6 +248,7 @@ describe('presets', () => {
     expect(recipes.map((p) => p.id)).toEqual([
       'fashion-mlp-ebd-paper-recipe',
       'fashion-mlp-sbd-paper-recipe',
+      'ebd-paper-mnist-mlp-recipe',
       'ebd-paper-cifar10-mlp-recipe',
     ]);
     for (const preset of recipes) {
