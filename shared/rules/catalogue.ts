@@ -98,7 +98,20 @@ const decorrelationParams: RuleParam[] = [
     default: 0,
     min: 0,
     max: 100,
-    help: 'Weight of the output layer’s extra descent on the hidden decorrelation losses (0 = off).',
+    help:
+      'Weight of the output layer’s extra descent on the hidden decorrelation losses (0 = off); per-layer ' +
+      'multipliers in regularizers.layerScales.forwardBroadcast.',
+  },
+  {
+    kind: 'number',
+    key: 'forwardBroadcastInput',
+    label: 'Forward broadcast, input layer',
+    default: 0,
+    min: 0,
+    max: 100,
+    help:
+      'Weight of the input layer’s term in the forward broadcast: R₀ correlates the input with the broadcast signal ' +
+      'and the output layer also descends ½‖R₀‖² (0 = off, and no R₀ is kept).',
   },
   {
     kind: 'boolean',
@@ -282,15 +295,11 @@ export function checkRuleParams(name: RuleName, params: RuleParamValues): [strin
     ]);
   // Forward broadcast descends the decorrelation losses through the score's Jacobian, which the expanded rows
   // (functions of the score and p) do not share: refused rather than silently dropped.
-  if (
-    name === 'sbd' &&
-    expansion !== 'none' &&
-    typeof params.forwardBroadcast === 'number' &&
-    params.forwardBroadcast > 0
-  )
-    problems.push([
-      'forwardBroadcast',
-      `Forward broadcast is defined for the plain score only: set it to 0, or the score expansion to none (it is ${String(expansion)})`,
-    ]);
+  for (const key of ['forwardBroadcast', 'forwardBroadcastInput'])
+    if (name === 'sbd' && expansion !== 'none' && typeof params[key] === 'number' && params[key] > 0)
+      problems.push([
+        key,
+        `Forward broadcast is defined for the plain score only: set it to 0, or the score expansion to none (it is ${String(expansion)})`,
+      ]);
   return problems;
 }

@@ -76,8 +76,10 @@ export const RegularizerSpec = z.strictObject({
       activationL1: LayerMultipliers,
       entropy: LayerMultipliers,
       weightDecay: LayerMultipliers,
+      /** EBD/SBD's forward broadcast, per hidden layer's term (the input layer's is the rule's own parameter). */
+      forwardBroadcast: LayerMultipliers,
     })
-    .default({ power: [], activationL1: [], entropy: [], weightDecay: [] }),
+    .default({ power: [], activationL1: [], entropy: [], weightDecay: [], forwardBroadcast: [] }),
 });
 export type RegularizerSpec = z.infer<typeof RegularizerSpec>;
 

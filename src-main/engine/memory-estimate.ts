@@ -117,10 +117,12 @@ function ruleStateValues(
       return layer.hidden ? 2 * layer.classes * layer.units : 0;
     case 'ebd':
     case 'sbd': {
-      if (!layer.hidden) return 0;
+      // The input layer's correlation with x (forward broadcast's input term), counted with the first layer.
+      const input = k === 1 && Number(params.forwardBroadcastInput ?? 0) > 0 ? layer.classes * layer.fanIn : 0;
+      if (!layer.hidden) return input;
       const expansion = name === 'sbd' ? ((params.expansion as ScoreExpansion | undefined) ?? 'none') : 'none';
       // R and, unless frozen, its start R₀ beside it.
-      return (params.freeze ? 1 : 2) * expandedSize(expansion, layer.classes) * layer.units;
+      return input + (params.freeze ? 1 : 2) * expandedSize(expansion, layer.classes) * layer.units;
     }
   }
 }

@@ -5,7 +5,7 @@ import { denseLayer } from './layers/dense';
 import type { Layer } from './layers/layer';
 import type { LossName } from './losses';
 import { momentNames, optimizerScalars, type OptimizerConfig } from './optim/optimizer';
-import { coefficientAt, type RegularizerConfig } from './regularizers/config';
+import { coefficientAt, layerScale, type RegularizerConfig } from './regularizers/config';
 import { floorRows, floorRowsPerStep, initialInverse } from './regularizers/entropy';
 import { RULE_FACTORIES } from './rules';
 import type { Rule } from './rules/rule';
@@ -71,7 +71,12 @@ export class Model {
     const activations = [...network.hidden.map((l) => l.activation), 'linear' as const];
     this.layers = activations.map((activation, i) => denseLayer(i + 1, sizes[i]!, sizes[i + 1]!, activation));
     const factory = RULE_FACTORIES[config.rule.name];
-    this.rule = factory(config.rule.params, { layers: this.layers, classes: network.outputSize, loss: config.loss });
+    this.rule = factory(config.rule.params, {
+      layers: this.layers,
+      classes: network.outputSize,
+      loss: config.loss,
+      forwardScale: (k) => layerScale(config.regularizers, 'forwardBroadcast', k),
+    });
     this.entropyLayers = this.layers
       .slice(0, -1)
       .map((l) => l.index)

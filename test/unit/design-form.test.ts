@@ -35,11 +35,20 @@ describe('the designer form', () => {
             momentum: 0.8,
             schedule: { kind: 'step', every: 3, factor: 0.5 },
           },
-          regularizers: { weightDecay: 1e-4, entropy: { coefficient: 0.1, lambda: 0.9, epsilon: 0.2 } },
+          regularizers: {
+            weightDecay: 1e-4,
+            entropy: { coefficient: 0.1, lambda: 0.9, epsilon: 0.2 },
+            layerScales: { entropy: [0.5], weightDecay: [0, 1e-3] },
+          },
         },
         { rule: 'bp', label: 'BP' },
         // The EBD paper's MLP schedule.
-        { rule: 'ebd', optimizer: { kind: 'sgd', schedule: { kind: 'inverse', every: 10, slope: 1.5 } } },
+        {
+          rule: 'ebd',
+          params: { forwardBroadcast: 1, forwardBroadcastInput: 0.5 },
+          optimizer: { kind: 'sgd', schedule: { kind: 'inverse', every: 10, slope: 1.5 } },
+          regularizers: { layerScales: { forwardBroadcast: [2] } },
+        },
       ],
       optimizer: { layerRates: [0, 1], schedule: { kind: 'exponential', gamma: 0.9 } },
       regularizers: { activationL1: 0.01, power: { coefficient: 0.2, target: 0.5 } },
@@ -60,6 +69,15 @@ describe('the designer form', () => {
     const checked = checkForm(form);
     expect(checked.ok).toBe(false);
     expect(checked.issues.map((i) => i.path)).toContain('optimizer.layerRates.1');
+  });
+
+  it('names a bad per-layer multiplier at its term and index', () => {
+    const form = defaultForm();
+    form.dataset = 'spirals';
+    form.regularizers.layerScales.power = '1, -2';
+    const checked = checkForm(form);
+    expect(checked.ok).toBe(false);
+    expect(checked.issues.map((i) => i.path)).toContain('regularizers.layerScales.power.1');
   });
 
   it('starts from the schema defaults and needs only a dataset', () => {

@@ -19,11 +19,17 @@ describe('per-layer regulariser multipliers', () => {
       activationL1: [],
       entropy: [],
       weightDecay: [],
+      forwardBroadcast: [],
     });
     const parsed = ExperimentSpec.parse(
-      spec({ layerScales: { power: [1, 0], entropy: [0.5], weightDecay: [0, 0, 1] } }),
+      spec({ layerScales: { power: [1, 0], entropy: [0.5], weightDecay: [0, 0, 1], forwardBroadcast: [2, 1] } }),
     );
-    expect(parsed.regularizers.layerScales).toMatchObject({ power: [1, 0], entropy: [0.5], weightDecay: [0, 0, 1] });
+    expect(parsed.regularizers.layerScales).toMatchObject({
+      power: [1, 0],
+      entropy: [0.5],
+      weightDecay: [0, 0, 1],
+      forwardBroadcast: [2, 1],
+    });
   });
 
   it('refuse more multipliers than layers, naming the term, in the experiment and in an arm', () => {

@@ -12,8 +12,8 @@ export interface RegularizerConfig {
   weightDecay: number;
   /** Layer entropy ½ log det(R_h + εI), maximised (see entropy.ts); coefficient 0 = off. */
   entropy: EntropyConfig;
-  /** Per-layer multipliers of the coefficients (see coefficientAt); absent = 1 everywhere. */
-  layerScales?: Partial<Record<LayerScaled, readonly number[]>>;
+  /** Per-layer multipliers of the coefficients (see coefficientAt) and of forward broadcast; absent = 1 everywhere. */
+  layerScales?: Partial<Record<LayerScaled | 'forwardBroadcast', readonly number[]>>;
 }
 
 /** The terms whose coefficient can differ between layers. */
@@ -33,7 +33,12 @@ export function coefficientAt(config: RegularizerConfig, term: LayerScaled, k: n
         : term === 'activationL1'
           ? config.activationL1
           : config.weightDecay;
-  return base * (config.layerScales?.[term]?.[k - 1] ?? 1);
+  return base * layerScale(config, term, k);
+}
+
+/** A term's multiplier in weight layer k (1-based): its entry in layerScales, 1 where there is none. */
+export function layerScale(config: RegularizerConfig, term: LayerScaled | 'forwardBroadcast', k: number): number {
+  return config.layerScales?.[term]?.[k - 1] ?? 1;
 }
 
 export interface EntropyConfig {

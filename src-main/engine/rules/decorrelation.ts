@@ -21,7 +21,9 @@ import {
  * Rₖ is stored transposed (C̃ × Nₖ), so both s̃ Rₖᵀ and the EMA are plain products.
  *
  * Parameters: lambda (λ), initScale (scale of R's random start, a DFA matrix), g ('identity' or 'square', h²/2),
- * forwardBroadcast (weight of the output layer's descent on the decorrelation losses; 0 = off), freeze (keep R at
+ * forwardBroadcast (weight of the output layer's descent on the decorrelation losses; 0 = off; per-layer
+ * multipliers from the regularisers' layerScales), forwardBroadcastInput (the same for the input layer, whose
+ * correlation R₀ with x is then kept as `correlation0`), freeze (keep R at
  * its start: EBD then moves in DFA's direction), direction ('ascent' climbs ½‖R‖² instead: a research switch, not
  * EBD), and for SBD expansion (see score-expansion.ts).
  *
@@ -30,10 +32,12 @@ import {
  * seed, not checkpointed) with λᵗ fed per step, so the diagnostics can split R into λᵗR₀ and what was learned.
  */
 function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
-  return (params, { layers, classes, loss }): Rule => {
+  return (params, { layers, classes, loss, forwardScale }): Rule => {
     const lambda = numberParam(params, 'lambda');
     const initScale = numberParam(params, 'initScale');
     const forwardBroadcast = numberParam(params, 'forwardBroadcast');
+    // The input layer's term needs its own correlation R₀ of x with s̃, kept only when the term is on.
+    const forwardInput = numberParam(params, 'forwardBroadcastInput');
     const square = params.g === 'square';
     const freeze = params.freeze === true;
     const sign = params.direction === 'ascent' ? -1 : 1;
@@ -66,6 +70,12 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
             });
           }
         }
+        if (forwardInput > 0) {
+          const inputs = layers[0]!.weight.shape[0]!;
+          // Stream 'broadcast-0': the hidden layers' matrices (streams 1…) are drawn exactly as without it.
+          const values = broadcastInit(rng, 0, classes, inputs, initScale);
+          entries.push({ name: 'correlation0', shape: [classes, inputs], values, learned: !freeze });
+        }
         return entries;
       },
       // R₀'s weight in R after the update numbered `step`: λ^(step+1) (0 once it underflows, as it should).
@@ -74,9 +84,11 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
       prepare: <T>(ops: Ops<T>, ctx: StepContext<T>) => {
         const next: Record<string, T> = {};
         if (freeze) return next;
-        for (let k = 1; k < L; k++) {
+        for (let k = forwardInput > 0 ? 0 : 1; k < L; k++) {
           const r = ctx.state[`correlation${k}`]!;
-          const fresh = ops.matmul(ctx.broadcast, g(ops, ctx.h[k]!), true, false);
+          // The input is not a unit's activity: its correlation is with x itself, whatever g is.
+          const activity = k === 0 ? ctx.h[0]! : g(ops, ctx.h[k]!);
+          const fresh = ops.matmul(ctx.broadcast, activity, true, false);
           next[`correlation${k}`] = ops.sub(ops.add(r, ops.mul(zeta(ctx), fresh)), ops.mul(1 - lambda, r));
         }
         return next;
@@ -89,13 +101,19 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
       }),
       outputPhi: <T>(ops: Ops<T>, ctx: StepContext<T>) => {
         // Refused with an expansion by the catalogue (checkRuleParams): it is defined for the plain score only.
-        if (forwardBroadcast === 0 || expansion !== 'none' || L < 2) return null;
+        if (expansion !== 'none') return null;
+        // Each layer's term weighted: the input's by forwardBroadcastInput, hidden layer k's by forwardBroadcast
+        // times its multiplier. ζ is common to all and applied once.
         let v: T | null = null;
-        for (let k = 1; k < L; k++) {
-          const term = ops.matmul(g(ops, ctx.h[k]!), ctx.state[`correlation${k}`]!, false, true);
+        for (let k = 0; k < L; k++) {
+          const weight = k === 0 ? forwardInput : forwardBroadcast * (forwardScale?.(k) ?? 1);
+          if (weight === 0) continue;
+          const activity = k === 0 ? ctx.h[0]! : g(ops, ctx.h[k]!);
+          const term = ops.mul(ops.matmul(activity, ctx.state[`correlation${k}`]!, false, true), weight);
           v = v === null ? term : ops.add(v, term);
         }
-        return ops.mul(forwardBroadcast * zeta(ctx), scoreJacobianProduct(ops, loss, v!, ctx.prediction));
+        if (v === null) return null;
+        return ops.mul(zeta(ctx), scoreJacobianProduct(ops, loss, v, ctx.prediction));
       },
       // The matrices as they act on the layer: under ascent the signal is −s̃R, so the diagnostics see −R.
       broadcastMatrix: <T>(ops: Ops<T>, k: number, ctx: StepContext<T>) => {

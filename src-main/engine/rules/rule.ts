@@ -10,6 +10,8 @@ export interface RuleSetting {
   /** Outputs C of the network. */
   classes: number;
   loss: LossName;
+  /** Multiplier of hidden layer k's forward-broadcast term (regularizers.layerScales.forwardBroadcast); 1 if unset. */
+  forwardScale?: (k: number) => number;
 }
 
 /** One tensor of a rule's state: its name (a checkpoint stores it as `rule.<name>`), shape and starting values. */

@@ -52,7 +52,13 @@ export interface RegularizerForm {
   entropyCoefficient: number | null;
   entropyLambda: number | null;
   entropyEpsilon: number | null;
+  /** Per-layer multipliers of each term, as the comma-separated text the user edits (empty = 1 everywhere). */
+  layerScales: Record<LayerScaledTerm, string>;
 }
+
+/** The terms with per-layer multipliers (RegularizerSpec.layerScales), in the order the form shows them. */
+export const LAYER_SCALED_TERMS = ['power', 'activationL1', 'entropy', 'weightDecay', 'forwardBroadcast'] as const;
+export type LayerScaledTerm = (typeof LAYER_SCALED_TERMS)[number];
 
 export interface ArmForm {
   key: number;
@@ -159,6 +165,9 @@ function regularizerInput(form: RegularizerForm): RegularizerSpecInput {
       lambda: num(form.entropyLambda),
       epsilon: num(form.entropyEpsilon),
     },
+    layerScales: Object.fromEntries(
+      LAYER_SCALED_TERMS.map((term) => [term, parseNumberList(form.layerScales[term])]),
+    ) as Record<LayerScaledTerm, number[]>,
   };
 }
 
@@ -226,6 +235,9 @@ export function regularizerForm(spec: RegularizerSpec): RegularizerForm {
     entropyCoefficient: spec.entropy.coefficient,
     entropyLambda: spec.entropy.lambda,
     entropyEpsilon: spec.entropy.epsilon,
+    layerScales: Object.fromEntries(
+      LAYER_SCALED_TERMS.map((term) => [term, spec.layerScales[term].join(', ')]),
+    ) as Record<LayerScaledTerm, string>,
   };
 }
 

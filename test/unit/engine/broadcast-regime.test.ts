@@ -331,6 +331,9 @@ describe('the paper’s memory can be entered', () => {
     ]);
     expect(checkRuleParams('sbd', { forwardBroadcast: 1 })).toEqual([]);
     expect(checkRuleParams('sbd', { forwardBroadcast: 0, expansion: 'second_order' })).toEqual([]);
+    expect(checkRuleParams('sbd', { forwardBroadcastInput: 2, expansion: 'outer_probs' }).map(([key]) => key)).toEqual([
+      'forwardBroadcastInput',
+    ]);
   });
 
   it('λ = 1 is refused, naming the field', () => {
