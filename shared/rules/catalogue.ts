@@ -114,6 +114,18 @@ const decorrelationParams: RuleParam[] = [
       'and the output layer also descends ½‖R₀‖² (0 = off, and no R₀ is kept).',
   },
   {
+    kind: 'number',
+    key: 'gradientMomentum',
+    label: 'Momentum on the decorrelation gradient',
+    default: 0,
+    min: 0,
+    max: 0.9999,
+    help:
+      'β of an average the hidden layers follow instead of their decorrelation gradient, M ← βM + (1−β)·grad, before ' +
+      'the optimiser (the EBD paper’s MLP recipe reads as 0.9999); regularisers and the readout are not averaged. ' +
+      '0 = off. Costs one extra product per hidden layer.',
+  },
+  {
     kind: 'boolean',
     key: 'freeze',
     label: 'Freeze R',

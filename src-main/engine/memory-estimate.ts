@@ -120,9 +120,11 @@ function ruleStateValues(
       // The input layer's correlation with x (forward broadcast's input term), counted with the first layer.
       const input = k === 1 && Number(params.forwardBroadcastInput ?? 0) > 0 ? layer.classes * layer.fanIn : 0;
       if (!layer.hidden) return input;
+      // The averaged hidden gradient and bias of the momentum option.
+      const averaged = Number(params.gradientMomentum ?? 0) > 0 ? layer.fanIn * layer.units + layer.units : 0;
       const expansion = name === 'sbd' ? ((params.expansion as ScoreExpansion | undefined) ?? 'none') : 'none';
       // R and, unless frozen, its start R₀ beside it.
-      return input + (params.freeze ? 1 : 2) * expandedSize(expansion, layer.classes) * layer.units;
+      return input + averaged + (params.freeze ? 1 : 2) * expandedSize(expansion, layer.classes) * layer.units;
     }
   }
 }

@@ -91,7 +91,13 @@ export function forward<T>(ops: Ops<T>, model: Model, state: Tensors<T>, x: T): 
  * A layer's weight gradient kept as its two factors (the layer's input and Φ) plus a dense term (weight decay), so
  * that the optimiser can fold its update into the product; materialised once when asked for as a tensor.
  */
-export function weightGradient<T>(ops: Ops<T>, layer: Layer, input: T, phi: T, dense: T | null): Gradient<T> {
+export function weightGradient<T>(ops: Ops<T>, layer: Layer, input: T, phi: T | null, dense: T | null): Gradient<T> {
+  // Nothing factored (a rule term averaged into `dense` and no regulariser): the dense term is the gradient.
+  if (phi === null) {
+    if (dense === null)
+      throw new Error(`layer ${layer.index}'s weight gradient has neither a factored nor a dense term`);
+    return tensorGradient(ops, dense);
+  }
   let value: T | null = null;
   return {
     value: () => {
@@ -170,17 +176,14 @@ export function computeUpdate<T>(
   ctx = { ...ctx, state: { ...ctx.state, ...prepared } };
 
   const grads: Record<string, Gradient<T>> = {};
-  const setGradients = (layer: Layer, phi: T) => {
+  /** Layer k's gradients: the product with Φ, plus an already-formed term (the averaged rule gradient) if any. */
+  const setGradients = (layer: Layer, phi: T | null, formed: LayerParams<T> | null = null) => {
     const weight = state[layer.weight.name]!;
     const decay = coefficientAt(config.regularizers, 'weightDecay', layer.index);
-    grads[layer.weight.name] = weightGradient(
-      ops,
-      layer,
-      pass.h[layer.index - 1]!,
-      phi,
-      decay > 0 ? ops.mul(decay, weight) : null,
-    );
-    grads[layer.bias.name] = tensorGradient(ops, ops.sum(phi, [0]));
+    const dense = addOptional(ops, formed?.weight ?? null, decay > 0 ? ops.mul(decay, weight) : null);
+    grads[layer.weight.name] = weightGradient(ops, layer, pass.h[layer.index - 1]!, phi, dense);
+    const bias = addOptional(ops, formed?.bias ?? null, phi === null ? null : ops.sum(phi, [0]));
+    grads[layer.bias.name] = tensorGradient(ops, bias!);
   };
   // Output layer: its true local gradient under every rule, Φ_L = s (mean over the batch), plus the rule's extra.
   const outputPhi = ops.div(score, batchSize);
@@ -198,7 +201,15 @@ export function computeUpdate<T>(
     const local = ops.mul(signal.modulatory, post);
     const phi = signal.nonLocal === undefined ? local : ops.add(local, ops.mul(signal.nonLocal, fprime));
     const ruleTerm = ops.mul(phi, signal.scale);
-    let total: T = addOptional(ops, ruleTerm, activityPhi(ops, config.regularizers, k, pass.h[k]!, fprime)) ?? ruleTerm;
+    // With momentum the rule's own gradient is averaged (M ← βM + (1−β)·grad) and enters as a formed term; the
+    // regularisers stay in the product, unaveraged.
+    const averaged = averagedRuleGradient(ops, rule.hiddenMomentum ?? 0, layer, pass.h[k - 1]!, ruleTerm, state, k);
+    if (averaged) Object.assign(stateUpdates, averaged.state);
+    let total: T | null = addOptional(
+      ops,
+      averaged ? null : ruleTerm,
+      activityPhi(ops, config.regularizers, k, pass.h[k]!, fprime),
+    );
     const inverse = state[`entropy${k}`];
     if (inverse !== undefined) {
       const entropy = entropyStep(
@@ -210,9 +221,9 @@ export function computeUpdate<T>(
         inputs[`entropy${k}.rows`]!,
       );
       stateUpdates[`entropy${k}`] = entropy.inverse;
-      total = ops.add(total, entropy.phi);
+      total = addOptional(ops, total, entropy.phi);
     }
-    setGradients(layer, total);
+    setGradients(layer, total, averaged?.gradient ?? null);
     if (collect) signals[k] = { modulatory: signal.modulatory, postsynaptic: post, ruleTerm };
     powers[k] = ops.reshape(ops.mean(ops.square(pass.h[k]!)), [1]);
     phiAbove = phi;
@@ -224,4 +235,26 @@ export function computeUpdate<T>(
   const correct = ops.sum(ops.argmaxAgree(z, target));
   const power = L > 1 ? ops.concat(powers.slice(1), 0) : ops.constant([0], [1]);
   return { loss, correct, power, grads, stateUpdates, diagnostics };
+}
+
+/**
+ * The rule's hidden gradient of layer k averaged over steps, M ← βM + (1−β)·(Hₖ₋₁ᵀΦ), and the same for the bias
+ * (state rule.momentumK / rule.momentumBiasK): "momentum on the decorrelation gradient" of the EBD paper's MLP
+ * recipe. Null when β = 0. Costs one extra product per hidden layer, since the average needs the formed gradient.
+ */
+function averagedRuleGradient<T>(
+  ops: Ops<T>,
+  beta: number,
+  layer: Layer,
+  input: T,
+  ruleTerm: T,
+  state: Tensors<T>,
+  k: number,
+): { gradient: LayerParams<T>; state: Record<string, T> } | null {
+  if (beta === 0) return null;
+  const fresh = layer.gradients(ops, input, ruleTerm);
+  const average = (name: string, g: T) => ops.add(ops.mul(state[name]!, beta), ops.mul(g, 1 - beta));
+  const weight = average(`rule.momentum${k}`, fresh.weight);
+  const bias = average(`rule.momentumBias${k}`, fresh.bias);
+  return { gradient: { weight, bias }, state: { [`rule.momentum${k}`]: weight, [`rule.momentumBias${k}`]: bias } };
 }

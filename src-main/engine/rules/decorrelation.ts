@@ -23,7 +23,8 @@ import {
  * Parameters: lambda (λ), initScale (scale of R's random start, a DFA matrix), g ('identity' or 'square', h²/2),
  * forwardBroadcast (weight of the output layer's descent on the decorrelation losses; 0 = off; per-layer
  * multipliers from the regularisers' layerScales), forwardBroadcastInput (the same for the input layer, whose
- * correlation R₀ with x is then kept as `correlation0`), freeze (keep R at
+ * correlation R₀ with x is then kept as `correlation0`), gradientMomentum (β of an average of the hidden
+ * gradients, the recipe's "momentum on the decorrelation gradient"), freeze (keep R at
  * its start: EBD then moves in DFA's direction), direction ('ascent' climbs ½‖R‖² instead: a research switch, not
  * EBD), and for SBD expansion (see score-expansion.ts).
  *
@@ -38,6 +39,7 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
     const forwardBroadcast = numberParam(params, 'forwardBroadcast');
     // The input layer's term needs its own correlation R₀ of x with s̃, kept only when the term is on.
     const forwardInput = numberParam(params, 'forwardBroadcastInput');
+    const momentum = numberParam(params, 'gradientMomentum');
     const square = params.g === 'square';
     const freeze = params.freeze === true;
     const sign = params.direction === 'ascent' ? -1 : 1;
@@ -51,6 +53,7 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
 
     return {
       name,
+      hiddenMomentum: momentum,
       initialState: (rng) => {
         const entries: RuleStateEntry[] = [];
         for (let k = 1; k < L; k++) {
@@ -67,6 +70,20 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
               shape: [rows, units],
               values: values.slice(),
               learned: false,
+            });
+          }
+        }
+        if (momentum > 0) {
+          // The averaged gradients start at zero (the step's averagedRuleGradient).
+          for (const layer of layers.slice(0, -1)) {
+            const [fanIn, units] = layer.weight.shape as [number, number];
+            const weight = new Float32Array(fanIn * units);
+            entries.push({ name: `momentum${layer.index}`, shape: [fanIn, units], values: weight, learned: true });
+            entries.push({
+              name: `momentumBias${layer.index}`,
+              shape: [units],
+              values: new Float32Array(units),
+              learned: true,
             });
           }
         }

@@ -93,6 +93,11 @@ export interface Rule {
   prepare?<T>(ops: Ops<T>, ctx: StepContext<T>): Record<string, T>;
   /** Layer k's signal (1 ≤ k < L), asked top layer first; phiAbove is Φ_{k+1} (Φ_L = s). */
   hiddenSignal<T>(ops: Ops<T>, k: number, ctx: StepContext<T>, phiAbove: T): HiddenSignal<T>;
+  /**
+   * β of an exponential average of the rule's own hidden gradients (the step keeps it in the rule's state as
+   * momentumK and momentumBiasK, which the rule's initialState provides); absent or 0 = the plain gradient.
+   */
+  hiddenMomentum?: number;
   /** An extra Φ for the output layer, already scaled (EBD/SBD's forward broadcast), added to its true one. */
   outputPhi?<T>(ops: Ops<T>, ctx: StepContext<T>): T | null;
   /** State updates that come after this step's signals (DKP learns its feedback from this step's data). */

@@ -190,6 +190,50 @@ describe.each(EXECUTORS)('EBD and SBD updates on the $name executor', (executor)
     expect(maxRelativeError(extra, reference)).toBeLessThan(1e-3);
   });
 
+  it('averages the hidden rule gradient with momentum β, and leaves the regularisers unaveraged', async () => {
+    const beta = 0.9;
+    const power = { power: { coefficient: 0.5, target: 0.2 } };
+    const ebd = (extra: RuleParamValues, regularizers = {}) =>
+      tinyModel({ rule: 'ebd', params: { ...decorrelationDefaults, ...extra }, regularizers });
+    const batch = randomBatch(16, 5, 3);
+    const names = ['w1', 'b1', 'w2'];
+    const ruleOnly = await update(executor, ebd({}), batch, names);
+    const withRegulariser = await update(executor, ebd({}, power), batch, names);
+    const model = ebd({ gradientMomentum: beta }, power);
+    // A previous average that is not zero, so the test sees β·M as well as (1−β)·g.
+    const previous = (name: string) => {
+      const entry = model.initialState.find((e) => e.name === name)!;
+      return { values: entry.values.map((_, i) => Math.sin(i + 1) * 1e-3), shape: entry.shape };
+    };
+    const state = { ...stateInputs(model), 'rule.momentum1': previous('rule.momentum1') };
+    state['rule.momentumBias1'] = previous('rule.momentumBias1');
+    const out = await executor.run({ ...state, ...stepInputs(model, batch) }, (ops, inputs) => {
+      const u = computeUpdate(ops, model, inputs, inputs, false);
+      return {
+        w1: u.grads.w1!.value(),
+        b1: u.grads.b1!.value(),
+        w2: u.grads.w2!.value(),
+        m1: u.stateUpdates['rule.momentum1']!,
+      };
+    });
+    const m0 = state['rule.momentum1'].values;
+    const b0 = state['rule.momentumBias1'].values;
+    const average = ruleOnly.w1!.map((g, i) => beta * m0[i]! + (1 - beta) * g);
+    expect(maxRelativeError(out.m1!, average)).toBeLessThan(1e-5);
+    const regulariser = withRegulariser.w1!.map((g, i) => g - ruleOnly.w1![i]!);
+    expect(
+      maxRelativeError(
+        out.w1!,
+        average.map((a, i) => a + regulariser[i]!),
+      ),
+    ).toBeLessThan(1e-5);
+    const bias = ruleOnly.b1!.map((g, i) => beta * b0[i]! + (1 - beta) * g + withRegulariser.b1![i]! - g);
+    expect(maxRelativeError(out.b1!, bias)).toBeLessThan(1e-5);
+    // Layer 2 starts from a zero average: (1−β) of its rule gradient plus its regulariser.
+    const layer2 = ruleOnly.w2!.map((g, i) => (1 - beta) * g + withRegulariser.w2![i]! - g);
+    expect(maxRelativeError(out.w2!, layer2)).toBeLessThan(1e-5);
+  });
+
   it('weighs each layer’s forward-broadcast term, the input layer’s included, as autodiff of the weighted sum', async () => {
     const options: TinyOptions = { loss: 'cross_entropy', rule: 'sbd' };
     const weights = { input: 3, hidden: [2, 0.5] };

@@ -48,6 +48,11 @@ describe('the memory estimate', () => {
       tinyConfig({ rule: 'ebd', params: { ...decorrelationDefaults, freeze: true }, weightSparsity: 0.3 }),
       tinyConfig({ rule: 'ebd', params: decorrelationDefaults, optimizer: { kind: 'momentum' } }),
       tinyConfig({
+        rule: 'ebd',
+        params: { ...decorrelationDefaults, gradientMomentum: 0.9, forwardBroadcastInput: 1 },
+        regularizers: { entropy, layerScales: { entropy: [0, 1] } },
+      }),
+      tinyConfig({
         rule: 'sbd',
         params: { ...decorrelationDefaults, expansion: 'second_order' },
         loss: 'cross_entropy',

@@ -284,12 +284,19 @@ describe('the compiled engine', () => {
         rule,
         optimizer: { kind: optimizers[i % 3], learningRate: 0.01 },
         loss: rule === 'ebd' ? 'mse' : 'cross_entropy',
-        params: rule === 'ebd' || rule === 'sbd' ? { ...decorrelationDefaults, forwardBroadcast: 1 } : {},
+        // EBD with every option of the paper's recipe on; SBD with the plain forward broadcast.
+        params:
+          rule === 'ebd'
+            ? { ...decorrelationDefaults, forwardBroadcast: 1, forwardBroadcastInput: 0.5, gradientMomentum: 0.9 }
+            : rule === 'sbd'
+              ? { ...decorrelationDefaults, forwardBroadcast: 1 }
+              : {},
         regularizers: {
           power: { coefficient: 0.01, target: 1 },
           activationL1: 1e-3,
           weightDecay: 1e-4,
           entropy: { coefficient: 0.01, lambda: 0.9, epsilon: 0.1 },
+          layerScales: { power: [2, 0.5], entropy: [1, 0], weightDecay: [1, 0, 3], forwardBroadcast: [0.5, 2] },
         },
         weightSparsity: 0.2,
       });
