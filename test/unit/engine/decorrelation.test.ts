@@ -205,8 +205,11 @@ describe.each(EXECUTORS)('EBD and SBD updates on the $name executor', (executor)
       const entry = model.initialState.find((e) => e.name === name)!;
       return { values: entry.values.map((_, i) => Math.sin(i + 1) * 1e-3), shape: entry.shape };
     };
-    const state = { ...stateInputs(model), 'rule.momentum1': previous('rule.momentum1') };
-    state['rule.momentumBias1'] = previous('rule.momentumBias1');
+    const state = {
+      ...stateInputs(model),
+      'rule.momentum1': previous('rule.momentum1'),
+      'rule.momentumBias1': previous('rule.momentumBias1'),
+    };
     const out = await executor.run({ ...state, ...stepInputs(model, batch) }, (ops, inputs) => {
       const u = computeUpdate(ops, model, inputs, inputs, false);
       return {
