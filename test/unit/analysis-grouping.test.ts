@@ -161,9 +161,11 @@ describe('configDiff', () => {
     expect(diff.map((d) => d.path)).toEqual([
       'rules.params.direction',
       'rules.params.forwardBroadcast',
+      'rules.params.forwardBroadcastInput',
       'rules.params.freeze',
       'rules.params.g',
       'rules.params.gradient',
+      'rules.params.gradientMomentum',
       'rules.params.initScale',
       'rules.params.lambda',
       'rules.rule',
