@@ -66,6 +66,7 @@ export async function serve(argv: string[]): Promise<void> {
     staticDir: rendererDir(),
     dispatcher: host.dispatcher,
     bus: host.bus,
+    download: host.download,
   }).catch(async (error: unknown) => {
     await host.close();
     throw error;

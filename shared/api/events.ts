@@ -39,6 +39,14 @@ export const ApiEvent = z.discriminatedUnion('type', [
     /** Why it failed, a sentence naming the file or URL; null otherwise. */
     error: z.string().nullable(),
   }),
+  /** An export under way (export.write with a progressId): rows or files done of the total, for a progress bar. */
+  z.object({
+    type: z.literal('export.progress'),
+    progressId: z.string(),
+    done: z.number().nonnegative(),
+    total: z.number().nonnegative(),
+    phase: z.string(),
+  }),
   // Desktop menu items whose work happens in the renderer; pushed under MENU_SUBSCRIPTION_ID, never subscribed to.
   z.object({ type: z.literal('menu.command'), command: z.enum(['session.new', 'file.open', 'file.export']) }),
 ]);
@@ -54,6 +62,7 @@ export const SUBSCRIBABLE_EVENT_TYPES = [
   'run.event',
   'run.progress',
   'dataset.download',
+  'export.progress',
 ] as const satisfies readonly ApiEventType[];
 
 /** A subscription receives the events matching every given filter; an omitted filter matches everything. */
@@ -84,6 +93,7 @@ function eventRunId(event: ApiEvent): number | null {
       return event.runId;
     case 'session.changed':
     case 'dataset.download':
+    case 'export.progress':
     case 'menu.command':
       return null;
   }

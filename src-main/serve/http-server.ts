@@ -6,6 +6,8 @@ import type { Dispatcher } from '../api/dispatcher';
 import type { EventBus } from '../api/event-bus';
 import { assertLoopbackHost } from './loopback';
 import { handleInvoke, MAX_MESSAGE_BYTES } from './invoke-route';
+import { handleDownload } from './download-route';
+import type { DownloadExport } from '../api/export-download';
 import { allowedHosts, fetchSiteRefusal, hostOrOriginRefusal, type Refusal } from './request-guard';
 import { SECURITY_HEADERS } from './security-headers';
 import { sendJson } from './send-json';
@@ -21,6 +23,8 @@ export interface ServeOptions {
   staticDir: string | null;
   dispatcher: Dispatcher;
   bus: EventBus;
+  /** Exports for the browser to save (POST /api/export); absent: the route answers 404. */
+  download?: DownloadExport;
 }
 
 export interface RunningServer {
@@ -31,6 +35,7 @@ export interface RunningServer {
 
 export const WS_PATH = '/api/ws';
 const INVOKE_PREFIX = '/api/invoke/';
+export const DOWNLOAD_PATH = '/api/export';
 
 /** What every request is checked against, known once the server listens (port 0 picks the port). */
 interface Gate {
@@ -114,13 +119,17 @@ async function handleHttp(request: IncomingMessage, response: ServerResponse, ga
   const path = decodePath(url.pathname);
   if (path === null) return sendJson(response, 400, { error: 'the path has a bad % escape' });
 
-  if (url.pathname.startsWith(INVOKE_PREFIX)) {
+  if (url.pathname.startsWith(INVOKE_PREFIX) || url.pathname === DOWNLOAD_PATH) {
     // The cookie is attached by the browser to requests from any page on 127.0.0.1: it cannot call the API.
     const apiRefusal =
       credential === 'token' && tokenInHeader(request, gate.options.token)
         ? fetchSiteRefusal(request, false)
         : { status: 401, message: 'API calls need the token in an Authorization: Bearer header' };
     if (apiRefusal) return sendJson(response, apiRefusal.status, { error: apiRefusal.message });
+    if (url.pathname === DOWNLOAD_PATH) {
+      if (!gate.options.download) return sendJson(response, 404, { error: 'this server does not serve exports' });
+      return handleDownload(request, response, gate.options.download);
+    }
     await handleInvoke(request, response, path.slice(INVOKE_PREFIX.length), gate.options);
     return;
   }

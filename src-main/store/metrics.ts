@@ -12,7 +12,7 @@ import type { SeriesIndex, SeriesState } from './metric-series-index';
 import { SummaryReader, SummaryWriter } from './metric-summary';
 import { parseColumn } from './row-values';
 import type { Db } from './sqlite';
-import type { MetricStore } from './types';
+import type { MetricStore, PointRow } from './types';
 
 const SPLITS: ReadonlySet<string> = new Set(MetricSplit.options);
 
@@ -123,6 +123,11 @@ export function createMetricStore(db: Db, file: string, index: SeriesIndex): Met
     }
     return removed;
   });
+  const pageOf = db
+    .prepare<[number, number, number], PointRow>(
+      'SELECT step, epoch, value FROM metric_points WHERE series_id = ? AND step > ? ORDER BY step LIMIT ?',
+    )
+    .raw(true);
   const namesOf = db.prepare<[number], { name: string; split: string; count: number }>(
     'SELECT name, split, point_count AS count FROM metric_series WHERE run_id = ? ORDER BY name, split',
   );
@@ -188,6 +193,11 @@ export function createMetricStore(db: Db, file: string, index: SeriesIndex): Met
         split: parseColumn(MetricSplit, row.split, `the split of metric ${row.name} of run ${runId}`, file),
         count: row.count,
       }));
+    },
+
+    page(runId, name, split, afterStep, limit) {
+      const series = index.find(runId, name, split);
+      return series ? pageOf.all(series.id, afterStep, limit) : [];
     },
 
     series(query: SeriesQuery): MetricSeries {

@@ -26,6 +26,7 @@ describe('App shell: navigation, keyboard and theme', () => {
       if (view === 'design') await lab.page.getByTestId('design-form').waitFor();
       else if (view === 'monitor') await lab.page.getByTestId('monitor').waitFor();
       else if (view === 'compare') await lab.page.getByTestId('compare').waitFor();
+      else if (view === 'export') await lab.page.getByTestId('export').waitFor();
       else if (view !== 'sessions') await lab.page.getByTestId('placeholder').waitFor();
       await screenshot(lab.page, `view-${view}`);
     }
