@@ -60,6 +60,10 @@ export const Run = z.object({
   createdAt: Timestamp,
   /** Space the run's stored checkpoints take, in bytes (older ones are pruned as new ones arrive). */
   checkpointBytes: z.number().int().nonnegative(),
+  /** Stays the same when the run is imported into another database (a cluster task's file, another machine). */
+  uid: z.string().optional(),
+  /** The values a sweep point gave the run, by field path ("optimizer.learningRate"); absent outside sweeps. */
+  sweepValues: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
 });
 export type Run = z.infer<typeof Run>;
 

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { ApiError } from '../../shared/api/errors';
 import type { Run } from '../../shared/schemas/records';
 import { ruleInfo } from '../../shared/rules/catalogue';
@@ -20,6 +21,8 @@ export interface RunManagerOptions {
   stopGraceMs?: number;
   /** Checkpoints kept per run besides the best by validation metric (default 2); older ones are deleted. */
   keepCheckpoints?: number;
+  /** Runs that train at once (default: defaultSlots(threads)); setSlots changes it later. */
+  slots?: number;
 }
 
 export const DEFAULT_KEEP_CHECKPOINTS = 2;
@@ -37,10 +40,18 @@ interface Active {
 
 const RESUMABLE = new Set<Run['status']>(['interrupted', 'stopped', 'failed']);
 
+/** How a start queues its runs: the backend they train on and their priority (higher first). */
+export interface QueueOptions {
+  backend?: BackendChoice;
+  priority?: number;
+}
+
 /**
- * Runs experiments: queues their runs (arms × seeds), trains one at a time in a separate process, and turns
- * the process's messages into stored records and API events. The store is written here only, on the host.
- * The queue lives in the store (first queued, first trained), beside the runs' statuses.
+ * Runs experiments: queues their runs (arms × seeds), trains up to `slots` at a time, each in its own process, and
+ * turns the processes' messages into stored records and API events. The store is written here only, on the host.
+ * The queue lives in the store (highest priority first, then first queued, first trained), beside the runs'
+ * statuses. Runs training side by side compute exactly what they would one by one: each has its own process and
+ * seed-derived streams, and the thread count is the host's, whatever the slots.
  *
  * States: queued → running ⇄ paused → completed | stopped | failed | diverged; a training process that dies
  * makes its run interrupted; stop takes a queued run off the queue (stopped); resume puts an interrupted,
@@ -48,19 +59,47 @@ const RESUMABLE = new Set<Run['status']>(['interrupted', 'stopped', 'failed']);
  * its queued, running and paused runs to the next host's start, which marks them interrupted.
  */
 export class RunManager {
-  private active: Active | null = null;
+  private readonly active = new Map<number, Active>();
   private readonly progress = new Map<number, ProgressMessage>();
   private readonly idleWaiters: (() => void)[] = [];
+  private slotCount: number;
 
-  constructor(private readonly options: RunManagerOptions) {}
+  constructor(private readonly options: RunManagerOptions) {
+    this.slotCount = checkedSlots(options.slots ?? defaultSlots(options.threads));
+  }
+
+  /** How many runs train at once. */
+  get slots(): number {
+    return this.slotCount;
+  }
+
+  /** Changes how many runs train at once: more start queued runs now; fewer let the running ones finish. */
+  setSlots(slots: number): number {
+    this.slotCount = checkedSlots(slots);
+    this.pump();
+    return this.slotCount;
+  }
+
+  /** Runs training or paused now (each holds a slot). */
+  get activeRunIds(): number[] {
+    return [...this.active.keys()];
+  }
 
   /** The backend runs get when a request names none (the host's --backend, else automatic). */
   get defaultBackend(): BackendChoice {
     return this.options.backend ?? 'auto';
   }
 
-  /** Creates the experiment's runs (seed-major: the first results cover every rule) and queues them. */
-  startExperiment(experimentId: number, backend?: BackendChoice): Run[] {
+  /**
+   * Creates the experiment's runs (seed-major: the first results cover every rule) and queues them. A sweep's
+   * point passes the values it gave the experiment, stored with each run.
+   */
+  startExperiment(
+    experimentId: number,
+    queue: BackendChoice | QueueOptions = {},
+    sweepValues?: Record<string, number | string | boolean>,
+  ): Run[] {
+    const { backend, priority } = typeof queue === 'string' ? { backend: queue, priority: 0 } : queue;
     const { store } = this.options;
     const experiment = store.experiments.get(experimentId);
     if (!experiment) throw new ApiError('not_found', `No experiment with id ${experimentId}.`);
@@ -73,14 +112,53 @@ export class RunManager {
           seed,
           status: 'queued',
           environment: { arm: index, label: arm.label ?? ruleInfo(arm.rule).label },
+          sweepValues,
         });
         runs.push(run);
-        store.queue.enqueue(run.id, backend ?? this.defaultBackend);
+        store.queue.enqueue(run.id, backend ?? this.defaultBackend, priority ?? 0);
         this.publishStatus(run);
       });
     }
     this.pump();
     return runs;
+  }
+
+  /**
+   * Creates and queues one run of an experiment: one arm with one seed, under a uid given by whoever planned it (a
+   * cluster task trains one planned run into its own database, which is later imported under that uid).
+   */
+  startRun(
+    experimentId: number,
+    run: { arm: number; seed: number; uid?: string; sweepValues?: Record<string, number | string | boolean> },
+    queue: QueueOptions = {},
+  ): Run {
+    const { store } = this.options;
+    const experiment = store.experiments.get(experimentId);
+    if (!experiment) throw new ApiError('not_found', `No experiment with id ${experimentId}.`);
+    const arm = experiment.spec.rules[run.arm];
+    if (!arm) throw new ApiError('invalid_request', `Experiment ${experimentId} has no arm ${run.arm}.`);
+    const created = store.runs.create({
+      experimentId,
+      rule: arm.rule,
+      seed: run.seed,
+      status: 'queued',
+      environment: { arm: run.arm, label: arm.label ?? ruleInfo(arm.rule).label },
+      uid: run.uid,
+      sweepValues: run.sweepValues,
+    });
+    store.queue.enqueue(created.id, queue.backend ?? this.defaultBackend, queue.priority ?? 0);
+    this.publishStatus(created);
+    this.pump();
+    return created;
+  }
+
+  /** Moves a queued run ahead of (higher) or behind (lower) the others. */
+  setPriority(runId: number, priority: number): Run {
+    const run = this.requireRun(runId);
+    if (!this.options.store.queue.setPriority(runId, priority)) {
+      throw new ApiError('conflict', `Run ${runId} is ${run.status}, not queued: only a queued run has a priority.`);
+    }
+    return run;
   }
 
   pause(runId: number): Run {
@@ -92,8 +170,9 @@ export class RunManager {
   /** Continues a paused run, or restarts an interrupted, stopped or failed one from its latest checkpoint. */
   resume(runId: number, backend?: BackendChoice): Run {
     const run = this.requireRun(runId);
-    if (run.status === 'paused' && this.active?.runId === runId) {
-      this.active.process.send({ type: 'resume' });
+    const live = this.active.get(runId);
+    if (run.status === 'paused' && live) {
+      live.process.send({ type: 'resume' });
       return this.setStatus(runId, { status: 'running' });
     }
     if (!RESUMABLE.has(run.status)) {
@@ -145,10 +224,11 @@ export class RunManager {
   discard(runIds: readonly number[]): void {
     const doomed = new Set(runIds);
     for (const runId of doomed) this.options.store.queue.remove(runId);
-    if (this.active && doomed.has(this.active.runId)) {
-      this.active.finished = true;
-      this.active.discarded = true;
-      this.active.process.kill();
+    for (const active of this.active.values()) {
+      if (!doomed.has(active.runId)) continue;
+      active.finished = true;
+      active.discarded = true;
+      active.process.kill();
     }
   }
 
@@ -158,7 +238,7 @@ export class RunManager {
 
   /** Resolves when nothing is running or queued (for the CLI and tests). */
   whenIdle(): Promise<void> {
-    if (!this.active && this.options.store.queue.list().length === 0) return Promise.resolve();
+    if (this.active.size === 0 && this.options.store.queue.list().length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -170,8 +250,8 @@ export class RunManager {
     const { store } = this.options;
     for (let next = store.queue.take(); next; next = store.queue.take())
       this.setStatus(next.runId, { status: 'interrupted' });
-    if (this.active) {
-      this.stopActive(this.active);
+    if (this.active.size > 0) {
+      for (const active of this.active.values()) this.stopActive(active);
       await this.whenIdle();
     }
   }
@@ -186,9 +266,9 @@ export class RunManager {
     grace.unref?.();
   }
 
-  /** Starts the next queued run when none is active; resolves the idle waiters when the queue is empty. */
+  /** Starts queued runs while a slot is free; resolves the idle waiters when nothing runs and the queue is empty. */
   private pump(): void {
-    while (!this.active) {
+    while (this.active.size < this.slotCount) {
       const { store } = this.options;
       let next;
       try {
@@ -200,7 +280,7 @@ export class RunManager {
         next = undefined;
       }
       if (!next) {
-        for (const resolve of this.idleWaiters.splice(0)) resolve();
+        if (this.active.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
         return;
       }
       try {
@@ -233,7 +313,7 @@ export class RunManager {
       return;
     }
     const active: Active = { runId: run.id, process, finished: false, stopping: false };
-    this.active = active;
+    this.active.set(run.id, active);
     process.onMessage((raw) => this.guarded(active, () => this.handle(active, raw)));
     process.onExit((code, signal) => this.exited(active, code, signal));
     process.send({
@@ -318,6 +398,10 @@ export class RunManager {
           `training on ${message.backend} (${message.device})` +
             (message.resumedFromStep !== null ? `, resumed at step ${message.resumedFromStep}` : ''),
         );
+        // Its own event, so that a run's history shows each resume and the step it went on from.
+        if (message.resumedFromStep !== null) {
+          this.logEvent(runId, 'info', 'resumed', `resumed from the checkpoint at step ${message.resumedFromStep}`);
+        }
         return;
       }
       case 'metrics':
@@ -347,6 +431,12 @@ export class RunManager {
         this.logEvent(runId, 'info', 'paused', `paused at step ${message.step}`);
         return;
       case 'resumed':
+        this.logEvent(
+          runId,
+          'info',
+          'resumed',
+          message.step === null ? 'went on before it had paused' : `went on from the pause at step ${message.step}`,
+        );
         return;
       case 'finished': {
         active.finished = true;
@@ -367,7 +457,7 @@ export class RunManager {
 
   private exited(active: Active, code: number | null, signal: string | null): void {
     this.progress.delete(active.runId);
-    if (this.active === active) this.active = null;
+    if (this.active.get(active.runId) === active) this.active.delete(active.runId);
     if (!active.finished && !active.discarded) {
       const how = signal ? `was killed (${signal})` : `exited with code ${code}`;
       this.guarded(active, () => {
@@ -392,10 +482,11 @@ export class RunManager {
   private requireActive(runId: number, action: string): Active {
     const run = this.requireRun(runId);
     const live = run.status === 'running' || run.status === 'paused';
-    if (this.active?.runId !== runId || this.active.finished || !live) {
+    const active = this.active.get(runId);
+    if (!active || active.finished || !live) {
       throw new ApiError('conflict', `Cannot ${action} run ${runId}: it is ${run.status}, not running.`);
     }
-    return this.active;
+    return active;
   }
 
   private setStatus(runId: number, patch: Parameters<Store['runs']['update']>[1]): Run {
@@ -420,6 +511,25 @@ export class RunManager {
     });
     this.options.bus.publish({ type: 'run.event', event });
   }
+}
+
+/** The most runs a host trains at once, whatever it is asked: each is a process with its own runtime. */
+export const MAX_SLOTS = 64;
+
+/**
+ * Runs at once when the user sets none: as many as the machine's logical cores hold at the threads each run
+ * uses, at least one. Without --threads a run uses every physical core, so one at a time.
+ */
+export function defaultSlots(threadsPerRun: number | undefined, logicalCores = os.availableParallelism()): number {
+  if (threadsPerRun === undefined) return 1;
+  return Math.max(1, Math.min(MAX_SLOTS, Math.floor(logicalCores / threadsPerRun)));
+}
+
+function checkedSlots(slots: number): number {
+  if (!Number.isInteger(slots) || slots < 1 || slots > MAX_SLOTS) {
+    throw new ApiError('invalid_request', `slots must be a whole number from 1 to ${MAX_SLOTS}, got ${slots}`);
+  }
+  return slots;
 }
 
 function message(error: unknown): string {

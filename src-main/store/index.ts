@@ -14,6 +14,7 @@ import { createRunStore } from './runs';
 import { createSessionStore } from './sessions';
 import { createTemplateStore } from './templates';
 import { guardMethods } from './guard';
+import { createRunImporter } from './import-runs';
 import { classifyOpenFailure, classifyRuntimeFailure } from './store-errors';
 import type { Store, StoreOptions } from './types';
 
@@ -50,19 +51,23 @@ export function openStore(options: StoreOptions): Store {
     const reserve = readOnly ? { release: () => false, restore: () => false } : diskReserve(`${file}-reserve`);
     reserve.restore();
     let closed = false;
-    return {
-      path: file,
-      schemaVersion,
-      readOnly,
-      interruptedAtOpen,
+    const stores = {
       sessions: guard(createSessionStore(db, now, forgetSeries)),
       experiments: guard(createExperimentStore(db, file, now, forgetSeries)),
       runs: guard(createRunStore(db, file, now)),
       metrics: guard(createMetricStore(db, file, series)),
       checkpoints: guard(createCheckpointStore(db, now)),
-      queue: guard(createQueueStore(db, now)),
       events: guard(events),
+    };
+    return {
+      path: file,
+      schemaVersion,
+      readOnly,
+      interruptedAtOpen,
+      ...stores,
+      queue: guard(createQueueStore(db, now)),
       templates: guard(createTemplateStore(db, now)),
+      imports: createRunImporter(db, stores, (source) => openStore({ path: source, readOnly: true }), busyTimeoutMs),
       diskReserve: reserve,
       close() {
         if (closed) return;

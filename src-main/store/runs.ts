@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { RunEnvironment, RunStatus, type Run } from '../../shared/schemas/records';
+import { SweepValues } from '../../shared/sweeps/schema';
 import { parseColumn, parseJsonColumn } from './row-values';
 import { isForeignKeyViolation, type Db, type Statement } from './sqlite';
 import type { RunFilter, RunPatch, RunStore } from './types';
@@ -17,11 +19,13 @@ export interface RunRow {
   error: string | null;
   createdAt: number;
   checkpointBytes: number;
+  uid: string;
+  sweepValues: string | null;
 }
 
 export const RUN_SELECT = `SELECT r.id, r.experiment_id AS experimentId, e.session_id AS sessionId, r.rule, r.seed,
   r.status, r.backend, r.environment, r.started_at AS startedAt, r.ended_at AS endedAt, r.error,
-  r.created_at AS createdAt,
+  r.created_at AS createdAt, r.uid, r.sweep_values AS sweepValues,
   (SELECT coalesce(sum(length(c.data)), 0) FROM checkpoints c WHERE c.run_id = r.id) AS checkpointBytes
   FROM runs r JOIN experiments e ON e.id = r.experiment_id`;
 
@@ -43,6 +47,10 @@ export function runFromRow(row: RunRow, file: string): Run {
     error: row.error,
     createdAt: row.createdAt,
     checkpointBytes: row.checkpointBytes,
+    uid: row.uid,
+    ...(row.sweepValues === null
+      ? {}
+      : { sweepValues: parseJsonColumn(SweepValues, row.sweepValues, `the sweep values of run ${row.id}`, file) }),
   };
 }
 
@@ -51,12 +59,26 @@ type UpdateParams = [string, string | null, string, number | null, number | null
 export function createRunStore(db: Db, file: string, now: () => number): RunStore {
   const get = db.prepare<[number], RunRow>(`${RUN_SELECT} WHERE r.id = ?`);
   const insert = db.prepare<
-    [number, string, number, string, string | null, string, number | null, number | null, number],
+    [
+      number,
+      string,
+      number,
+      string,
+      string | null,
+      string,
+      number | null,
+      number | null,
+      number,
+      string,
+      string | null,
+    ],
     { id: number }
   >(
-    `INSERT INTO runs (experiment_id, rule, seed, status, backend, environment, started_at, ended_at, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    `INSERT INTO runs (experiment_id, rule, seed, status, backend, environment, started_at, ended_at, created_at,
+       uid, sweep_values)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
   );
+  const byUid = db.prepare<[string], { id: number }>(`SELECT id FROM runs WHERE uid = ?`);
   const update = db.prepare<UpdateParams>(
     `UPDATE runs SET status = ?, backend = ?, environment = ?, started_at = ?, ended_at = ?, error = ? WHERE id = ?`,
   );
@@ -149,6 +171,8 @@ export function createRunStore(db: Db, file: string, now: () => number): RunStor
           status === 'running' ? stamp : null,
           FINISHED.has(status) ? stamp : null,
           stamp,
+          input.uid ?? randomUUID(),
+          input.sweepValues ? JSON.stringify(SweepValues.parse(input.sweepValues)) : null,
         );
       } catch (error) {
         if (isForeignKeyViolation(error))
@@ -160,5 +184,6 @@ export function createRunStore(db: Db, file: string, now: () => number): RunStor
       return run;
     },
     update: (id, changes) => patch.immediate(id, changes),
+    idOfUid: (uid) => byUid.get(uid)?.id,
   };
 }
