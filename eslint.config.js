@@ -53,9 +53,11 @@ export default tseslint.config(
             engine: ['data', 'common'],
             store: ['common'],
             runs: ['engine', 'data', 'store', 'common'],
-            api: ['runs', 'store', 'data', 'engine', 'common', '(top)'],
+            export: ['store', 'data', 'common'],
+            api: ['runs', 'store', 'data', 'engine', 'common', 'export', '(top)'],
             serve: ['api', 'common'],
-            cli: ['api', 'common'],
+            cli: ['api', 'common', 'export', 'cluster'],
+            cluster: ['store', 'common', '(top)'],
             desktop: ['api', 'runs', 'store', 'data', 'engine', 'common', 'serve', '(top)'],
           },
           packageHomes: {

@@ -43,6 +43,11 @@ const port: HostPort = parentPort
 // to keep, and the host committed each batch as it came. Exit at once, between calls or in the middle of one.
 watchParent(() => process.exit(EXIT_ORPHANED));
 
+// Ctrl-C on a terminal goes to the whole foreground process group, this process included. The host decides what
+// it means (stop every run at its next step, with a checkpoint, so that `resume` continues it): killed here, the
+// run would be cut off without one. If the host then dies too, watchParent above ends this process.
+process.on('SIGINT', () => {});
+
 serveTrainingRequests(port, (code) => {
   exitCode = code;
   // A utility process's postMessage has no completion callback; give its queue a moment.

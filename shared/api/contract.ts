@@ -15,6 +15,9 @@ import {
   TemplateName,
 } from '../schemas/records';
 import { ExperimentSpec } from '../schemas/experiment';
+import { figureContract } from './contract-figures';
+import { sweepMethods } from './contract-sweeps';
+import { exportContract } from './contract-export';
 import { Issue } from './errors';
 import { EventFilter, RunProgress } from './events';
 import { SessionFilter } from './session-filter';
@@ -95,6 +98,8 @@ export const DatasetInfo = z.object({
     test: z.number().int().nullable(),
   }),
   problem: z.string().nullable(),
+  /** Why it cannot be loaded now (files missing, where they were looked for, how to get them); null when it can. */
+  unavailable: z.string().nullable(),
 });
 export type DatasetInfo = z.infer<typeof DatasetInfo>;
 
@@ -221,6 +226,9 @@ export const contract = {
     z.object({ subscriptionId: z.string() }),
   ),
   'events.unsubscribe': method(z.strictObject({ subscriptionId: z.string() }), z.object({ removed: z.boolean() })),
+  ...sweepMethods,
+  ...figureContract,
+  ...exportContract,
 } as const;
 
 export type Contract = typeof contract;

@@ -1,8 +1,11 @@
 import type { DatasetInfo } from '../../shared/api/contract';
 import type { DatasetEntry } from '../data/manager';
 
-/** The manager's entry as the API shows it: plain arrays and objects, without what only the engine uses. */
-export function toDatasetInfo(d: DatasetEntry): DatasetInfo {
+/**
+ * The manager's entry as the API shows it: plain arrays and objects, without what only the engine uses, with why it
+ * cannot be loaded (the manager's unavailableReason).
+ */
+export function toDatasetInfo(d: DatasetEntry, unavailable: string | null): DatasetInfo {
   return {
     name: d.name,
     title: d.title,
@@ -16,5 +19,6 @@ export function toDatasetInfo(d: DatasetEntry): DatasetInfo {
     classNames: [...d.classNames],
     sizes: { ...d.sizes },
     problem: d.problem,
+    unavailable,
   };
 }

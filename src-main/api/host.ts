@@ -14,6 +14,7 @@ import { DatasetDownloads } from './dataset-downloads';
 import { toDatasetInfo } from './dataset-info';
 import { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher';
 import { EventBus } from './event-bus';
+import { exportDownloads, exportingApp, type DownloadExport } from './export-download';
 import { createHandlers } from './handlers';
 
 export interface ApiHost {
@@ -21,6 +22,8 @@ export interface ApiHost {
   bus: EventBus;
   runs: RunManager;
   dispatcher: Dispatcher;
+  /** Writes an export for serve mode's browser downloads (POST /api/export). */
+  download: DownloadExport;
   /** Stops the active run (it checkpoints), then closes the database and unlocks the data folder. */
   close(): Promise<void>;
 }
@@ -45,6 +48,8 @@ export interface ApiHostOptions extends DispatcherOptions {
   backend?: BackendChoice;
   /** ONNX Runtime's intra-op threads for every run; absent: the physical cores. */
   threads?: number;
+  /** Runs that train at once; absent: as many as the cores hold at `threads` each (one without it). */
+  slots?: number;
   versions?: Record<string, string>;
   /** Base URL of a mirror holding `<dataset>/<file>` for each downloadable dataset (an offline site, the tests). */
   datasetMirror?: string;
@@ -72,6 +77,7 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
     backend: options.backend,
     threads: options.threads,
     keepCheckpoints: options.keepCheckpoints,
+    slots: options.slots,
   });
   const datasets = new DatasetManager({ dataDir: options.dataDir, downloadSources: options.datasetSources });
   const datasetDownloads = new DatasetDownloads({ manager: datasets, bus, mirror: options.datasetMirror });
@@ -82,7 +88,7 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
       bus,
       runs,
       estimator: new StepEstimator(options.launch, options.threads),
-      datasets: async () => (await datasets.list()).map(toDatasetInfo),
+      datasets: async () => (await datasets.list()).map((d) => toDatasetInfo(d, datasets.unavailableReason(d))),
       datasetManager: datasets,
       datasetDownloads,
       appInfo,
@@ -94,6 +100,7 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
     bus,
     runs,
     dispatcher,
+    download: exportDownloads(store, exportingApp),
     close: async () => {
       datasetDownloads.close();
       try {

@@ -3,11 +3,11 @@ import type { BackendChoice } from '../../shared/api/contract';
 import type { MetricSplit, Run } from '../../shared/schemas/records';
 import type { ApiHost } from '../api/host';
 import type { apiClient, Call } from './caller';
-import { formatDuration, progressBar, table, type Output } from './output';
+import { formatDuration, table, type Output } from './output';
 import { readSpec } from './read-spec';
+import { printProgress } from './run-progress';
 
 const DEFAULT_SESSION = 'Command-line runs';
-const FINAL = new Set<Run['status']>(['completed', 'stopped', 'failed', 'diverged', 'interrupted']);
 
 export interface RunArgs {
   specPath: string;
@@ -32,36 +32,10 @@ export async function runCommand(
   const sessionId = await findOrCreateSession(call, args.session ?? DEFAULT_SESSION);
   const experiment = await call('experiments.create', { sessionId, spec });
   const runs = await call('experiments.start', { id: experiment.id, backend: args.backend });
-  const order = new Map(runs.map((r, i) => [r.id, i + 1]));
-  const label = (run: Run) => `${String(run.environment.label ?? run.rule)} seed ${run.seed}`;
   io.err(
     `experiment ${experiment.id} "${spec.name}" in session ${sessionId}: ${runs.length} runs (${spec.rules.length} rules × ${spec.seeds.length} seeds)`,
   );
-
-  const started = new Map<number, number>();
-  const unsubscribe = client.subscribe({ runIds: runs.map((r) => r.id) }, (event) => {
-    if (event.type === 'run.progress') {
-      const run = runs.find((r) => r.id === event.runId)!;
-      const p = event.progress;
-      const line =
-        `[${order.get(event.runId)}/${runs.length}] ${label(run)} ${progressBar(p.step / p.totalSteps)} ` +
-        `${((100 * p.step) / p.totalSteps).toFixed(0)}% epoch ${Math.floor(p.epoch) + 1}/${spec.epochs} ` +
-        `step ${p.step}/${p.totalSteps} ${Math.round(p.samplesPerSecond)} samples/s ETA ${formatDuration(p.eta)}`;
-      if (io.status) io.status(line);
-    } else if (event.type === 'run.status') {
-      if (event.run.status === 'running' && !started.has(event.run.id)) {
-        started.set(event.run.id, Date.now());
-        io.err(
-          `[${order.get(event.run.id)}/${runs.length}] ${label(event.run)}: training on ${event.run.backend ?? '?'}`,
-        );
-      }
-      if (FINAL.has(event.run.status)) {
-        if (io.status) io.status('');
-        const reason = event.run.error ? ` — ${event.run.error}` : '';
-        io.err(`[${order.get(event.run.id)}/${runs.length}] ${label(event.run)}: ${event.run.status}${reason}`);
-      }
-    }
-  });
+  const unsubscribe = printProgress(client, io, runs, spec.epochs);
 
   let interrupts = 0;
   const onSigint = () => {

@@ -5,6 +5,8 @@ import { layerMetric } from '../../shared/diagnostics';
 import { formatBytes } from '../../shared/format-bytes';
 import { formatDuration, table, type Output } from './output';
 import { lastValue } from './run-command';
+import { printProgress } from './run-progress';
+import { describeSpec } from './show-spec';
 
 /** `broadcast-lab list`: every stored run with its outcome. */
 export async function listCommand(
@@ -68,7 +70,10 @@ export async function showCommand(
     `backend: ${run.backend ?? '—'}; duration: ${run.startedAt && run.endedAt ? formatDuration((run.endedAt - run.startedAt) / 1000) : '—'}`,
   );
   io.out(`checkpoints: ${formatBytes(run.checkpointBytes)}`);
+  io.out('environment:');
   for (const [key, value] of Object.entries(run.environment)) io.out(`  ${key}: ${String(value)}`);
+  const arm = run.environment.arm;
+  for (const line of describeSpec(experiment.spec, typeof arm === 'number' ? arm : null)) io.out(line);
   io.out('final metrics:');
   for (const [key, value] of Object.entries(finals)) io.out(`  ${key}: ${value === null ? '—' : value.toPrecision(5)}`);
   if (regime) io.out(`broadcast regime: ${regime.summary}`);
@@ -98,16 +103,29 @@ async function regimeOf(
   return broadcastRegime(inputs);
 }
 
-/** `broadcast-lab resume RUN`: continues an interrupted or stopped run from its latest checkpoint. */
+/**
+ * `broadcast-lab resume RUN`: continues a paused-and-interrupted, stopped or failed run from its latest checkpoint,
+ * printing where it goes on from and its progress as `run` does.
+ */
 export async function resumeCommand(
   host: ApiHost,
   client: ReturnType<typeof apiClient>,
   io: Output,
   runId: number,
 ): Promise<number> {
-  await client.call('runs.resume', { id: runId });
-  io.err(`run ${runId} resumed`);
-  await host.runs.whenIdle();
+  const before = await client.call('runs.get', { id: runId });
+  const experiment = await client.call('experiments.get', { id: before.experimentId });
+  // Subscribed first, so that the run's start and first progress are not missed.
+  const unsubscribe = printProgress(client, io, [before], experiment.spec.epochs);
+  try {
+    await client.call('runs.resume', { id: runId });
+    const events = await client.call('runs.events', { runId });
+    const from = events.filter((e) => e.kind === 'resume').at(-1)?.message ?? 'resumed';
+    io.err(`run ${runId} (${String(before.environment.label ?? before.rule)} seed ${before.seed}): ${from}`);
+    await host.runs.whenIdle();
+  } finally {
+    unsubscribe();
+  }
   const run = await client.call('runs.get', { id: runId });
   io.out(`run ${runId}: ${run.status}${run.error ? ` (${run.error})` : ''}`);
   return run.status === 'completed' ? 0 : 1;

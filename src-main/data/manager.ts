@@ -31,6 +31,7 @@ import { decodeImageFolder, fingerprintImageFolder, scanImageFolder } from './im
 import { hashImportFiles, verifyImportFiles } from './import-integrity';
 import { removeManifest, writeManifest } from './import-manifest';
 import { readImports, writeImports, type ImportKind, type ImportRecord } from './imports';
+import { unavailableReason } from './availability';
 import { checkKnownContent } from './known-content';
 import { declaredClassCount } from './labels';
 import { mnistPackageDigitsDir, readMnistPackage } from './mnist-package';
@@ -404,6 +405,20 @@ export class DatasetManager {
   private async unknown(name: string): Promise<DatasetError> {
     const known = (await this.list()).map((e) => e.name).join(', ');
     return new DatasetError('not_found', null, `no dataset is named '${name}'; known datasets: ${known}`);
+  }
+
+  /** Why `entry` (from list or describe) cannot be loaded, naming the missing files and how to get them; null if it can. */
+  unavailableReason(entry: DatasetEntry): string | null {
+    return unavailableReason(entry, isBuiltin(entry.name) ? this.dirsFor(entry.name) : []);
+  }
+
+  /** The same for a dataset by name: an unknown name is a reason too. */
+  async whyUnavailable(name: string): Promise<string | null> {
+    try {
+      return this.unavailableReason(await this.describe(name));
+    } catch (error) {
+      return `${message(error)}. Import it under Data in Design, or pick one of the known datasets.`;
+    }
   }
 
   private dirsFor(name: BuiltinName): string[] {

@@ -46,6 +46,17 @@ export const BRIDGE_METHOD_NAMES = [
   'metrics.series',
   'events.subscribe',
   'events.unsubscribe',
+  'sweeps.preview',
+  'sweeps.start',
+  'scheduler.get',
+  'scheduler.setSlots',
+  'runs.setPriority',
+  'runs.import',
+  'export.figure',
+  'export.figurePreview',
+  'export.preview',
+  'export.write',
+  'export.verify',
 ] as const satisfies readonly MethodName[];
 
 /** Compiles only while BRIDGE_METHOD_NAMES names every contract method. */

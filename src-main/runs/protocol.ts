@@ -66,7 +66,8 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   ProgressMessage,
   z.object({ type: z.literal('checkpoint'), step: z.number().int(), epoch: z.number(), bytes: Bytes }),
   z.object({ type: z.literal('paused'), step: z.number().int().nonnegative() }),
-  z.object({ type: z.literal('resumed') }),
+  /** Training goes on after a pause; step is where it held (null when resumed before it reached a hold). */
+  z.object({ type: z.literal('resumed'), step: z.number().int().nonnegative().nullable() }),
   z.object({
     type: z.literal('finished'),
     status: z.enum(['completed', 'stopped', 'diverged']),

@@ -17,6 +17,8 @@ import type { HostPort } from './training-channel';
  */
 export function serveTrainingRequests(port: HostPort, exit: (code: number) => void): void {
   let paused = false;
+  /** The step training is held at, once it holds: told back with 'resumed'. */
+  let heldAt: number | null = null;
   let stopRequested = false;
   let wake: (() => void) | null = null;
   const control: TrainControl = {
@@ -29,6 +31,7 @@ export function serveTrainingRequests(port: HostPort, exit: (code: number) => vo
       // Acknowledged here, where training holds, rather than when the message arrives: steps already under way
       // finish first, and the host learns the exact step the run stopped at.
       port.send({ type: 'paused', step });
+      heldAt = step;
       return new Promise<void>((resolve) => (wake = resolve));
     },
   };
@@ -76,7 +79,8 @@ export function serveTrainingRequests(port: HostPort, exit: (code: number) => vo
         paused = false;
         wake?.();
         wake = null;
-        if (message.type === 'resume') port.send({ type: 'resumed' });
+        if (message.type === 'resume') port.send({ type: 'resumed', step: heldAt });
+        heldAt = null;
         return;
     }
   });

@@ -24,6 +24,22 @@ const SPEC: ExperimentSpecInput = {
   monitoring: { readEvery: 1 },
 };
 
+/** Four arms, BP second and two EBD arms: colours must follow the rule, not the arm's place. */
+const MIXED: ExperimentSpecInput = {
+  name: 'GM: rules in another order',
+  dataset: { name: 'gaussian-mixture', trainSubset: 200 },
+  network: { hidden: [{ units: 8 }] },
+  rules: [
+    { rule: 'dfa', label: 'DFA' },
+    { rule: 'bp', label: 'BP' },
+    { rule: 'ebd', label: 'EBD' },
+    { rule: 'ebd', label: 'EBD slow', params: { lambda: 0.9 } },
+  ],
+  seeds: [1],
+  epochs: 1,
+  batchSize: 16,
+};
+
 /** Removes OffscreenCanvas handover before the app loads, as in a browser without it. */
 const WITHOUT_OFFSCREEN = 'delete HTMLCanvasElement.prototype.transferControlToOffscreen;';
 
@@ -137,10 +153,91 @@ describe('live charts: chart.js in the chart worker, on the page where the worke
     await page.close();
   });
 
+  /** Polls until the drawn canvas matches its box (within the rounding of one CSS pixel) and returns the sizes. */
+  async function expectUndistorted(monitor: MonitorPage) {
+    const matches = async () => {
+      const { drawn, shown } = await monitor.canvasSizes('chart-train-loss');
+      const ratio = await monitor.page.evaluate('window.devicePixelRatio');
+      const near = (a: number, b: number) => Math.abs(a - b) <= Number(ratio) + 0.5;
+      return drawn.height > 0 && near(drawn.width, shown.width) && near(drawn.height, shown.height);
+    };
+    await expect.poll(matches, { timeout: 10_000 }).toBe(true);
+    return monitor.canvasSizes('chart-train-loss');
+  }
+
+  test('the canvas is drawn at the size it is shown, on resize and at a device pixel ratio of 2', async () => {
+    const { page, errors } = await monitorPage();
+    const monitor = new MonitorPage(page);
+    const wide = await expectUndistorted(monitor);
+    await page.setViewportSize({ width: 1600, height: 900 });
+    // Charts this wide are far from chart.js's default 2:1 shape, which the box used to stretch or squash.
+    const wider = await expectUndistorted(monitor);
+    expect(wider.drawn.width).toBeGreaterThan(wide.drawn.width);
+    expect(Math.abs(wider.drawn.height - wider.drawn.width / 2)).toBeGreaterThan(40);
+    await page.setViewportSize({ width: 800, height: 600 });
+    const narrow = await expectUndistorted(monitor);
+    expect(narrow.drawn.width).not.toBe(wider.drawn.width);
+    await page.close();
+
+    const sharp = await lab.browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 2 });
+    const retina = await sharp.newPage();
+    await retina.goto(`${lab.server.url}#monitor/${experimentId}`);
+    const retinaMonitor = new MonitorPage(retina);
+    await retinaMonitor.waitForPoints('chart-train-loss', stored.length);
+    const doubled = await expectUndistorted(retinaMonitor);
+    expect(doubled.drawn.width).toBeGreaterThan(wide.drawn.width * 1.5);
+    await sharp.close();
+    expect(errors).toEqual([]);
+  });
+
+  test('every rule has its own colour and dash wherever its arm is, BP light on the dark theme', async () => {
+    const session = (await lab.invoke('sessions.create', { name: 'Colours' })) as { id: number };
+    const mixed = (await lab.invoke('experiments.create', { sessionId: session.id, spec: MIXED })) as { id: number };
+    const runs = (await lab.invoke('experiments.start', { id: mixed.id })) as { id: number; rule: string }[];
+    const page = await lab.context.newPage();
+    const errors = collectErrors(page);
+    await page.goto(`${lab.server.url}#monitor/${mixed.id}`);
+    const monitor = new MonitorPage(page);
+    for (const run of runs) await monitor.waitForStatus(run.id, 'completed', 60_000);
+    await monitor.waitForPoints('chart-train-loss', 4);
+    const legend = async () => new Map((await monitor.legend('chart-train-loss')).map((e) => [e.label, e]));
+
+    const light = await legend();
+    // DFA's dash is 2 line widths on, 2 off; a mean is 3 px wide.
+    expect(light.get('DFA')).toMatchObject({ color: '#0072B2', dash: '6 6' });
+    // BP is the second arm here and the first in the other experiment: the same black, solid, in both.
+    expect(light.get('BP')).toMatchObject({ color: '#000000', dash: '' });
+    expect(light.get('EBD')).toMatchObject({ color: '#E69F00', dash: '' });
+    // A second EBD arm keeps EBD's colour and takes a dash of its own.
+    expect(light.get('EBD slow')?.color).toBe('#E69F00');
+    expect(light.get('EBD slow')?.dash).not.toBe('');
+    const bpRun = runs.find((r) => r.rule === 'bp')!;
+    expect(await monitor.swatchColour(bpRun.id)).toBe('rgb(0, 0, 0)');
+
+    const first = await lab.context.newPage();
+    await first.goto(`${lab.server.url}#monitor/${experimentId}`);
+    const firstMonitor = new MonitorPage(first);
+    await firstMonitor.waitForPoints('chart-train-loss', stored.length);
+    expect(await firstMonitor.legend('chart-train-loss')).toEqual([
+      { label: 'Backpropagation', color: '#000000', dash: '' },
+    ]);
+    await first.close();
+
+    await monitor.shell.toggleTheme();
+    expect(await monitor.shell.theme()).toBe('dark');
+    await expect.poll(async () => (await legend()).get('BP')?.color).toBe('#E8E8E8');
+    expect((await legend()).get('DFA')?.color).toBe('#0072B2');
+    expect(await monitor.swatchColour(bpRun.id)).toBe('rgb(232, 232, 232)');
+    await monitor.shell.toggleTheme();
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('without OffscreenCanvas the same chart draws on the page, with the same tooltip', async () => {
     const { page, errors, chart } = await monitorPage((p) => p.addInitScript(WITHOUT_OFFSCREEN));
     expect(await chart.getAttribute('data-renderer')).toBe('page');
     expect(Number(await chart.getAttribute('data-points'))).toBe(plottedInWorker);
+    await expectUndistorted(new MonitorPage(page));
     expectStoredPoint(await hover(page, chart));
     await leave(page, chart);
     expect(errors).toEqual([]);

@@ -91,6 +91,10 @@ describe('Compare view against the real server and real training', () => {
     await compare.selectGroup(experimentId, 'BP');
     await expect.poll(() => compare.tables.count()).toBe(2);
     await compare.waitForSummaries();
+    // Each group in its rule's colour (the table exported figures use), not the colour of its place in the list.
+    await expect
+      .poll(async () => JSON.parse((await compare.legendOf()) ?? '[]') as { label: string; color: string }[])
+      .toEqual([expect.objectContaining({ color: '#E69F00' }), expect.objectContaining({ color: '#000000' })]);
 
     for (const rule of ['ebd', 'bp']) {
       const label = rule.toUpperCase();

@@ -6,6 +6,8 @@ import { mnistFiles, serveFiles, sourceFor, underPrefix, type DatasetServer } fr
 import { openLab, screenshot, type Lab } from './harness';
 import { DatasetPanel } from './pages/dataset-panel';
 import { DesignPage } from './pages/design-page';
+import { MonitorPage } from './pages/monitor-page';
+import { SessionsPage } from './pages/sessions-page';
 
 /**
  * The designer's dataset picker against a serve-mode server whose downloads come from a mirror on 127.0.0.1
@@ -54,6 +56,17 @@ describe('Design view: downloading and importing datasets', () => {
     await panel.option('mnist').waitFor({ state: 'attached' });
     await panel.picker.selectOption('mnist');
     expect(await panel.status.textContent()).toContain('Absent — can be downloaded');
+    // Not "Ready": the design names the missing files, where they were looked for and how to get them.
+    const design = new DesignPage(lab.page);
+    await expect
+      .poll(() => design.runReason.textContent())
+      .toContain('MNIST handwritten digits is not on this machine');
+    const reason = (await design.runReason.textContent()) ?? '';
+    expect(reason).toContain('t10k-labels-idx1-ubyte');
+    expect(reason).toContain(path.join(lab.server.dataDir, 'datasets', 'mnist'));
+    expect(reason).toContain('broadcast-lab datasets download mnist');
+    expect(await design.runButton.isDisabled()).toBe(true);
+    expect(await design.fieldIssue('design-dataset-section').textContent()).toContain('Download it (Download');
     await panel.downloadButton.click();
 
     await panel.progressBar.waitFor({ timeout: 10_000 });
@@ -77,6 +90,8 @@ describe('Design view: downloading and importing datasets', () => {
     expect(await panel.downloadButton.count()).toBe(0);
     expect(await panel.info.textContent()).toMatch(/train 300\s*· test 20/);
     expect(await panel.option('mnist').textContent()).toContain('present');
+    expect(await design.runReason.textContent()).not.toContain('not on this machine');
+    expect(await design.fieldIssue('design-dataset-section').count()).toBe(0);
     expect(fs.existsSync(path.join(lab.server.dataDir, 'datasets', 'mnist', 'train-images-idx3-ubyte.gz'))).toBe(true);
     await screenshot(lab.page, 'design-dataset-downloaded');
   }, 60_000);
@@ -109,6 +124,36 @@ describe('Design view: downloading and importing datasets', () => {
       .toContain(`${broken}: line 3 has 1 cells but the header has 2 columns`);
     expect(await panel.option('broken').count()).toBe(0);
     await screenshot(lab.page, 'design-dataset-import-error');
+  });
+
+  test("a run that fails says why in the Monitor and in the session's run table", async () => {
+    // experiments.start trusts its caller (the designer and the CLI validate first): a run on absent data fails.
+    const session = (await lab.invoke('sessions.create', { name: 'Fails' })) as { id: number };
+    const spec = {
+      name: 'CIFAR without CIFAR',
+      dataset: { name: 'cifar-100' },
+      network: { hidden: [{ units: 8 }] },
+      rules: [{ rule: 'dfa' }],
+      seeds: [1],
+      epochs: 1,
+      batchSize: 16,
+    };
+    const experiment = (await lab.invoke('experiments.create', { sessionId: session.id, spec })) as { id: number };
+    const [run] = (await lab.invoke('experiments.start', { id: experiment.id })) as { id: number }[];
+    const monitor = new MonitorPage(lab.page);
+    await lab.page.goto(`${lab.server.url}#monitor/${experiment.id}`);
+    await monitor.waitForStatus(run!.id, 'failed');
+    const why = /CIFAR-100 is not in .*cifar-100/;
+    await expect
+      .poll(async () => (await monitor.rowById(run!.id).getByTestId('run-error').textContent()) ?? '')
+      .toMatch(why);
+
+    const sessions = new SessionsPage(lab.page);
+    await sessions.open();
+    await sessions.openSession('Fails');
+    expect(await sessions.runRow(run!.id).getByTestId('run-error').textContent()).toMatch(why);
+    await screenshot(lab.page, 'sessions-failed-run-reason');
+    await new DesignPage(lab.page).open();
   });
 
   test('an imported dataset can be forgotten after a confirmation', async () => {

@@ -1,3 +1,4 @@
+import type { Experiment } from '../../shared/schemas/records';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openLab, screenshot, type Lab } from './harness';
 import { DesignPage } from './pages/design-page';
@@ -56,7 +57,15 @@ describe('Design and Monitor views against the real server and real training', (
     await issue.waitFor();
     expect(await issue.textContent()).toContain('must be between 0 and 0.99999999, got 2');
     expect(await design.runButton.isDisabled()).toBe(true);
-    expect(await design.runReason.textContent()).toContain('rules.0.params.lambda');
+    // Named as the form labels it, not by the schema's path.
+    expect(await design.runReason.textContent()).toContain(
+      'Rule 1 (EBD) · Forgetting factor λ must be between 0 and 0.99999999, got 2',
+    );
+    // zod's own messages in words, next to the field: an emptied number field asks for a number.
+    await design.fill('design-epochs', '');
+    const epochsIssue = design.page.getByTestId('design-training').getByTestId('field-issue');
+    await expect.poll(() => epochsIssue.first().textContent()).toBe('enter a number');
+    await design.fill('design-epochs', 32);
     await screenshot(lab.page, 'design-invalid');
 
     await design.setParam(0, 'lambda', 0.99);
@@ -79,10 +88,14 @@ describe('Design and Monitor views against the real server and real training', (
   });
 
   test('Run starts training and the monitor shows live progress and curves; pause and resume work', async () => {
+    // Until it starts, the design is kept as a draft (a reload or a crash would bring it back).
+    await expect.poll(() => design.storedDraft()).toContain('"name":"GM: EBD vs BP"');
     await design.runButton.click();
     await monitor.shell.panel('monitor').waitFor();
     await lab.page.waitForFunction(() => /^#monitor\/\d+$/.test(window.location.hash));
     experimentId = Number(new URL(lab.page.url()).hash.split('/')[1]);
+    // Started, the design is no longer a draft to bring back.
+    expect(await design.storedDraft()).toBeNull();
     await expect.poll(() => monitor.rows.count()).toBe(4);
     const ids = await monitor.runIds();
     const [first] = ids;
@@ -101,13 +114,20 @@ describe('Design and Monitor views against the real server and real training', (
     await monitor.rowById(first).getByTestId('run-resume').click();
     await monitor.waitForStatus(first, /^(running|completed)$/, 10_000);
     await monitor.waitForPoints('chart-train-loss', pausedPoints + 1);
-    expect(await monitor.rowById(first).getByTestId('run-progress-text').textContent()).toMatch(/step \d+\/\d+/);
+    // True progress: the epoch counted from 1 of the design's 32, the step, the rate and the time left.
+    await expect
+      .poll(async () => (await monitor.progressText(first)) ?? '')
+      .toMatch(
+        /^(epoch ([1-9]|[12]\d|3[0-2])\/32 · step \d+\/\d+ · [\d.]+k? samples\/s · .+ left|epoch 32\/32 · done)$/,
+      );
 
     // Stop takes a queued run off the queue; Resume queues it again (from its checkpoint, if it had one).
     await monitor.rowById(last).getByTestId('run-stop').click();
     await monitor.waitForStatus(last, 'stopped', 10_000);
     await monitor.rowById(last).getByTestId('run-resume').click();
     await monitor.waitForStatus(last, /^(queued|running|completed)$/, 10_000);
+    // Nothing stale from before the stop: waiting in the queue, or where the resumed attempt is.
+    expect(await monitor.progressText(last)).toMatch(/^(waiting|starting…|epoch ([1-9]|[12]\d|3[0-2])\/32 · .*)$/);
 
     // Diagnostics and the three factors arrive while it trains (every 100 steps by default).
     await monitor.waitForPoints('chart-diagnostic-layer1', 1, 60_000);
@@ -139,6 +159,7 @@ describe('Design and Monitor views against the real server and real training', (
     }
     await monitor.waitForPoints('chart-train-loss', 2);
     expect(await lab.page.getByTestId('event-item').count()).toBeGreaterThan(0);
+    for (const id of ids) expect(await monitor.progressText(id)).toBe('epoch 32/32 · done');
 
     // Each seed drawn raw: the chart holds exactly the stored points, and their values sum to the stored ones.
     await lab.page.getByTestId('monitor-seed-view').selectOption('seeds');
@@ -179,4 +200,76 @@ describe('Design and Monitor views against the real server and real training', (
     await screenshot(lab.page, 'compare-designed');
     expect(lab.errors).toEqual([]);
   }, 60_000);
+
+  test('the session shows each arm’s final and best test accuracy over its seeds, sortable', async () => {
+    const sessions = new SessionsPage(lab.page);
+    await sessions.open();
+    await sessions.openSession('Design e2e');
+    const rows = sessions.detail.getByTestId('arm-row');
+    await expect.poll(() => rows.count()).toBe(2);
+    const runs = (await lab.invoke('runs.list', { experimentId })) as { id: number; environment: { label: string } }[];
+    for (const label of ['EBD', 'BP']) {
+      const finals: number[] = [];
+      const bests: number[] = [];
+      for (const run of runs.filter((r) => r.environment.label.includes(label === 'BP' ? 'Backprop' : 'EBD'))) {
+        const series = (await lab.invoke('metrics.series', { runId: run.id, name: 'accuracy', split: 'test' })) as {
+          points: { value: number }[];
+        };
+        finals.push(series.points.at(-1)!.value);
+        bests.push(Math.max(...series.points.map((p) => p.value)));
+      }
+      expect(finals).toHaveLength(2);
+      const row = sessions.detail.locator(
+        `[data-testid="arm-row"][data-label*="${label === 'BP' ? 'Backprop' : 'EBD'}"]`,
+      );
+      await expect.poll(() => row.getAttribute('data-n')).toBe('2');
+      expect(Number(await row.getAttribute('data-final'))).toBeCloseTo((finals[0]! + finals[1]!) / 2, 9);
+      expect(Number(await row.getAttribute('data-final-std'))).toBeCloseTo(
+        Math.abs(finals[0]! - finals[1]!) / Math.SQRT2,
+        9,
+      );
+      expect(Number(await row.getAttribute('data-best'))).toBeCloseTo((bests[0]! + bests[1]!) / 2, 9);
+      expect(await row.textContent()).toMatch(/2 completed.*\d+\.\d+ ± \d+\.\d+ %/);
+    }
+    // Sorted by final accuracy, best first; a click turns the order round.
+    const finalsShown = async () => rows.evaluateAll((r) => r.map((row) => Number(row.getAttribute('data-final'))));
+    const descending = await finalsShown();
+    expect(descending).toEqual([...descending].sort((a, b) => b - a));
+    await sessions.detail.getByTestId('arm-sort-final').click();
+    expect(await finalsShown()).toEqual([...descending].reverse());
+    await screenshot(lab.page, 'sessions-arm-summary');
+    expect(lab.errors).toEqual([]);
+  });
+
+  test('a finished experiment re-runs with new seeds, linked to its origin, and opens in Design as a copy', async () => {
+    const original = (await lab.invoke('experiments.get', { id: experimentId })) as Experiment;
+    await lab.page.goto(`${lab.server.url}#monitor/${experimentId}`);
+    await lab.page.getByTestId('rerun-fresh').click();
+    await lab.page.waitForFunction(
+      (id) => /^#monitor\/\d+$/.test(window.location.hash) && window.location.hash !== `#monitor/${id}`,
+      experimentId,
+    );
+    const rerunId = Number(new URL(lab.page.url()).hash.split('/')[1]);
+    const rerun = (await lab.invoke('experiments.get', { id: rerunId })) as Experiment;
+    // The same design on seeds the original did not use, in the same session, saying where it came from.
+    expect(rerun.spec.seeds).toEqual([3, 4]);
+    expect(rerun.spec.rules).toEqual(original.spec.rules);
+    expect(rerun.sessionId).toBe(original.sessionId);
+    expect(rerun.spec.description.split('\n')[0]).toBe(`Re-run of experiment #${experimentId} “${original.name}”.`);
+    const link = lab.page.getByTestId('monitor-origin-link');
+    expect(await link.textContent()).toBe(`#${experimentId} ${original.name}`);
+    // Its runs are not needed here: stopped (queued ones leave the queue untrained).
+    for (const run of (await lab.invoke('runs.list', { experimentId: rerunId })) as { id: number; status: string }[]) {
+      await lab.invoke('runs.stop', { id: run.id }).catch(() => undefined);
+    }
+    await link.click();
+    await lab.page.waitForFunction((id) => window.location.hash === `#monitor/${id}`, experimentId);
+
+    await lab.page.getByTestId('open-in-design').click();
+    await design.page.getByTestId('design-form').waitFor();
+    expect(await design.page.getByTestId('design-name').inputValue()).toBe(`${original.name} (copy)`);
+    expect(await design.page.getByTestId('design-seeds').inputValue()).toBe('1, 2');
+    expect(await design.storedDraft()).toContain(`Copy of experiment #${experimentId}`);
+    expect(lab.errors).toEqual([]);
+  });
 });

@@ -58,11 +58,24 @@ describe('Design view: saving the spec as a template', () => {
     });
     expect(spec.rules[1]?.optimizer).toBeUndefined();
 
-    // A fresh page starts from the default form: only the template can bring the changes back.
+    // A reload keeps the design, not started yet, as it was (a draft in the browser's storage), and says so.
+    await lab.page.reload();
+    await design.shell.waitForConnection('connected');
+    await design.open();
+    await design.draftNotice.waitFor();
+    expect(await design.page.getByTestId('design-name').inputValue()).toBe(NAME);
+    expect(await design.page.getByTestId('design-epochs').inputValue()).toBe('7');
+    expect(await design.arm(0).getByTestId('rule-arm-own-optimizer').isChecked()).toBe(true);
+    expect(await design.arm(0).getByTestId('arm-0-learningRate').inputValue()).toBe('0.0025');
+    await screenshot(lab.page, 'design-draft-restored');
+    // Discarded, the form is the default one, and stays so over the next reload: only the template brings it back.
+    await design.discardDraft();
+    expect(await design.page.getByTestId('design-epochs').inputValue()).not.toBe('7');
     await lab.page.reload();
     await design.shell.waitForConnection('connected');
     await design.open();
     expect(await design.page.getByTestId('design-epochs').inputValue()).not.toBe('7');
+    expect(await design.draftNotice.count()).toBe(0);
     await design.chooseTemplate(NAME);
     expect(await design.page.getByTestId('design-template-loaded').textContent()).toContain(NAME);
     expect(await design.page.getByTestId('design-epochs').inputValue()).toBe('7');

@@ -67,6 +67,50 @@ function downloads(): DatasetDownloadEvent[] {
 }
 
 describe('datasets through the API', () => {
+  it('validates a design against the data that is here: an absent dataset is refused, naming its files', async () => {
+    const spec = {
+      name: 'absent',
+      dataset: { name: 'mnist' },
+      network: { hidden: [{ units: 8 }] },
+      rules: [{ rule: 'dfa' }],
+      seeds: [1],
+      epochs: 1,
+      batchSize: 16,
+    };
+    const own = path.join(dir, 'data', 'datasets', 'mnist');
+    const absent = await call('experiments.validate', { spec });
+    expect(absent.ok).toBe(false);
+    if (absent.ok) return;
+    expect(absent.issues).toHaveLength(1);
+    expect(absent.issues[0]!.path).toBe('dataset.name');
+    const message = absent.issues[0]!.message;
+    expect(message).toContain('MNIST handwritten digits is not on this machine');
+    expect(message).toContain('t10k-labels-idx1-ubyte');
+    expect(message).toContain(own);
+    expect(message).toContain('`broadcast-lab datasets download mnist`');
+    // The designer shows the list's reason: the same words.
+    const listed = await call('datasets.list', {});
+    expect(listed.find((d) => d.name === 'mnist')?.unavailable).toBe(message);
+    expect(listed.find((d) => d.name === 'gaussian-mixture')?.unavailable).toBeNull();
+
+    const unknown = await call('experiments.validate', { spec: { ...spec, dataset: { name: 'no-such-data' } } });
+    expect(unknown.ok).toBe(false);
+    if (!unknown.ok)
+      expect(unknown.issues[0]?.message).toMatch(/no dataset is named 'no-such-data'; known datasets: .*mnist/);
+
+    // An import whose file has gone is refused too, with the file named.
+    const csv = path.join(dir, 'gone.csv');
+    fs.writeFileSync(csv, 'x,label\n1,a\n2,b\n3,a\n4,b\n');
+    await call('datasets.import', { path: csv });
+    fs.rmSync(csv);
+    const gone = await call('experiments.validate', { spec: { ...spec, dataset: { name: 'gone' } } });
+    expect(gone.ok).toBe(false);
+    if (!gone.ok) expect(gone.issues[0]?.message).toContain(`${csv} is no longer there`);
+
+    const synthetic = await call('experiments.validate', { spec: { ...spec, dataset: { name: 'gaussian-mixture' } } });
+    expect(synthetic.ok).toBe(true);
+  });
+
   it('imports a CSV table, lists it, and forgets it', async () => {
     const csv = path.join(dir, 'blobs.csv');
     fs.writeFileSync(csv, ['x,y,label', ...Array.from({ length: 12 }, (_, i) => `${i},${i % 4},c${i % 3}`)].join('\n'));

@@ -121,6 +121,8 @@ describe('the run manager', () => {
     expect(manager.pause(id).status).toBe('paused');
     await waitFor(() => eventText(id).some((t) => t.startsWith('paused: paused at step')), true);
     expect(manager.resume(id).status).toBe('running');
+    const pausedAt = Number(/paused at step (\d+)/.exec(eventText(id).find((t) => t.startsWith('paused:'))!)![1]);
+    await waitFor(() => eventText(id).includes(`resumed: went on from the pause at step ${pausedAt}`), true);
     const resumedAt = progressed(id);
     await waitFor(() => progressed(id) > resumedAt, true);
 
@@ -136,6 +138,8 @@ describe('the run manager', () => {
     expect(manager.resume(id).status).toBe('queued');
     await waitFor(() => status(id), 'running');
     expect(eventText(id).filter((t) => t.endsWith(`resumed at step ${checkpoint.step}`))).toHaveLength(1);
+    // The resume is an event of its own, naming the checkpoint's step.
+    expect(eventText(id)).toContain(`resumed: resumed from the checkpoint at step ${checkpoint.step}`);
     manager.stop(id);
     await manager.whenIdle();
     expect(statusesOf(id)).toEqual([

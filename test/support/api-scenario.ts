@@ -105,6 +105,42 @@ export async function runContractScenario(
   expect(series.points[0]?.step).toBe(100);
   expect(Math.max(...series.points.map((p) => p.value))).toBeCloseTo(1 / 101);
 
+  // Figures: the run's loss curve as SVG text (the preview) and as a 300 dpi PNG.
+  const figure = { kind: 'learning-curves' as const, metrics: ['loss'], split: 'train' as const };
+  const preview = await call('export.figurePreview', { selection: { kind: 'run', runId: run.id }, figure });
+  expect(preview.svg).toContain('>Train loss</text>');
+  expect(preview.runIds).toEqual([run.id]);
+  const png = await call('export.figure', {
+    selection: { kind: 'run', runId: run.id },
+    figure: { ...figure, format: 'png' },
+  });
+  expect([png.mimeType, Buffer.from(png.content, 'base64').toString('latin1', 1, 4)]).toEqual(['image/png', 'PNG']);
+
+  // Data exports in depth: test/integration/export-*.test.ts. Here, that each transport carries them.
+  const tidy = await call('export.preview', {
+    selection: { kind: 'run', runId: run.id },
+    format: 'tidy-csv',
+    maxChars: 200,
+  });
+  expect([tidy.fileName, tidy.truncated, tidy.text.split('\n')[0]?.startsWith('run_id,')]).toEqual([
+    `run-${run.id}-tidy.csv`,
+    true,
+    true,
+  ]);
+  const exportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bl-scenario-export-'));
+  const written = await call('export.write', {
+    selection: { kind: 'run', runId: run.id },
+    format: 'aggregate-csv',
+    path: path.join(exportDir, 'aggregate.csv'),
+  });
+  expect(fs.statSync(written.path).size).toBe(written.bytes);
+  covered.add('export.verify');
+  expect(await invoke('export.verify', { path: path.join(exportDir, 'no-bundle.zip') })).toMatchObject({
+    ok: false,
+    error: { code: 'not_found' },
+  });
+  fs.rmSync(exportDir, { recursive: true, force: true });
+
   // Training: queue the experiment's runs (2 rules × 2 seeds), then take the last one off the queue and back.
   const started = await call('experiments.start', { id: experiment.id, backend: 'cpu' });
   expect(started.map((r) => [r.rule, r.seed])).toEqual([
@@ -123,6 +159,25 @@ export async function runContractScenario(
   const pause = await invoke('runs.pause', { id: last.id });
   expect(pause).toMatchObject({ ok: false, error: { code: 'conflict' } });
   for (const r of started) await invoke('runs.stop', { id: r.id });
+  // Sweeps, the scheduler and imports in depth: test/integration/sweep-*.test.ts. Here, that each transport carries them.
+  const sweep = { experiment: sampleSpec, axes: [{ field: 'optimizer.learningRate', values: [0.01, 0.1] }] };
+  expect(await call('sweeps.preview', { sweep })).toMatchObject({ ok: true, runCount: 8 });
+  expect((await call('scheduler.setSlots', { slots: 1 })).slots).toBe(1);
+  const sweepSession = store.sessions.create({ name: 'Sweep' });
+  const swept = await call('sweeps.start', { sessionId: sweepSession.id, sweep, backend: 'cpu' });
+  expect(swept.runs.map((r) => r.sweepValues?.['optimizer.learningRate'])).toEqual([
+    ...Array(4).fill(0.01),
+    ...Array(4).fill(0.1),
+  ]);
+  const lastSwept = swept.runs.at(-1)!;
+  expect((await call('runs.setPriority', { id: lastSwept.id, priority: 5 })).id).toBe(lastSwept.id);
+  expect((await call('scheduler.get', {})).queued[0]).toMatchObject({ runId: lastSwept.id, priority: 5 });
+  for (const r of swept.runs) await invoke('runs.stop', { id: r.id });
+  covered.add('runs.import');
+  expect(await invoke('runs.import', { path: path.join(os.tmpdir(), 'bl-no-such-results') })).toMatchObject({
+    ok: false,
+    error: { code: 'not_found' },
+  });
   const datasets = await call('datasets.list', {});
   expect(datasets.find((d) => d.name === 'fashion-mnist')).toMatchObject({ task: 'classification', outputSize: 10 });
   // Imports and downloads in depth: test/integration/api-datasets.test.ts. Here, that each transport carries them.
@@ -200,6 +255,15 @@ export const invalidRequests: { method: string; payload: unknown; code: string; 
     payload: { runId: 1, name: 'loss', split: 'nope' },
     code: 'invalid_request',
     mentions: 'split',
+  },
+  {
+    method: 'sweeps.start',
+    payload: {
+      sessionId: 1,
+      sweep: { experiment: sampleSpec, axes: [{ field: 'optimizer.learningRate', values: [] }] },
+    },
+    code: 'invalid_request',
+    mentions: 'axes.0.values: an axis needs at least one value',
   },
   { method: 'sessions.launchMissiles', payload: {}, code: 'unknown_method', mentions: 'sessions.launchMissiles' },
   { method: 'sessions.open', payload: { id: 987654 }, code: 'not_found', mentions: '987654' },

@@ -46,6 +46,7 @@ describe('compareChartData', () => {
     key: 'k',
     label: 'EBD',
     color: '#4e79a7',
+    dash: [6, 2],
     downsampled: false,
     seeds: [
       {

@@ -25,6 +25,10 @@ describe('the rooms of src-main', () => {
     ['src-main/desktop/x.ts', "import { app } from 'electron';"],
     ['src-main/store/x.ts', "import Database from 'better-sqlite3';"],
     ['src-main/engine/onnx/x.ts', "import * as ort from 'onnxruntime-node';"],
+    ['src-main/export/x.ts', "import type { Store } from '../store/types';"],
+    ['src-main/api/x.ts', "import { exportToFile } from '../export';"],
+    ['src-main/cli/x.ts', "import { readPlan } from '../cluster/plan';"],
+    ['src-main/cluster/x.ts', "import { openStore } from '../store';"],
   ])('%s may: %s', async (file, source) => {
     expect(await problems(file, source)).toEqual([]);
   });
@@ -49,7 +53,13 @@ describe('the rooms of src-main', () => {
     ['src-main/engine/x.ts', "import Database from 'better-sqlite3';", /better-sqlite3 belongs in src-main\/store/],
     ['src-main/engine/x.ts', "import { x } from '../../src-renderer/lib/x';", /never imports the renderer/],
     ['src-main/serve/x.ts', "import { serve } from '../server';", /entry files/],
+    [
+      'src-main/export/x.ts',
+      "import { RunManager } from '../runs/run-manager';",
+      /export may import from .*not from src-main\/runs/,
+    ],
     ['src-main/newroom/x.ts', "import { x } from '../common/random';", /new room/],
+    ['src-main/cluster/x.ts', "import { createApiHost } from '../api/host';", /not from src-main\/api/],
   ])('%s may not: %s', async (file, source, message) => {
     const found = await problems(file, source);
     expect(found.length).toBe(1);

@@ -62,6 +62,23 @@ const SAMPLE_REQUESTS: { [M in MethodName]: RequestOf<M> } = {
   'metrics.series': { runId: 5, name: 'loss', split: 'train', maxPoints: 100 },
   'events.subscribe': { filter: { types: ['run.status'] } },
   'events.unsubscribe': { subscriptionId: 'abc' },
+  'sweeps.preview': { sweep: { experiment: {} } },
+  'sweeps.start': { sessionId: 1, sweep: { experiment: {} }, priority: 2 },
+  'scheduler.get': {},
+  'scheduler.setSlots': { slots: 3 },
+  'runs.setPriority': { id: 5, priority: 1 },
+  'runs.import': { path: '/home/me/results' },
+  'export.figure': {
+    selection: { kind: 'experiment', experimentId: 3 },
+    figure: { kind: 'learning-curves', metrics: ['accuracy'] },
+  },
+  'export.figurePreview': {
+    selection: { kind: 'runs', runIds: [5] },
+    figure: { kind: 'final-best', metrics: ['loss'] },
+  },
+  'export.preview': { selection: { kind: 'experiment', experimentId: 3 }, format: 'table-latex' },
+  'export.write': { selection: { kind: 'run', runId: 5 }, format: 'tidy-csv', path: '/home/me/run.csv' },
+  'export.verify': { path: '/home/me/bundle.zip' },
 };
 
 interface Recorded {

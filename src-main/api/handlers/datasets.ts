@@ -11,7 +11,8 @@ export function datasetHandlers({ datasets, datasetManager, datasetDownloads }: 
     'datasets.list': () => datasets(),
     'datasets.import': async ({ path, name, replace }) => {
       try {
-        return toDatasetInfo(await datasetManager.importDataset(path, { name, replace }));
+        const entry = await datasetManager.importDataset(path, { name, replace });
+        return toDatasetInfo(entry, datasetManager.unavailableReason(entry));
       } catch (error) {
         throw datasetApiError(error, 'Could not import', path);
       }
@@ -38,7 +39,7 @@ export function datasetHandlers({ datasets, datasetManager, datasetDownloads }: 
         );
       }
       datasetDownloads.start(name, entry.downloadBytes);
-      return toDatasetInfo(entry);
+      return toDatasetInfo(entry, datasetManager.unavailableReason(entry));
     },
   };
 }

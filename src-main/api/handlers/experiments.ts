@@ -14,12 +14,16 @@ type ExperimentHandlers = Pick<
   | 'experiments.delete'
 >;
 
-export function experimentHandlers({ store, bus, runs }: ApiServices): ExperimentHandlers {
+export function experimentHandlers({ store, bus, runs, datasetManager }: ApiServices): ExperimentHandlers {
   const touched = (sessionId: number) => bus.publish({ type: 'session.changed', sessionId, change: 'updated' });
   return {
-    'experiments.validate': ({ spec }) => {
+    'experiments.validate': async ({ spec }) => {
       const parsed = ExperimentSpec.safeParse(spec);
-      return parsed.success ? { ok: true, spec: parsed.data } : { ok: false, issues: issuesFromZod(parsed.error) };
+      if (!parsed.success) return { ok: false, issues: issuesFromZod(parsed.error) };
+      // A valid design on data that is not here would start runs that fail on their first read: said now.
+      const missing = await datasetManager.whyUnavailable(parsed.data.dataset.name);
+      if (missing !== null) return { ok: false, issues: [{ path: 'dataset.name', message: missing }] };
+      return { ok: true, spec: parsed.data };
     },
     'experiments.create': ({ sessionId, spec }) => {
       found(store.sessions.get(sessionId), 'session', sessionId);

@@ -3,9 +3,12 @@ import type { Handlers } from '../handler-types';
 import { datasetHandlers } from './datasets';
 import { estimateHandlers } from './estimate';
 import { experimentHandlers } from './experiments';
+import { exportHandlers } from './export';
+import { figureHandlers } from './export-figures';
 import { presetList } from './presets';
 import { runHandlers } from './runs';
 import { sessionHandlers } from './sessions';
+import { sweepHandlers } from './sweeps';
 import { templateHandlers } from './templates';
 
 export function createHandlers(services: ApiServices): Handlers {
@@ -18,6 +21,9 @@ export function createHandlers(services: ApiServices): Handlers {
     'presets.list': presetList,
     ...templateHandlers(services),
     ...runHandlers(services),
+    ...exportHandlers(services),
+    ...sweepHandlers(services),
+    ...figureHandlers(services),
     'events.subscribe': ({ filter }, connection) => ({ subscriptionId: connection.subscribe(filter ?? {}) }),
     'events.unsubscribe': ({ subscriptionId }, connection) => ({ removed: connection.unsubscribe(subscriptionId) }),
   };

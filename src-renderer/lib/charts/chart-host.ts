@@ -3,6 +3,7 @@ import type {
   ChartInit,
   ChartSize,
   ChartStyle,
+  DrawnSize,
   FromWorker,
   HoverItem,
   PlotLine,
@@ -23,7 +24,7 @@ export interface ChartSurface {
 }
 
 export interface SurfaceEvents {
-  rendered(timing: RenderTiming): void;
+  rendered(timing: RenderTiming, drawn: DrawnSize): void;
   hover(items: HoverItem[]): void;
   /** The chart worker failed; this surface is dead, and its owner should draw on a fresh canvas in the page. */
   failed(reason: string): void;
@@ -98,13 +99,13 @@ function workerSurface(
   };
   clients.set(id, {
     ...events,
-    rendered(timing) {
+    rendered(timing, drawn) {
       inFlight = false;
       if (waiting) {
         post(waiting);
         waiting = null;
       }
-      events.rendered(timing);
+      events.rendered(timing, drawn);
     },
   });
   send({ type: 'create', id, canvas: offscreen, init }, [offscreen]);
@@ -142,7 +143,7 @@ function chartWorker(): Worker {
     const message = event.data;
     const client = clients.get(message.id);
     if (!client) return;
-    if (message.type === 'rendered') client.rendered(message.timing);
+    if (message.type === 'rendered') client.rendered(message.timing, message.drawn);
     else if (message.type === 'hover') client.hover(message.items);
     else console.error(`chart ${message.id}: ${message.message}`);
   });

@@ -15,7 +15,7 @@ function handle(message: ToWorker): void {
       message.canvas,
       message.init,
       {
-        rendered: (timing) => post({ type: 'rendered', id: message.id, timing }),
+        rendered: (timing, drawn) => post({ type: 'rendered', id: message.id, timing, drawn }),
         hover: (items) => post({ type: 'hover', id: message.id, items }),
       },
       WorkerPlatform,

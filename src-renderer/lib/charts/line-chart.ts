@@ -12,13 +12,13 @@ import {
   type Plugin,
 } from 'chart.js';
 import type { XY } from '../monitor/series';
-import type { ChartInit, ChartSize, ChartStyle, HoverItem, PlotLine, RenderTiming } from './protocol';
+import type { ChartInit, ChartSize, ChartStyle, DrawnSize, HoverItem, PlotLine, RenderTiming } from './protocol';
 import { unpackXY } from './thin';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip, Filler);
 
 export interface LineChartEvents {
-  rendered(timing: RenderTiming): void;
+  rendered(timing: RenderTiming, drawn: DrawnSize): void;
   hover(items: HoverItem[]): void;
 }
 
@@ -64,6 +64,9 @@ export class LineChart {
         normalized: true,
         // The owner observes the box and calls resize(): a worker has no layout to observe.
         responsive: false,
+        // Drawn at the size of its box, whatever its shape: chart.js otherwise makes the height width / 2 (its
+        // line charts' aspect ratio) and the browser stretches that into the box, squashing text and lines.
+        maintainAspectRatio: false,
         devicePixelRatio: size.devicePixelRatio,
         interaction: { mode: 'nearest', intersect: false },
         scales: {
@@ -84,7 +87,12 @@ export class LineChart {
           legend: {
             labels: {
               color: colors.text,
-              boxWidth: 12,
+              // A line sample as long as two dash periods, in the line's own width and dash, and text a size up
+              // from chart.js's 12 px: the rules must be told apart from the legend alone.
+              usePointStyle: true,
+              pointStyle: 'line',
+              pointStyleWidth: 34,
+              font: { size: 13 },
               filter: (item) => !this.#unlisted.has(item.datasetIndex ?? -1),
             },
           },
@@ -115,7 +123,8 @@ export class LineChart {
     this.#drawStart = start;
     chart.update('none');
     const end = performance.now();
-    this.#events.rendered({ updateMs: this.#drawStart - start, drawMs: end - this.#drawStart });
+    const { width, height } = chart.canvas;
+    this.#events.rendered({ updateMs: this.#drawStart - start, drawMs: end - this.#drawStart }, { width, height });
   }
 
   setStyle({ colors, yLabel }: ChartStyle): void {
@@ -164,6 +173,7 @@ function dataset(line: PlotLine): ChartDataset<'line', XY[]> {
     borderColor: line.color,
     backgroundColor: line.fill ?? line.color,
     borderWidth: line.width,
+    borderDash: line.dash,
     fill: line.fill ? '-1' : false,
     pointRadius: line.pointRadius,
     pointHitRadius: 4,
@@ -173,5 +183,5 @@ function dataset(line: PlotLine): ChartDataset<'line', XY[]> {
 
 /** What chart.js resolves options for when a dataset is new. */
 function styleOf(line: PlotLine): string {
-  return `${line.label}|${line.color}|${line.fill}|${line.width}|${line.pointRadius}|${line.legend}`;
+  return `${line.label}|${line.color}|${line.fill}|${line.width}|${line.dash.join()}|${line.pointRadius}|${line.legend}`;
 }

@@ -11,6 +11,8 @@ export interface PlotLine {
   /** Fill colour between this line and the previous one (a band's upper edge), or null. */
   fill: string | null;
   width: number;
+  /** Dash pattern in pixels; empty = solid. */
+  dash: number[];
   legend: boolean;
   pointRadius: number;
   /** x0, y0, x1, y1, … */
@@ -46,6 +48,12 @@ export interface RenderTiming {
   drawMs: number;
 }
 
+/** The size chart.js drew at, in device pixels: what a test holds against the canvas's box on screen. */
+export interface DrawnSize {
+  width: number;
+  height: number;
+}
+
 /** The point the pointer is nearest to, per line, as the tooltip shows them. */
 export interface HoverItem {
   label: string;
@@ -65,6 +73,6 @@ export type ToWorker =
   | { type: 'destroy'; id: number };
 
 export type FromWorker =
-  | { type: 'rendered'; id: number; timing: RenderTiming }
+  | { type: 'rendered'; id: number; timing: RenderTiming; drawn: DrawnSize }
   | { type: 'hover'; id: number; items: HoverItem[] }
   | { type: 'error'; id: number; message: string };

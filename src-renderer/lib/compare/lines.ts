@@ -8,6 +8,8 @@ export interface GroupCurves {
   key: string;
   label: string;
   color: string;
+  /** The rule's dash pattern, for the seeds and the mean. */
+  dash: readonly number[];
   seeds: { seed: number; points: XY[] }[];
   /** Whether any curve came down-sampled (its steps then differ between seeds). */
   downsampled: boolean;
@@ -45,6 +47,7 @@ export function compareChartData(groups: readonly GroupCurves[], kind: BandKind)
         label: `${group.label} · seed ${seed.seed}`,
         color: faint(group.color, 0.35),
         faint: true,
+        dash: group.dash,
         points: seed.points,
         legend: false,
       });
@@ -64,6 +67,7 @@ export function compareChartData(groups: readonly GroupCurves[], kind: BandKind)
       color: group.color,
       faint: false,
       width: 3,
+      dash: group.dash,
       points: band.map((p) => ({ x: p.x, y: p.mean })),
     });
     const last = band.at(-1);

@@ -1,3 +1,4 @@
+import type { RunProgress } from '../../../shared/api/events';
 import type { RunStatus } from '../../../shared/schemas/records';
 
 /** A duration as people plan with it: "0.4 s", "42 s", "3 min 5 s", "2 h 10 min". */
@@ -16,6 +17,22 @@ export function formatRate(samplesPerSecond: number): string {
   return samplesPerSecond >= 1000
     ? `${(samplesPerSecond / 1000).toFixed(1)}k samples/s`
     : `${Math.round(samplesPerSecond)} samples/s`;
+}
+
+/**
+ * Where a run stands, in the words of a training log: "epoch 3/10 · step 450/1500 · 2.1k samples/s · 1 min 5 s left"
+ * while it trains (the epoch counted from 1, as people count them), the same without rate and time when paused or
+ * ended part-way, "waiting" in the queue and "starting…" before its first report. `progress` is the latest report,
+ * null when there is none for the run's current attempt (a resumed run starts afresh).
+ */
+export function progressText(status: RunStatus, progress: RunProgress | null, epochs: number): string {
+  if (status === 'queued') return 'waiting';
+  if (status === 'completed') return `epoch ${epochs}/${epochs} · done`;
+  if (!progress) return status === 'running' ? 'starting…' : '—';
+  const epoch = Math.min(epochs, Math.floor(progress.epoch) + 1);
+  const where = `epoch ${epoch}/${epochs} · step ${progress.step}/${progress.totalSteps}`;
+  if (status !== 'running') return where;
+  return `${where} · ${formatRate(progress.samplesPerSecond)} · ${formatEta(progress.eta)} left`;
 }
 
 /** Which controls a run's status allows (what the run manager accepts). */

@@ -3,7 +3,7 @@ import { trailingMean } from '../../../shared/analysis/smoothing';
 import type { Run } from '../../../shared/schemas/records';
 import { compareChartData, type GroupCurves } from '../compare/lines';
 import type { ChartLine } from './chart-line';
-import { armColor, faint } from './colors';
+import { faint } from './colors';
 
 /** How the seeds of one rule arm are drawn: each on its own, or their mean with a std or 95% CI band. */
 export type SeedView = 'seeds' | BandKind;
@@ -12,6 +12,8 @@ export interface ArmRun {
   run: Run;
   arm: number;
   label: string;
+  /** The arm's rule colour and dash (colors.ts's armStyles). */
+  style: { colour: string; dash: readonly number[] };
 }
 
 /**
@@ -29,22 +31,22 @@ export function monitorLines(
 ): ChartLine[] {
   const curve = (run: Run) => trailingMean(pointsOf(run), smoothing);
   if (view === 'seeds') {
-    return runs.map(({ run, arm, label }) => {
-      const base = armColor(arm);
+    return runs.map(({ run, label, style }) => {
       const first = run.seed === firstSeed;
       return {
         label: `${label} · seed ${run.seed}`,
-        color: first ? base : faint(base),
+        color: first ? style.colour : faint(style.colour),
         faint: !first,
+        dash: style.dash,
         points: curve(run),
       };
     });
   }
   const groups = new Map<number, GroupCurves>();
-  for (const { run, arm, label } of runs) {
+  for (const { run, arm, label, style } of runs) {
     let group = groups.get(arm);
     if (!group) {
-      group = { key: String(arm), label, color: armColor(arm), seeds: [], downsampled };
+      group = { key: String(arm), label, color: style.colour, dash: style.dash, seeds: [], downsampled };
       groups.set(arm, group);
     }
     group.seeds.push({ seed: run.seed, points: curve(run) });

@@ -2,9 +2,12 @@ import { broadcastRegime, learnedShareLayers, type BroadcastRegime } from '../..
 import type { RunProgress } from '../../../shared/api/events';
 import { layerMetric } from '../../../shared/diagnostics';
 import type { Experiment, MetricPoint, Run, RunEvent } from '../../../shared/schemas/records';
+import { RULE_STYLES, ruleStyle, type RuleStyle } from '../../../shared/rule-style';
+import type { RuleName } from '../../../shared/rules/catalogue';
 import type { ApiClient } from '../api/client';
 import { errorMessage, isDisconnected } from '../api/errors';
 import type { ChartLine } from '../monitor/chart-line';
+import { armStyles } from '../monitor/colors';
 import { monitorLines, type SeedView } from '../monitor/lines';
 import { SeriesBook, TEST_ACCURACY, TRAIN_LOSS, type SeriesRef, type XY } from '../monitor/series';
 
@@ -93,8 +96,9 @@ export class MonitorState {
 
   /** One chart's lines for a metric: every run, drawn as the seed view and smoothing say. */
   linesFor(ref: SeriesRef): ChartLine[] {
+    const styles = armStyles(this.experiment?.spec.rules ?? []);
     return monitorLines(
-      this.runs.map((run) => ({ run, arm: runArm(run), label: runLabel(run) })),
+      this.runs.map((run) => ({ run, arm: runArm(run), label: runLabel(run), style: runStyle(run, styles) })),
       (run) => this.points(run.id, ref),
       this.seedView,
       this.smoothing,
@@ -245,16 +249,31 @@ export class MonitorState {
       this.runs = sortRuns([...this.runs, run]);
       void this.#loadRun(run, this.#request);
     } else this.runs[index] = run;
+    // A resumed run is queued again: what it reported before is not where it goes on from (the checkpoint is).
+    if (run.status === 'queued') this.progress[run.id] = null;
   }
 
   #onPoints(runId: number, points: MetricPoint[]): void {
     if (!this.#has(runId)) return;
+    this.#advanceProgress(runId, points);
     if (this.book.append(runId, points, [...this.#tracked.values()])) {
       this.#noteLatest(runId);
       this.version++;
     }
     const diagnostics = points.filter((p) => p.split === 'diagnostic').map((p) => p.name);
     if (diagnostics.length) this.#addDiagnosticNames(diagnostics);
+  }
+
+  /**
+   * Progress never lags the chart: the points come from the same trainer as the progress reports, and a batch can
+   * arrive first; its latest step and epoch move the shown progress on.
+   */
+  #advanceProgress(runId: number, points: MetricPoint[]): void {
+    const known = this.progress[runId];
+    if (!known) return;
+    let latest: MetricPoint | null = null;
+    for (const p of points) if (p.step > (latest?.step ?? known.step)) latest = p;
+    if (latest) this.progress[runId] = { ...known, step: Math.min(latest.step, known.totalSteps), epoch: latest.epoch };
   }
 
   #noteLatest(runId: number): void {
@@ -275,6 +294,19 @@ function sortRuns(runs: Run[]): Run[] {
 export function runArm(run: Run): number {
   const arm = run.environment.arm;
   return typeof arm === 'number' ? arm : 0;
+}
+
+/** A run's colour and dash: its arm's (armStyles of the experiment's arms), else its rule's. */
+export function runStyle(run: Run, styles: readonly RuleStyle[]): RuleStyle {
+  const rule = run.rule;
+  return styles[runArm(run)] ?? (isRuleName(rule) ? ruleStyle(rule) : UNKNOWN_RULE);
+}
+
+/** A rule this build does not know (a database from a newer version): grey, solid. */
+const UNKNOWN_RULE: RuleStyle = { colour: '#999999', dash: [], label: '?' };
+
+function isRuleName(rule: string): rule is RuleName {
+  return Object.hasOwn(RULE_STYLES, rule);
 }
 
 export function runLabel(run: Run): string {

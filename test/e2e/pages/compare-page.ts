@@ -22,6 +22,10 @@ export class ComparePage {
   constructor(readonly page: Page) {
     this.shell = new AppShell(page);
   }
+  /** The chart's legend as drawn: JSON of { label, color, dash } per group's mean. */
+  legendOf(): Promise<string | null> {
+    return this.page.getByTestId('compare-chart-canvas').getAttribute('data-legend');
+  }
 
   async open(): Promise<void> {
     await this.shell.go('compare');

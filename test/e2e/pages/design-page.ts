@@ -60,6 +60,26 @@ export class DesignPage {
     await this.param(armIndex, key).getByTestId('rule-param-input').fill(String(value));
   }
 
+  /** The issue shown under a field of the section with this testid (empty when the field is fine). */
+  fieldIssue(sectionTestid: string): Locator {
+    return this.page.getByTestId(sectionTestid).getByTestId('field-issue').first();
+  }
+
+  /** Shown when the form holds a design kept from an earlier page (a reload, a crash). */
+  get draftNotice(): Locator {
+    return this.page.getByTestId('design-draft-notice');
+  }
+
+  async discardDraft(): Promise<void> {
+    await this.draftNotice.getByTestId('design-draft-discard').click();
+    await this.draftNotice.waitFor({ state: 'detached' });
+  }
+
+  /** The draft as the browser stores it, null when there is none. */
+  storedDraft(): Promise<string | null> {
+    return this.page.evaluate("localStorage.getItem('broadcast-lab.design-draft')") as Promise<string | null>;
+  }
+
   get runButton(): Locator {
     return this.page.getByTestId('design-run');
   }

@@ -7,6 +7,22 @@ declare const document: { querySelector(selector: string): { getAttribute(name: 
 type ChartId =
   'chart-train-loss' | 'chart-test-accuracy' | `chart-diagnostic-layer${number}` | `chart-factor-${string}`;
 
+export interface LegendEntry {
+  label: string;
+  color: string;
+  dash: string;
+}
+
+/** The page's getComputedStyle; this file compiles without the DOM library. */
+interface ComputedStyles {
+  getComputedStyle(element: unknown): { backgroundColor: string };
+}
+
+interface Size {
+  width: number;
+  height: number;
+}
+
 /** Page object for the Monitor view: runs, their controls, live charts and the event log. */
 export class MonitorPage {
   readonly shell: AppShell;
@@ -54,6 +70,43 @@ export class MonitorPage {
       [testid, atLeast] as const,
       { timeout },
     );
+  }
+
+  /**
+   * The chart's canvas as drawn (device pixels, as chart.js reports it) and as shown (its box in CSS pixels times
+   * the page's devicePixelRatio): equal when nothing is stretched or squashed.
+   */
+  async canvasSizes(testid: ChartId): Promise<{ drawn: Size; shown: Size }> {
+    const chart = this.chart(testid);
+    const shown = await chart.locator('canvas').evaluate(
+      (canvas: { getBoundingClientRect(): Size }, ratio: number) => {
+        const rect = canvas.getBoundingClientRect();
+        return { width: rect.width * ratio, height: rect.height * ratio };
+      },
+      (await this.page.evaluate('window.devicePixelRatio')) as number,
+    );
+    const drawn = {
+      width: Number(await chart.getAttribute('data-drawn-width')),
+      height: Number(await chart.getAttribute('data-drawn-height')),
+    };
+    return { drawn, shown };
+  }
+
+  /** A run's progress as its row says it ("epoch 3/10 · step 450/1500 · …", "waiting", …). */
+  progressText(runId: number): Promise<string | null> {
+    return this.rowById(runId).getByTestId('run-progress-text').textContent();
+  }
+
+  /** What a chart's legend lists: each entry's label, colour as drawn and dash in pixels ('' when solid). */
+  async legend(testid: ChartId): Promise<LegendEntry[]> {
+    return JSON.parse((await this.chart(testid).getAttribute('data-legend')) ?? '[]') as LegendEntry[];
+  }
+
+  /** The colour of a run's swatch in the run table, as the browser computes it (rgb(…)). */
+  swatchColour(runId: number): Promise<string> {
+    return this.rowById(runId)
+      .getByTestId('run-swatch')
+      .evaluate((el) => (globalThis as unknown as ComputedStyles).getComputedStyle(el).backgroundColor);
   }
 
   /** The regime a run's row shows ('dfa-like', 'learned', 'mixed'; '' for rules without a learned broadcast). */
