@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METHOD_NAMES } from '../../shared/api/contract';
 import { createApiHost, type ApiHost } from '../../src-main/api/host';
 import { startServer, WS_PATH, type RunningServer } from '../../src-main/serve/http-server';
-import { invalidRequests, runContractScenario } from '../support/api-scenario';
+import { CONTRACT_SCENARIO_TIMEOUT_MS, invalidRequests, runContractScenario } from '../support/api-scenario';
 import { closeCode, TestSocketClient } from '../support/ws-client';
 import { testTrainingLauncher } from '../support/training-launcher';
 
@@ -47,12 +47,16 @@ afterAll(async () => {
 });
 
 describe('API over the serve-mode WebSocket', () => {
-  it('answers every method of the contract', async () => {
-    const client = await TestSocketClient.connect(`${wsUrl}?token=${TOKEN}`);
-    const covered = await runContractScenario(client.invoke, host.store, () => client.events);
-    expect([...covered].sort()).toEqual([...METHOD_NAMES].sort());
-    await client.close();
-  });
+  it(
+    'answers every method of the contract',
+    async () => {
+      const client = await TestSocketClient.connect(`${wsUrl}?token=${TOKEN}`);
+      const covered = await runContractScenario(client.invoke, host.store, () => client.events);
+      expect([...covered].sort()).toEqual([...METHOD_NAMES].sort());
+      await client.close();
+    },
+    CONTRACT_SCENARIO_TIMEOUT_MS,
+  );
 
   it.each(invalidRequests)('refuses $method $payload with $code', async ({ method, payload, code, mentions }) => {
     const client = await TestSocketClient.connect(`${wsUrl}?token=${TOKEN}`);

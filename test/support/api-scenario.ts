@@ -11,6 +11,13 @@ import type { Store } from '../../src-main/store/types';
 /** Sends one request over some transport and returns the raw outcome. */
 export type RawInvoke = (method: string, payload: unknown) => Promise<InvokeOutcome>;
 
+/**
+ * How long the contract scenario may take: it trains runs (an experiment and a sweep), renders a figure to PNG and
+ * builds a bundle, about 12 s on a 2-core machine under load — more than vitest's default 30 s allows once the
+ * other test files share those cores.
+ */
+export const CONTRACT_SCENARIO_TIMEOUT_MS = 120_000;
+
 export const sampleSpec: ExperimentSpecInput = {
   name: 'EBD vs DFA on Fashion-MNIST',
   dataset: { name: 'fashion-mnist', trainSubset: 1000 },

@@ -13,7 +13,7 @@ import type { Handlers } from '../../src-main/api/handler-types';
 import { registerApiIpc, type ApiIpc } from '../../src-main/desktop/ipc';
 import { FakeFrame, FakeIpcMain, FakeWebContents } from './fake-electron';
 import { testTrainingLauncher } from '../support/training-launcher';
-import { runContractScenario, type RawInvoke } from '../support/api-scenario';
+import { CONTRACT_SCENARIO_TIMEOUT_MS, runContractScenario, type RawInvoke } from '../support/api-scenario';
 import type { ApiEvent } from '../../shared/api/events';
 
 const spec: ExperimentSpecInput = {
@@ -313,14 +313,18 @@ describe('desktop IPC over the real API host and store', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('carries every contract method to its handler and back', async () => {
-    const invoke: RawInvoke = async (method, payload) =>
-      InvokeOutcome.parse(await ipcMain.invoke(IPC_INVOKE_CHANNEL, contents.invokeEvent(), { method, payload }));
-    const events = () =>
-      contents.sent.filter(([channel]) => channel === IPC_EVENT_CHANNEL).map(([, , event]) => event as ApiEvent);
-    const covered = await runContractScenario(invoke, host.store, events);
-    expect([...covered].sort()).toEqual([...METHOD_NAMES].sort());
-  });
+  it(
+    'carries every contract method to its handler and back',
+    async () => {
+      const invoke: RawInvoke = async (method, payload) =>
+        InvokeOutcome.parse(await ipcMain.invoke(IPC_INVOKE_CHANNEL, contents.invokeEvent(), { method, payload }));
+      const events = () =>
+        contents.sent.filter(([channel]) => channel === IPC_EVENT_CHANNEL).map(([, , event]) => event as ApiEvent);
+      const covered = await runContractScenario(invoke, host.store, events);
+      expect([...covered].sort()).toEqual([...METHOD_NAMES].sort());
+    },
+    CONTRACT_SCENARIO_TIMEOUT_MS,
+  );
 
   it('reports a missing record as not_found, not as a transport failure', async () => {
     const outcome = await ipcMain.invoke(IPC_INVOKE_CHANNEL, contents.invokeEvent(), {
