@@ -10,6 +10,8 @@ import type { MethodName } from '../../shared/api/contract';
 
 export const INVOKE_CHANNEL: typeof IPC_INVOKE_CHANNEL = 'broadcast-lab:invoke';
 export const EVENT_CHANNEL: typeof IPC_EVENT_CHANNEL = 'broadcast-lab:event';
+/** Desktop only: the native save dialog, then export.write with the chosen path (src-main/desktop/save-export.ts). */
+export const SAVE_EXPORT_CHANNEL = 'broadcast-lab:save-export';
 
 export const BRIDGE_METHOD_NAMES = [
   'app.info',

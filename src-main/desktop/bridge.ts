@@ -1,7 +1,7 @@
 import type { InvokeOutcome } from '../../shared/api/envelope';
 import type { ApiEvent } from '../../shared/api/events';
-import type { Transport } from '../../shared/api/transport';
-import { BRIDGE_METHOD_NAMES, EVENT_CHANNEL, INVOKE_CHANNEL } from './bridge-constants';
+import type { DesktopBridge } from '../../shared/api/transport';
+import { BRIDGE_METHOD_NAMES, EVENT_CHANNEL, INVOKE_CHANNEL, SAVE_EXPORT_CHANNEL } from './bridge-constants';
 
 const METHODS: ReadonlySet<string> = new Set(BRIDGE_METHOD_NAMES);
 
@@ -13,11 +13,11 @@ export interface IpcRendererLike {
 }
 
 /**
- * The object the preload exposes as `window.broadcastLab`: the Transport of shared/api/transport.ts and
- * nothing more. Listeners receive (subscriptionId, event) only, never the IPC event object, whose
+ * The object the preload exposes as `window.broadcastLab`: the Transport of shared/api/transport.ts and the
+ * desktop's save-export call (DesktopBridge), nothing more. Listeners receive (subscriptionId, event) only, never the IPC event object, whose
  * `sender` is ipcRenderer itself.
  */
-export function createBridge(ipc: IpcRendererLike): Transport {
+export function createBridge(ipc: IpcRendererLike): DesktopBridge {
   return {
     invoke(method: string, payload: unknown): Promise<InvokeOutcome> {
       if (typeof method !== 'string' || !METHODS.has(method)) {
@@ -28,6 +28,10 @@ export function createBridge(ipc: IpcRendererLike): Transport {
         });
       }
       return ipc.invoke(INVOKE_CHANNEL, { method, payload }) as Promise<InvokeOutcome>;
+    },
+    saveExport(request: unknown, fileName: string): Promise<InvokeOutcome> {
+      // The main process checks the message's shape; only plain data crosses.
+      return ipc.invoke(SAVE_EXPORT_CHANNEL, { request, fileName }) as Promise<InvokeOutcome>;
     },
     onEvent(listener: (subscriptionId: string, event: ApiEvent) => void): () => void {
       if (typeof listener !== 'function') throw new TypeError('onEvent expects a function');

@@ -5,7 +5,15 @@ import type { ApiEvent } from '../../shared/api/events';
 import { Connection } from '../api/connection';
 import type { Dispatcher } from '../api/dispatcher';
 import type { EventBus } from '../api/event-bus';
+import { SAVE_EXPORT_CHANNEL } from './bridge-constants';
 import { isAppUrl } from './origin';
+import {
+  SaveExportMessage,
+  chosenPath,
+  saveDialogRequest,
+  type SaveDialogAnswer,
+  type SaveDialogRequest,
+} from './save-export';
 
 /** What the preload sends on the invoke channel: one object, nothing else. */
 export const InvokeMessage = z.strictObject({
@@ -52,6 +60,11 @@ export interface ApiIpcOptions {
   /** Which page URLs may call the API; our app:// origin unless the shell says otherwise (dev server). */
   isTrustedPage?: (url: string) => boolean;
   log?: (message: string) => void;
+  /**
+   * The native save dialog (the shell passes Electron's, parented to the main window). When given, the save-export
+   * channel is answered: the dialog picks the path, then export.write runs with it.
+   */
+  showSaveDialog?: (request: SaveDialogRequest) => Promise<SaveDialogAnswer>;
 }
 
 export interface ApiIpc {
@@ -106,6 +119,29 @@ export function registerApiIpc(options: ApiIpcOptions): ApiIpc {
     return options.dispatcher.invoke(message.data.method, message.data.payload, connectionFor(event.sender));
   });
 
+  const showSaveDialog = options.showSaveDialog;
+  if (showSaveDialog) {
+    // Same sender rules as the API; answers null when the user cancels, else export.write's outcome.
+    options.ipcMain.handle(SAVE_EXPORT_CHANNEL, async (event, ...args) => {
+      const refusal = senderRefusal(event, trusted, isTrustedPage);
+      if (refusal) {
+        log(`refused a save-export call: ${refusal}`);
+        return failure(new ApiError('unauthorized', 'This page may not use the Broadcast Lab API.'));
+      }
+      const message = args.length === 1 ? SaveExportMessage.safeParse(args[0]) : null;
+      if (!message?.success) {
+        const detail = message
+          ? describeIssues(issuesFromZod(message.error))
+          : `expected one message, got ${args.length}`;
+        return failure(new ApiError('invalid_request', `Malformed save-export message: ${detail}`));
+      }
+      const { request, fileName } = message.data;
+      const path = chosenPath(await showSaveDialog(saveDialogRequest(fileName, request.format)));
+      if (path === null) return { ok: true, result: null };
+      return options.dispatcher.invoke('export.write', { ...request, path }, connectionFor(event.sender));
+    });
+  }
+
   return {
     trust(contents) {
       const id = contents.id;
@@ -125,6 +161,7 @@ export function registerApiIpc(options: ApiIpcOptions): ApiIpc {
     },
     dispose() {
       options.ipcMain.removeHandler(IPC_INVOKE_CHANNEL);
+      if (showSaveDialog) options.ipcMain.removeHandler(SAVE_EXPORT_CHANNEL);
       for (const id of [...connections.keys()]) dropConnection(id);
       trusted.clear();
     },

@@ -5,6 +5,7 @@ import type {
   CustomScheme,
   MenuItemConstructorOptions,
   MessageBoxOptions,
+  SaveDialogOptions,
 } from 'electron';
 import type { Dispatcher } from '../api/dispatcher';
 import type { EventBus } from '../api/event-bus';
@@ -73,6 +74,7 @@ export interface ShellElectron {
   dialog: {
     showErrorBox(title: string, content: string): void;
     showMessageBox(window: unknown, options: MessageBoxOptions): Promise<unknown>;
+    showSaveDialog(window: unknown, options: SaveDialogOptions): Promise<{ canceled: boolean; filePath?: string }>;
   };
   shell: { openExternal(url: string): Promise<void> };
   session: { readonly defaultSession: PermissionSession };
@@ -190,6 +192,8 @@ export function startShell(options: ShellOptions): Shell {
       bus: api.bus,
       isTrustedPage: (url) => isAppUrl(url) || (devUrl !== null && sameOrigin(url, devUrl)),
       log,
+      // Parented to the main window, so the dialog is modal to it (a sheet on macOS).
+      showSaveDialog: (request) => electron.dialog.showSaveDialog(win, request),
     });
     const template = buildMenuTemplate({
       appName: app.getName(),

@@ -49,7 +49,8 @@ export function bundleParts(ctx: ExportContext): BundlePart[] {
       name: 'data/tidy.csv',
       description:
         'Every stored point, one row each: run, experiment, session, rule, arm label, seed, epoch, step, split, ' +
-        'metric, value (as stored, full precision). wall_time is empty: no clock time is stored per point.',
+        'metric, value (as stored, full precision), wall_time (when the point reached the host, ISO 8601 UTC; empty ' +
+        'for points stored before version 6 of the database or imported from another one).',
       produce: text('tidy-csv'),
     },
     ...series.map((n) => ({

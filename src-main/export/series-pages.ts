@@ -2,7 +2,7 @@ import type { MetricName, MetricSplit } from '../../shared/schemas/records';
 import type { ExportOptions } from '../../shared/api/contract-export';
 import { ApiError } from '../../shared/api/errors';
 import type { Run } from '../../shared/schemas/records';
-import type { PointRow, Store } from '../store/types';
+import type { Store, TimedPointRow } from '../store/types';
 
 /** Points per page: large enough that SQLite's per-query cost vanishes, small enough to keep memory flat. */
 export const PAGE_SIZE = 8192;
@@ -20,7 +20,7 @@ export async function* seriesPages(
   name: string,
   split: MetricSplit,
   pageSize = PAGE_SIZE,
-): AsyncGenerator<PointRow[]> {
+): AsyncGenerator<TimedPointRow[]> {
   let after = -1;
   for (;;) {
     const page = store.metrics.page(runId, name, split, after, pageSize);
@@ -32,14 +32,14 @@ export async function* seriesPages(
   }
 }
 
-/** The last [step, epoch, value] of a series (its final value), or undefined for an empty one. */
+/** The last [step, epoch, value, wallTime] of a series (its final value), or undefined for an empty one. */
 export async function lastPoint(
   store: Store,
   runId: number,
   name: string,
   split: MetricSplit,
-): Promise<PointRow | undefined> {
-  let last: PointRow | undefined;
+): Promise<TimedPointRow | undefined> {
+  let last: TimedPointRow | undefined;
   for await (const page of seriesPages(store, runId, name, split)) last = page[page.length - 1];
   return last;
 }

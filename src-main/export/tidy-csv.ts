@@ -24,7 +24,8 @@ export const TIDY_COLUMNS = [
 /**
  * One row per stored point (tidy data: Wickham 2014), streamed a page at a time. The run's columns are formatted
  * once per run and the value with JavaScript's shortest round-trip form, so parsing gives back the stored double.
- * wall_time is empty: the store keeps no clock time per point (the run's start and end are in environment.json).
+ * wall_time is when the point's batch reached the host (ISO 8601, UTC, milliseconds): empty where it is not known
+ * (points stored before the store kept it, or imported from another database).
  */
 export async function writeTidyCsv(ctx: ExportContext, sink: TextSink): Promise<number> {
   const { store, selection } = ctx;
@@ -49,7 +50,9 @@ export async function writeTidyCsv(ctx: ExportContext, sink: TextSink): Promise<
       const suffix = `,${csvField(split)},${csvField(name)},`;
       for await (const page of seriesPages(store, run.id, name, split)) {
         let chunk = '';
-        for (const [step, epoch, value] of page) chunk += `${runPrefix}${epoch},${step}${suffix}${value},\n`;
+        for (const [step, epoch, value, wallTime] of page) {
+          chunk += `${runPrefix}${epoch},${step}${suffix}${value},${wallTime === null ? '' : isoTime(wallTime)}\n`;
+        }
         await sink.write(chunk);
         done += page.length;
         ctx.progress?.(done, total, 'tidy.csv');
@@ -57,4 +60,15 @@ export async function writeTidyCsv(ctx: ExportContext, sink: TextSink): Promise<
     }
   }
   return done;
+}
+
+/** Consecutive points of a batch share their time: format each distinct time once. */
+let lastTime = Number.NaN;
+let lastIso = '';
+function isoTime(ms: number): string {
+  if (ms !== lastTime) {
+    lastTime = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }

@@ -1,5 +1,5 @@
 import type { MetricSplit } from '../../shared/schemas/records';
-import type { PointRow } from '../store/types';
+import type { TimedPointRow } from '../store/types';
 import { csvLine } from '../../shared/export/csv';
 import type { ExportContext } from './context';
 import { armLabel } from './selection';
@@ -8,11 +8,11 @@ import type { TextSink } from './text-sink';
 
 /** A run's series read a page at a time, for merging runs by step. */
 class Cursor {
-  private page: PointRow[] = [];
+  private page: TimedPointRow[] = [];
   private at = 0;
-  constructor(private readonly pages: AsyncGenerator<PointRow[]>) {}
+  constructor(private readonly pages: AsyncGenerator<TimedPointRow[]>) {}
 
-  async current(): Promise<PointRow | undefined> {
+  async current(): Promise<TimedPointRow | undefined> {
     while (this.at >= this.page.length) {
       const next = await this.pages.next();
       if (next.done) return undefined;

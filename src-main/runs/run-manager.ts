@@ -405,7 +405,8 @@ export class RunManager {
         return;
       }
       case 'metrics':
-        store.metrics.insert(runId, message.points);
+        // Stamped with the time the batch reached the host: the tidy CSV's wall_time.
+        store.metrics.insert(runId, message.points, Date.now());
         bus.publish({ type: 'metrics.batch', runId, points: message.points });
         return;
       case 'progress':

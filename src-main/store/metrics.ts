@@ -12,7 +12,7 @@ import type { SeriesIndex, SeriesState } from './metric-series-index';
 import { SummaryReader, SummaryWriter } from './metric-summary';
 import { parseColumn } from './row-values';
 import type { Db } from './sqlite';
-import type { MetricStore, PointRow } from './types';
+import type { MetricStore, TimedPointRow } from './types';
 
 const SPLITS: ReadonlySet<string> = new Set(MetricSplit.options);
 
@@ -89,14 +89,15 @@ export function createMetricStore(db: Db, file: string, index: SeriesIndex): Met
   // Appends cannot conflict; a rewritten step keeps one value (a run resumed from a checkpoint replays steps).
   const appendPoints = new ChunkedInsert(
     db,
-    4,
-    (values) => `INSERT INTO metric_points (series_id, step, epoch, value) VALUES ${values}`,
+    5,
+    (values) => `INSERT INTO metric_points (series_id, step, epoch, value, wall_time) VALUES ${values}`,
   );
   const upsertPoints = new ChunkedInsert(
     db,
-    4,
-    (values) => `INSERT INTO metric_points (series_id, step, epoch, value) VALUES ${values}
-      ON CONFLICT (series_id, step) DO UPDATE SET epoch = excluded.epoch, value = excluded.value`,
+    5,
+    (values) => `INSERT INTO metric_points (series_id, step, epoch, value, wall_time) VALUES ${values}
+      ON CONFLICT (series_id, step) DO UPDATE SET epoch = excluded.epoch, value = excluded.value,
+        wall_time = excluded.wall_time`,
   );
   const seriesOfRun = db.prepare<[number], { id: number }>('SELECT id FROM metric_series WHERE run_id = ?');
   const deletePointsFrom = db.prepare<[number, number]>('DELETE FROM metric_points WHERE series_id = ? AND step >= ?');
@@ -124,15 +125,15 @@ export function createMetricStore(db: Db, file: string, index: SeriesIndex): Met
     return removed;
   });
   const pageOf = db
-    .prepare<[number, number, number], PointRow>(
-      'SELECT step, epoch, value FROM metric_points WHERE series_id = ? AND step > ? ORDER BY step LIMIT ?',
+    .prepare<[number, number, number], TimedPointRow>(
+      'SELECT step, epoch, value, wall_time FROM metric_points WHERE series_id = ? AND step > ? ORDER BY step LIMIT ?',
     )
     .raw(true);
   const namesOf = db.prepare<[number], { name: string; split: string; count: number }>(
     'SELECT name, split, point_count AS count FROM metric_series WHERE run_id = ? ORDER BY name, split',
   );
 
-  function appendBatch(runId: number, batch: SeriesBatch): void {
+  function appendBatch(runId: number, batch: SeriesBatch, wallTime: number | null): void {
     const series: SeriesState = index.findOrCreate(runId, batch.name, batch.split);
     const points = batch.points;
     const appending = batch.increasing && (series.lastStep === null || batch.minStep > series.lastStep);
@@ -142,6 +143,7 @@ export function createMetricStore(db: Db, file: string, index: SeriesIndex): Met
       args[at + 1] = p.step;
       args[at + 2] = p.epoch;
       args[at + 3] = p.value;
+      args[at + 4] = wallTime;
     });
     if (appending) {
       summary.appendSorted(series.id, points);
@@ -156,18 +158,21 @@ export function createMetricStore(db: Db, file: string, index: SeriesIndex): Met
     index.saveTotals(series);
   }
 
-  const insertAll = db.transaction((runId: number, batches: readonly SeriesBatch[]) => {
-    for (const batch of batches) appendBatch(runId, batch);
+  const insertAll = db.transaction((runId: number, batches: readonly SeriesBatch[], wallTime: number | null) => {
+    for (const batch of batches) appendBatch(runId, batch, wallTime);
   });
 
   return {
-    insert(runId, points) {
+    insert(runId, points, wallTime) {
       if (points.length === 0) return;
+      if (wallTime !== undefined && (!Number.isSafeInteger(wallTime) || wallTime < 0)) {
+        throw new RangeError(`the wall time of a metric batch must be ms since the epoch, got ${String(wallTime)}`);
+      }
       const batches = groupBySeries(points);
       try {
         // IMMEDIATE takes the write lock before the series lookups read anything, so that waiting for
         // another writer goes through the busy timeout instead of failing on a stale read snapshot.
-        insertAll.immediate(runId, batches);
+        insertAll.immediate(runId, batches, wallTime ?? null);
       } catch (error) {
         // The cached totals were advanced inside the transaction that just rolled back.
         index.forget();

@@ -136,14 +136,18 @@ export interface RunStore {
 /** One stored point as [step, epoch, value]. */
 export type PointRow = [step: number, epoch: number, value: number];
 
+/** A point as exports page through it: [step, epoch, value, wall time in ms since the epoch or null if unknown]. */
+export type TimedPointRow = [step: number, epoch: number, value: number, wallTime: number | null];
+
 export interface MetricStore {
   /**
    * Appends points in one transaction; callers batch (hundreds to thousands of points per call). A step
    * written again for the same (name, split) replaces its value, as when a run resumes from a checkpoint.
    * Throws before writing anything if a point has a non-finite value or epoch, or a step that is not a
-   * non-negative integer; throws if the run does not exist.
+   * non-negative integer; throws if the run does not exist. `wallTime` (ms since the Unix epoch) is when the
+   * batch reached the host, stored with each of its points; left out (imports, tests), their time stays unknown.
    */
-  insert(runId: number, points: readonly MetricPoint[]): void;
+  insert(runId: number, points: readonly MetricPoint[], wallTime?: number): void;
   /**
    * Removes the run's points at `fromStep` and later, in every series, in one transaction: a run resumed
    * from a checkpoint trains those steps again. A series left empty is removed. Returns the points removed.
@@ -153,11 +157,11 @@ export interface MetricStore {
   /** A series in step order, down-sampled to at most query.maxPoints while keeping each bucket's extremes. */
   series(query: SeriesQuery): MetricSeries;
   /**
-   * At most `limit` points of one series with a step after `afterStep`, in step order, as [step, epoch, value]
-   * rows: exports page through long series with this (keyset paging), holding neither the whole series nor the
+   * At most `limit` points of one series with a step after `afterStep`, in step order, as [step, epoch, value,
+   * wallTime] rows: exports page through long series with this (keyset paging), holding neither the whole series nor the
    * connection between pages. Rows, not objects: an export of millions of points spends a third less time here.
    */
-  page(runId: number, name: string, split: MetricSplit, afterStep: number, limit: number): PointRow[];
+  page(runId: number, name: string, split: MetricSplit, afterStep: number, limit: number): TimedPointRow[];
 }
 
 export interface CheckpointStore {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ExperimentSpecInput } from '../../shared/schemas/experiment';
 import { axisMap, elements, hasClass, parseSvg, pathVertices, textsIn } from '../support/svg-figure';
 import { openLab, screenshot, type Lab } from './harness';
+import { ComparePage } from './pages/compare-page';
 import { ExportPage } from './pages/export-page';
 
 interface RunReply {
@@ -24,6 +25,19 @@ const SPEC: ExperimentSpecInput = {
   batchSize: 16,
   monitoring: { readEvery: 4 },
 };
+
+const SESSION = 'Export e2e';
+
+/** The rows of a Markdown table (header and rule line left out), split into trimmed cells. */
+function markdownRows(text: string): string[][] {
+  const lines = text.split('\n').filter((l) => l.startsWith('|'));
+  return lines.slice(2).map((line) =>
+    line
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((cell) => cell.trim().replaceAll('\\|', '|')),
+  );
+}
 
 describe('Export view against the real server and real training', () => {
   let lab: Lab;
@@ -47,7 +61,7 @@ describe('Export view against the real server and real training', () => {
     lab = await openLab({ acceptDownloads: true });
     exporter = new ExportPage(lab.page);
     await exporter.shell.waitForConnection('connected');
-    const session = (await lab.invoke('sessions.create', { name: 'Export e2e' })) as { id: number };
+    const session = (await lab.invoke('sessions.create', { name: SESSION })) as { id: number };
     const experiment = (await lab.invoke('experiments.create', { sessionId: session.id, spec: SPEC })) as {
       id: number;
     };
@@ -133,6 +147,39 @@ describe('Export view against the real server and real training', () => {
     const download = await exporter.downloadData();
     expect(download.suggestedFilename()).toBe(await exporter.dataFile.textContent());
     expect(fs.readFileSync(await download.path(), 'utf8')).toBe(preview);
+    expect(lab.errors).toEqual([]);
+  });
+
+  test("Compare's Export… exports the picked groups: the table's labels and N are Compare's", async () => {
+    const compare = new ComparePage(lab.page);
+    await compare.open();
+    await compare.filterSession(SESSION);
+    await compare.expand(experimentId);
+    await compare.selectGroup(experimentId, 'EBD');
+    await compare.selectGroup(experimentId, 'BP');
+    await compare.waitForSummaries();
+    const shown = await compare.summaryGroups();
+    expect(shown.map((g) => g.n)).toEqual([2, 2]);
+
+    await compare.exportSelection();
+    expect(await exporter.groups()).toEqual(shown);
+    // The figure preview draws the groups' runs too.
+    await expect
+      .poll(() => exporter.previewImage.getAttribute('data-runs'), { timeout: 20_000 })
+      .toBe(
+        runs
+          .map((r) => r.id)
+          .sort((a, b) => a - b)
+          .join(','),
+      );
+    await exporter.setDataFormat('table-markdown');
+    await expect.poll(() => exporter.dataFile.textContent(), { timeout: 20_000 }).toBe('groups-2-table.md');
+    await screenshot(lab.page, 'export-compare-groups');
+    const download = await exporter.downloadData();
+    const table = fs.readFileSync(await download.path(), 'utf8');
+    expect(markdownRows(table).map((row) => row[0])).toEqual(shown.map((g) => g.label));
+    // Every cell has the same N here, so the caption states it once: Compare's N.
+    expect(table).toMatch(new RegExp(`N = ${shown[0]!.n} seeds\\.`));
     expect(lab.errors).toEqual([]);
   });
 });

@@ -60,6 +60,8 @@ function afterRecovery(table: string, rows: Row[], allColumns = false): unknown[
   if (table === 'runs')
     return rows.map((r) => v5(r.id === 4 ? { ...r, status: 'interrupted', ended_at: expect.any(Number) } : r));
   if (table === 'events') return [...rows, expect.objectContaining({ run_id: 4, kind: 'run.interrupted' })];
+  // v6 gives every point a wall_time column, unknown (NULL) for points stored before it.
+  if (table === 'metric_points' && allColumns) return rows.map((r) => ({ ...r, wall_time: null }));
   return rows;
 }
 
@@ -218,9 +220,13 @@ describe('upgrading a v2 database', () => {
     const after = dumpAll(file);
     for (const [table, rows] of before.tables)
       expect(after.tables.get(table), table).toEqual(afterRecovery(table, rows, true));
-    // v5 adds columns to runs, which rewrites that table's CREATE statement; every other entry is unchanged.
+    // v5 and v6 add columns to runs and metric_points, which rewrites those CREATE statements; the rest is unchanged.
     const v5 = (s: Row) =>
-      s.name === 'runs' ? { ...s, sql: expect.stringMatching(/uid TEXT.*sweep_values TEXT/s) } : s;
+      s.name === 'runs'
+        ? { ...s, sql: expect.stringMatching(/uid TEXT.*sweep_values TEXT/s) }
+        : s.name === 'metric_points'
+          ? { ...s, sql: expect.stringMatching(/wall_time INTEGER/) }
+          : s;
     expect(after.schema).toEqual(expect.arrayContaining(before.schema.map(v5)));
     expect(after.tables.get('templates')).toEqual([]);
     const db = new Database(file, { readonly: true });

@@ -10,6 +10,7 @@ import type {
   CustomScheme,
   MenuItemConstructorOptions,
   MessageBoxOptions,
+  SaveDialogOptions,
 } from 'electron';
 import type { FrameLike, InvokeEventLike } from '../../src-main/desktop/ipc';
 import type { ShellElectron, ShellWindow } from '../../src-main/desktop/shell';
@@ -153,6 +154,10 @@ export interface FakeElectron extends ShellElectron {
   menus: { template: MenuItemConstructorOptions[] }[];
   errorBoxes: { title: string; content: string }[];
   messageBoxes: MessageBoxOptions[];
+  /** Every save dialog the shell opened, with the window it was parented to. */
+  saveDialogs: { window: unknown; options: SaveDialogOptions }[];
+  /** What the next save dialog answers: the path the user picks, or null for Cancel. */
+  saveDialogAnswer: string | null;
   opened: string[];
   permissions: {
     request?: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void;
@@ -256,6 +261,8 @@ export function createFakeElectron(options: { userData: string }): FakeElectron 
     menus: [],
     errorBoxes: [],
     messageBoxes: [],
+    saveDialogs: [],
+    saveDialogAnswer: null,
     opened: [],
     permissions: {},
     displays: [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }],
@@ -283,6 +290,11 @@ export function createFakeElectron(options: { userData: string }): FakeElectron 
       async showMessageBox(_window, messageOptions) {
         fake.messageBoxes.push(messageOptions);
         return { response: 0 };
+      },
+      async showSaveDialog(window, saveOptions) {
+        fake.saveDialogs.push({ window, options: saveOptions });
+        const answer = fake.saveDialogAnswer;
+        return answer === null ? { canceled: true, filePath: '' } : { canceled: false, filePath: answer };
       },
     },
     shell: {

@@ -62,9 +62,9 @@ describe('preload bridge', () => {
     fake.invoked.length = 0;
   });
 
-  it('exposes exactly invoke and onEvent on window.broadcastLab', () => {
+  it('exposes exactly invoke, onEvent and saveExport on window.broadcastLab', () => {
     expect(fake.exposed.map((e) => e.key)).toEqual(['broadcastLab']);
-    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'onEvent']);
+    expect(Object.keys(bridge).sort()).toEqual(['invoke', 'onEvent', 'saveExport']);
     expect(typeof bridge.invoke).toBe('function');
     expect(typeof bridge.onEvent).toBe('function');
     expect(Object.values(bridge)).not.toContain(fake.ipcRenderer);

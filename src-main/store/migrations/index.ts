@@ -5,11 +5,19 @@ import { v2MetricSummary } from './v2-metric-summary';
 import { v3Templates } from './v3-templates';
 import { v4RunQueue } from './v4-run-queue';
 import { v5Sweeps } from './v5-sweeps';
+import { v6MetricWallTime } from './v6-metric-wall-time';
 
 export type { Migration } from './migration';
 
 /** In order, one per version, never edited once released. */
-export const MIGRATIONS: readonly Migration[] = [v1Initial, v2MetricSummary, v3Templates, v4RunQueue, v5Sweeps];
+export const MIGRATIONS: readonly Migration[] = [
+  v1Initial,
+  v2MetricSummary,
+  v3Templates,
+  v4RunQueue,
+  v5Sweeps,
+  v6MetricWallTime,
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

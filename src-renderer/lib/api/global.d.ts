@@ -1,9 +1,9 @@
-import type { Transport } from '../../../shared/api/transport';
+import type { DesktopBridge } from '../../../shared/api/transport';
 
 declare global {
   interface Window {
     /** Present only in the desktop app, set by the Electron preload through contextBridge. */
-    readonly broadcastLab?: Transport;
+    readonly broadcastLab?: DesktopBridge;
   }
 }
 

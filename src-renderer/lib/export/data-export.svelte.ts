@@ -5,6 +5,10 @@ import {
   type ExportRequestInput,
   type ExportSelection,
 } from '../../../shared/api/contract-export';
+import { ExportWritten } from '../../../shared/api/contract-export';
+import { InvokeOutcome } from '../../../shared/api/envelope';
+import type { DesktopBridge } from '../../../shared/api/transport';
+import { ApiError } from '../../../shared/api/errors';
 import type { FigureError } from '../../../shared/export/figure-spec';
 import type { ApiClient } from '../api/client';
 import { errorMessage, isDisconnected } from '../api/errors';
@@ -29,8 +33,8 @@ const PREVIEW_CHARS = 20_000;
 
 /**
  * Data, tables, methods text and bundles (the export.* API): a preview of the start of exactly what would be written,
- * and the file itself, downloaded by the browser in serve mode or written to a path on this machine in the desktop
- * app (whose window has no HTTP server to download from).
+ * and the file itself, downloaded by the browser in serve mode or, in the desktop app (whose window has no HTTP server
+ * to download from), written where the native save dialog says.
  */
 export class DataExportState {
   format = $state<ExportFormat>('table-latex');
@@ -89,10 +93,17 @@ export class DataExportState {
     });
   }
 
-  /** Desktop: written on this machine, atomically, at the path given. */
-  async writeTo(selection: ExportSelection, path: string): Promise<void> {
+  /**
+   * Desktop: the main process asks where with the native save dialog (the suggested name is the preview's), then
+   * writes there atomically. Cancel writes nothing and says so.
+   */
+  async saveWith(bridge: DesktopBridge, selection: ExportSelection): Promise<void> {
     await this.#run(async () => {
-      const written = await this.#client.call('export.write', { ...this.request(selection), path });
+      const fileName = this.preview?.fileName ?? `export-${this.format}`;
+      const outcome = InvokeOutcome.parse(await bridge.saveExport(this.request(selection), fileName));
+      if (!outcome.ok) throw ApiError.fromBody(outcome.error);
+      if (outcome.result === null) return 'Not saved (cancelled)';
+      const written = ExportWritten.parse(outcome.result);
       return `Wrote ${written.path} (${written.bytes} bytes, SHA-256 ${written.sha256.slice(0, 12)}…)`;
     });
   }

@@ -4,6 +4,7 @@ import { isPerLayerKind, type FigureFile, type FigurePreview } from '../../../sh
 import type { Experiment, MetricName, Run, Session } from '../../../shared/schemas/records';
 import type { ApiClient } from '../api/client';
 import { errorMessage, isDisconnected } from '../api/errors';
+import type { ExportGroup } from './compare-handoff.svelte';
 import { downloadFile } from './download';
 import {
   DEFAULT_FIGURE_FORM,
@@ -30,6 +31,8 @@ export class ExportState {
   sessionId = $state<number | null>(null);
   experimentId = $state<number | null>(null);
   readonly ticked = new SvelteSet<number>();
+  /** Compare's groups, when the view was opened from Compare's Export…: they are the selection until cleared. */
+  groups = $state.raw<ExportGroup[] | null>(null);
   names = $state.raw<MetricName[]>([]);
   form = $state<FigureForm>({ ...DEFAULT_FIGURE_FORM });
   loaded = $state(false);
@@ -47,7 +50,11 @@ export class ExportState {
   );
   experimentRuns = $derived(this.runs.filter((r) => r.experimentId === this.experimentId).sort((a, b) => a.id - b.id));
   selection = $derived<ExportSelection | null>(
-    this.experimentId === null ? null : selectionOf(this.experimentId, this.experimentRuns, this.ticked),
+    this.groups
+      ? { kind: 'groups', groups: this.groups }
+      : this.experimentId === null
+        ? null
+        : selectionOf(this.experimentId, this.experimentRuns, this.ticked),
   );
   splits = $derived(splitChoices(this.names));
   metrics = $derived(metricChoices(this.form.kind, this.form.split, this.names));
@@ -104,6 +111,18 @@ export class ExportState {
     void this.#loadNames();
   }
 
+  /** Exports Compare's groups (each a set of seeds) instead of an experiment. */
+  useGroups(groups: ExportGroup[]): void {
+    this.groups = groups.length > 0 ? groups : null;
+    void this.#loadNames();
+  }
+
+  /** Back to choosing an experiment and its runs. */
+  clearGroups(): void {
+    this.groups = null;
+    void this.#loadNames();
+  }
+
   setRun(id: number, on: boolean): void {
     if (on) this.ticked.add(id);
     else this.ticked.delete(id);
@@ -130,7 +149,9 @@ export class ExportState {
 
   async #loadNames(): Promise<void> {
     const token = ++this.#namesToken;
-    const ids = this.experimentRuns.filter((r) => this.ticked.has(r.id)).map((r) => r.id);
+    const ids = this.groups
+      ? this.groups.flatMap((g) => g.runIds)
+      : this.experimentRuns.filter((r) => this.ticked.has(r.id)).map((r) => r.id);
     try {
       const lists = await Promise.all(
         ids.slice(0, NAME_SAMPLE_RUNS).map((runId) => this.#client.call('metrics.names', { runId })),

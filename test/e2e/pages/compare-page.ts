@@ -99,6 +99,24 @@ export class ComparePage {
     };
   }
 
+  /** Each summary table's group label and N, in the order shown. */
+  async summaryGroups(): Promise<{ label: string; n: number }[]> {
+    const out: { label: string; n: number }[] = [];
+    for (const table of await this.tables.all()) {
+      out.push({
+        label: (await table.getAttribute('data-group-label')) ?? '',
+        n: Number(await table.getAttribute('data-n')),
+      });
+    }
+    return out;
+  }
+
+  /** Clicks Export…, which opens the Export view with the picked groups as the selection. */
+  async exportSelection(): Promise<void> {
+    await this.page.getByTestId('compare-export').click();
+    await this.page.getByTestId('export').waitFor();
+  }
+
   /** Each config-diff row as its path and one value per group. */
   async diff(): Promise<{ path: string; values: string[] }[]> {
     await this.page.getByTestId('config-diff').waitFor();

@@ -64,6 +64,18 @@ export class ExportPage {
     return this.page.getByTestId('export-preview-error');
   }
 
+  /** The groups handed over from Compare, as the Export view lists them (none when an experiment is exported). */
+  async groups(): Promise<{ label: string; n: number }[]> {
+    const out: { label: string; n: number }[] = [];
+    for (const item of await this.page.getByTestId('export-group').all()) {
+      out.push({
+        label: (await item.getAttribute('data-group-label')) ?? '',
+        n: Number(await item.getAttribute('data-n')),
+      });
+    }
+    return out;
+  }
+
   async setDataFormat(format: string): Promise<void> {
     await this.page.getByTestId('export-data-format').selectOption(format);
   }
