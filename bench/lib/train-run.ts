@@ -44,7 +44,8 @@ export async function trainToEnd(
       runner,
       model,
       { train: data.train, validation: null, test: data.test },
-      { ...plan.train, checkpointEvery: 0 },
+      // One test evaluation per epoch: the benches' curves and lines are per epoch.
+      { ...plan.train, checkpointEvery: 0, evaluationsPerEpoch: 1 },
       {
         metrics: (points) => {
           for (const p of points) {

@@ -111,6 +111,11 @@ export const MonitoringSpec = z.strictObject({
   checkpointEvery: z.number().int().min(0).max(10000000).default(1000),
   /** Mean activation power (h²) above which a run is stopped as diverged. */
   powerLimit: z.number().positive().default(1e4),
+  /**
+   * Evaluations of the validation and test splits per epoch, at evenly spaced steps (the epoch's end included).
+   * Absent: enough for at least 20 points over the run, no more often than every few steps.
+   */
+  evaluationsPerEpoch: z.number().int().min(1).max(10000).optional(),
 });
 
 export const ExperimentSpec = z

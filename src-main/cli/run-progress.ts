@@ -25,7 +25,8 @@ export function progressLine(progress: RunProgress, epochs: number): string {
 /**
  * Prints the progress of `runs` as `run` and `resume` both do: on a terminal one line rewritten in place, elsewhere
  * a line per epoch (and every 30 s), so that a log shows how far a run got; a line when each run starts training
- * and when it ends, with the reason if it failed. Returns the unsubscribe.
+ * and when it ends, with the reason if it failed; and once, "backend: …", which backend the runs got and why not
+ * the others (a later run's is printed only if it differs). Returns the unsubscribe.
  */
 export function printProgress(
   client: ReturnType<typeof apiClient>,
@@ -38,6 +39,7 @@ export function printProgress(
   const byId = new Map(runs.map((r) => [r.id, r]));
   const started = new Set<number>();
   const logged = new Map<number, { epoch: number; at: number }>();
+  const backendLines = new Set<string>();
   return client.subscribe({ runIds: runs.map((r) => r.id) }, (event) => {
     if (event.type === 'run.progress') {
       const run = byId.get(event.runId);
@@ -57,6 +59,12 @@ export function printProgress(
       byId.set(run.id, run);
       if (run.status === 'running' && !started.has(run.id)) {
         started.add(run.id);
+        const choice = run.environment.backendChoice;
+        if (typeof choice === 'string' && !backendLines.has(choice)) {
+          backendLines.add(choice);
+          io.status?.('');
+          io.err(`backend: ${choice}`);
+        }
         io.err(`${order.get(run.id)} ${label(run)}: training on ${run.backend ?? '?'}`);
       }
       if (FINAL.has(run.status)) {

@@ -44,6 +44,7 @@ export function trainOptions(spec: ExperimentSpec, seed: number): TrainOptions {
     diagnosticsEvery: spec.monitoring.diagnosticsEvery,
     checkpointEvery: spec.monitoring.checkpointEvery,
     powerLimit: spec.monitoring.powerLimit,
+    evaluationsPerEpoch: spec.monitoring.evaluationsPerEpoch,
     seed,
   };
 }

@@ -21,6 +21,11 @@ export interface TrainOptions {
   /** Seed of the data order; runs compared under one seed share it. */
   seed: number;
   /**
+   * Evaluations of the validation and test splits per epoch, evenly spaced, the epoch's end included. Absent: enough
+   * for MIN_EVALUATIONS points over the run, at most one every MIN_STEPS_BETWEEN_EVALUATIONS steps.
+   */
+  evaluationsPerEpoch?: number | undefined;
+  /**
    * Steps per executor call. Absent or 0: chosen from the measured time per step so that a call holds about
    * `chunkMs` of work. Results are the same whatever it is; only how often the host hears from the run changes.
    */
@@ -66,13 +71,34 @@ export interface TrainData {
 export const MAX_CHUNK_VALUES = 16 * 1024 * 1024;
 /** Steps one call may hold at most, whatever the time per step. */
 export const MAX_CHUNK_STEPS = 500;
+/** Evaluation points a run gets by default: enough for a curve, however few its epochs. */
+export const MIN_EVALUATIONS = 20;
+/**
+ * By default evaluations are at least this many steps apart, so that a run of few steps spends most of its time
+ * training (each evaluation reads the whole validation and test sets); a run of 40 steps or more gets its 20.
+ */
+export const MIN_STEPS_BETWEEN_EVALUATIONS = 2;
+
+/**
+ * The batches within an epoch after which the splits are evaluated, ascending, the last being the epoch's end:
+ * `perEpoch` evenly spaced (or, absent, ceil(MIN_EVALUATIONS / epochs) capped so that they are at least
+ * MIN_STEPS_BETWEEN_EVALUATIONS steps apart), never more than one per step.
+ */
+export function evaluationBatches(stepsPerEpoch: number, epochs: number, perEpoch?: number): number[] {
+  const wanted =
+    perEpoch ??
+    Math.min(Math.ceil(MIN_EVALUATIONS / epochs), Math.floor(stepsPerEpoch / MIN_STEPS_BETWEEN_EVALUATIONS));
+  const count = Math.max(1, Math.min(wanted, stepsPerEpoch));
+  return Array.from({ length: count }, (_, j) => Math.round(((j + 1) * stepsPerEpoch) / count));
+}
 
 /**
  * Trains one model on one dataset through a StepRunner: seeded data order per epoch (the last short batch is
  * dropped so every step has the same shapes), K steps per call, training metrics averaged over readEvery steps,
- * diagnostics every N steps, evaluation each epoch, divergence detection per step, checkpoints, and cooperative
- * pause/stop between calls. Calls end at every step that takes diagnostics or a checkpoint and at every epoch's
- * end, so what is recorded does not depend on K.
+ * diagnostics every N steps, evaluations at evenly spaced steps of each epoch (its end included), divergence
+ * detection per step, checkpoints, and cooperative pause/stop between calls. Calls end at every step that takes
+ * diagnostics, an evaluation or a checkpoint and at every epoch's end, so what is recorded does not depend on K.
+ * Evaluations only read the model: training is the same whatever their number.
  *
  * Divergence: each step's loss and per-layer activation power are checked as the call returns them; the whole
  * state (weights, rule state, optimiser moments, entropy inverses) is checked at the start, before every
@@ -96,6 +122,7 @@ export async function train(
   const totalSteps = stepsPerEpoch * options.epochs;
   const dataOrder = new Rng(options.seed).fork('data-order');
   const chunkMs = options.chunkMs ?? 150;
+  const evaluationsAt = evaluationBatches(stepsPerEpoch, options.epochs, options.evaluationsPerEpoch);
 
   let step = resumeFrom?.step ?? 0;
   // Updates made so far: the optimiser's clock (Adam's bias correction, the entropy floor's rows).
@@ -164,9 +191,10 @@ export async function train(
         const at = { step, epoch: epoch + b / stepsPerEpoch, split: 'diagnostic' as const };
         emit(Object.entries(values).map(([name, value]) => ({ ...at, name, value })));
       }
+      const nextEvaluation = evaluationsAt.find((e) => e > b) ?? stepsPerEpoch;
       const count = Math.min(
         chunk,
-        stepsPerEpoch - b,
+        nextEvaluation - b,
         stepsToMultiple(step, options.diagnosticsEvery),
         options.checkpointEvery > 0 ? options.checkpointEvery - (step - lastCheckpointStep) : Infinity,
         Math.max(1, Math.floor(MAX_CHUNK_VALUES / (batchSize * width))),
@@ -194,6 +222,11 @@ export async function train(
         updates += 1;
       }
       b += count;
+      // Inside the epoch the loss window stays open (its points must not depend on the evaluations); the epoch's
+      // end is evaluated below, after the window is flushed.
+      if (b < stepsPerEpoch && b === nextEvaluation) {
+        emit(await evaluateSplits(runner, model, data, step, epoch + b / stepsPerEpoch));
+      }
       if (!options.chunkSteps) chunk = nextChunkSize(count, elapsed, chunkMs);
       const wall = (performance.now() - clock.start) / 1000;
       const rate = ((step - clock.startStep) * batchSize) / Math.max(wall, 1e-9);

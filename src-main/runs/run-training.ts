@@ -102,7 +102,7 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
   const model = new Model(config, message.seed);
   // The checkpoint is read before anything starts, so that a damaged one is reported as what it is.
   const resumed = message.checkpoint ? readCheckpoint(model, message.checkpoint) : null;
-  const { runner, skipped } = await startExecutor(model, {
+  const { runner, skipped, choiceLine } = await startExecutor(model, {
     backend: message.backend,
     threads: message.threads ?? undefined,
     batchSize: spec.batchSize,
@@ -119,6 +119,7 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
         device: report.device,
         threads: report.threads,
         skippedBackends: skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') || null,
+        backendChoice: choiceLine,
         ...report.versions,
         node: process.versions.node,
         platform: `${process.platform}-${process.arch}`,

@@ -165,6 +165,16 @@ describe('live charts: chart.js in the chart worker, on the page where the worke
     return monitor.canvasSizes('chart-train-loss');
   }
 
+  test('a two-epoch run has a curve of test accuracy, not two dots: at least 20 points, plotted', async () => {
+    const tested = ((await lab.invoke('metrics.series', { runId, name: 'accuracy', split: 'test' })) as SeriesReply)
+      .points;
+    expect(tested.length).toBeGreaterThanOrEqual(20);
+    const { page, errors } = await monitorPage();
+    await new MonitorPage(page).waitForPoints('chart-test-accuracy', tested.length);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   test('the canvas is drawn at the size it is shown, on resize and at a device pixel ratio of 2', async () => {
     const { page, errors } = await monitorPage();
     const monitor = new MonitorPage(page);

@@ -87,7 +87,7 @@ describe('checkpoint pruning while training', () => {
       epochs: 4,
       batchSize: 16,
       // A checkpoint every step: every evaluation has one at its step, and there are hundreds to prune.
-      monitoring: { readEvery: 5, diagnosticsEvery: 0, checkpointEvery: 1 },
+      monitoring: { readEvery: 5, diagnosticsEvery: 0, checkpointEvery: 1, evaluationsPerEpoch: 1 },
     };
     const host = createApiHost({ mode: 'cli', dataDir: dir, backend: 'cpu', launch: testTrainingLauncher });
     let runId: number;

@@ -54,8 +54,14 @@ async function cliIn(data: string, ...argv: string[]) {
 describe('broadcast-lab for a researcher', () => {
   let runIds: number[] = [];
 
-  it('runs an experiment, printing epoch k/N, step, samples/s and the time left off a terminal too', async () => {
-    const run = await cli('run', specFile, '--json');
+  it('runs an experiment on --backend auto, saying once which backend and why, and printing epoch k/N, step, samples/s and the time left off a terminal too', async () => {
+    const run = await cli('run', specFile, '--backend', 'auto', '--json');
+    // auto says once, for both runs, what it chose and why not each other candidate (no CUDA provider here).
+    const backendLines = run.err.split('\n').filter((l) => l.startsWith('backend:'));
+    expect(backendLines).toHaveLength(1);
+    expect(backendLines[0]).toMatch(
+      /^backend: onnx-cpu \(auto\); not onnx-cuda: CUDA provider not installed [^;]+; wasm: not tried, onnx-cpu comes first; cpu: not tried, onnx-cpu comes first$/,
+    );
     expect(run.err).toMatch(/\[1\/2\] DFA seed 3 .* epoch 1\/3 step \d+\/90 \d+ samples\/s ETA \d+:\d\d/);
     expect(run.err).toMatch(/\[2\/2\] EBD fast seed 3 .* epoch 3\/3 step \d+\/90/);
     expect(run.err).not.toMatch(/epoch 0/);

@@ -101,7 +101,9 @@ describe('runs through the API (serve mode, real training processes)', () => {
       expect(has('loss', 'train') && has('accuracy', 'test') && has('accuracy', 'validation')).toBe(true);
       expect(has('layer1.bp_cosine', 'diagnostic')).toBe(true);
       const accuracy = await call('metrics.series', { runId: run.id, name: 'accuracy', split: 'test' });
-      expect(accuracy.points).toHaveLength(2); // one evaluation per epoch
+      // By default a run gets at least 20 evaluations: ceil(20 / 2 epochs) = 10 per epoch, the last at its end.
+      expect(accuracy.points).toHaveLength(20);
+      expect(accuracy.points[9]!.epoch).toBe(1);
       expect(accuracy.points.at(-1)!.value).toBeGreaterThan(0.4); // chance is 1/3
       expect(eventsFor(run.id, 'metrics.batch').length).toBeGreaterThan(3);
       expect(eventsFor(run.id, 'run.progress').length).toBeGreaterThan(3);

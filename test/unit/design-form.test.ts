@@ -55,10 +55,16 @@ describe('the designer form', () => {
       seeds: [4, 5],
       epochs: 3,
       batchSize: 10,
-      monitoring: { readEvery: 5, diagnosticsEvery: 0, checkpointEvery: 50, powerLimit: 100 },
+      monitoring: { readEvery: 5, diagnosticsEvery: 0, checkpointEvery: 50, powerLimit: 100, evaluationsPerEpoch: 4 },
     });
     const checked = checkForm(fromSpec(spec));
     expect(checked.ok && checked.spec).toEqual(resolved(spec));
+    expect(checked.ok && checked.spec.monitoring.evaluationsPerEpoch).toBe(4);
+    // Left empty, the field is absent from the spec: the trainer's default applies.
+    const form = fromSpec(spec);
+    form.monitoring.evaluationsPerEpoch = null;
+    const unset = checkForm(form);
+    expect(unset.ok && unset.spec.monitoring.evaluationsPerEpoch).toBeUndefined();
   });
 
   it('names a bad entry of a typed list at its index', () => {

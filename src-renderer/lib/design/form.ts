@@ -75,6 +75,8 @@ export interface MonitoringForm {
   diagnosticsEvery: number | null;
   checkpointEvery: number | null;
   powerLimit: number | null;
+  /** Empty: the trainer's default (at least 20 evaluations over the run). */
+  evaluationsPerEpoch: number | null;
 }
 
 export interface DesignForm {
@@ -204,6 +206,7 @@ export function toSpecInput(form: DesignForm): ExperimentSpecInput {
       diagnosticsEvery: num(form.monitoring.diagnosticsEvery),
       checkpointEvery: num(form.monitoring.checkpointEvery),
       powerLimit: num(form.monitoring.powerLimit),
+      evaluationsPerEpoch: num(form.monitoring.evaluationsPerEpoch),
     },
   };
 }
@@ -269,7 +272,7 @@ export function fromSpec(spec: ExperimentSpec): DesignForm {
     seeds: spec.seeds.join(', '),
     epochs: spec.epochs,
     batchSize: spec.batchSize,
-    monitoring: { ...spec.monitoring },
+    monitoring: { ...spec.monitoring, evaluationsPerEpoch: spec.monitoring.evaluationsPerEpoch ?? null },
   };
 }
 

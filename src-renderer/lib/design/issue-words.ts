@@ -53,6 +53,7 @@ const FIELDS: Record<string, string> = {
   'monitoring.diagnosticsEvery': 'Diagnostics every',
   'monitoring.checkpointEvery': 'Checkpoint every',
   'monitoring.powerLimit': 'Power limit',
+  'monitoring.evaluationsPerEpoch': 'Evaluations per epoch',
 };
 
 /**

@@ -80,6 +80,46 @@ export class DesignPage {
     return this.page.evaluate("localStorage.getItem('broadcast-lab.design-draft')") as Promise<string | null>;
   }
 
+  /**
+   * Every shown field of the form that is cut off: its input (or select) not wholly inside its card (or dialog),
+   * the card past the window's edge, or its label truncated (wider than its box). The collapsed groups are opened first so that their fields are measured too.
+   * Each entry names the field by its label and says what is wrong.
+   */
+  async fieldsCutOff(): Promise<string[]> {
+    await this.page
+      .locator('[data-testid="design-form"] details')
+      .evaluateAll((groups) => groups.forEach((g) => g.setAttribute('open', '')));
+    return this.page.locator('[data-testid="design-form"] .field').evaluateAll((fields) => {
+      const problems: string[] = [];
+      for (const field of fields) {
+        const label = field.querySelector('label');
+        const name = label?.textContent?.trim() ?? field.textContent?.trim().slice(0, 40) ?? '?';
+        const input = field.querySelector('input, select, textarea');
+        if (!input) {
+          problems.push(`${name}: no input`);
+          continue;
+        }
+        const i = input.getBoundingClientRect();
+        if (i.width === 0) continue; // not shown (a closed dialog, a choice that hides it)
+        const card = field.closest('.card, dialog');
+        if (!card) {
+          problems.push(`${name}: not in a card`);
+          continue;
+        }
+        const c = card.getBoundingClientRect();
+        if (i.left < c.left - 0.5 || i.right > c.right + 0.5)
+          problems.push(`${name}: input spans ${i.left}–${i.right}, its card ${c.left}–${c.right}`);
+        if (c.right > field.ownerDocument.documentElement.clientWidth + 0.5)
+          problems.push(
+            `${name}: its card ends at ${c.right}, past the window's ${field.ownerDocument.documentElement.clientWidth}`,
+          );
+        if (label && label.scrollWidth > label.clientWidth)
+          problems.push(`${name}: label needs ${label.scrollWidth}px, shown in ${label.clientWidth}px`);
+      }
+      return problems;
+    });
+  }
+
   get runButton(): Locator {
     return this.page.getByTestId('design-run');
   }

@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { backendCandidates, checkThreads, startExecutor } from '../../../src-main/engine/executor';
+import {
+  backendCandidates,
+  backendChoiceLine,
+  checkThreads,
+  conciseReason,
+  startExecutor,
+} from '../../../src-main/engine/executor';
 import { Model } from '../../../src-main/engine/model';
 import { OnnxRunner } from '../../../src-main/engine/onnx/runner';
 import { providerAvailability } from '../../../src-main/engine/onnx/runtime';
@@ -29,7 +35,25 @@ describe('choosing the backends to try', () => {
   it('leaves TF.js webgpu out, saying why, when the eager entropy step must read back synchronously', () => {
     const { candidates, skipped } = backendCandidates('auto', { hostInverse: true });
     expect(candidates).toEqual(['onnx-cpu', 'wasm', 'cpu']);
-    expect(skipped).toEqual([]);
+    expect(skipped).toEqual([{ name: 'onnx-cuda', reason: expect.stringMatching(/CUDA provider not installed/) }]);
+  });
+
+  it('says in one line which backend was chosen and why each other candidate was not', () => {
+    const line = backendChoiceLine('auto', 'onnx-cpu', [{ name: 'onnx-cuda', reason: 'no GPU' }], ['wasm', 'cpu']);
+    expect(line).toBe(
+      'onnx-cpu (auto); not onnx-cuda: no GPU; wasm: not tried, onnx-cpu comes first; cpu: not tried, onnx-cpu comes first',
+    );
+    expect(backendChoiceLine('onnx-cpu', 'onnx-cpu', [], ['cpu'])).toBe(
+      'onnx-cpu (as asked); not cpu: not tried, onnx-cpu comes first',
+    );
+    expect(backendChoiceLine('wasm', 'cpu', [{ name: 'wasm', reason: 'no SIMD' }], [])).toBe(
+      'cpu (standing in for wasm); not wasm: no SIMD',
+    );
+    // ONNX Runtime's native source location and line breaks are left out.
+    expect(
+      conciseReason('/src/webgpu_context.cc:136 Init()::<lambda()> ok was false. Failed to get a WebGPU adapter\n'),
+    ).toBe('Failed to get a WebGPU adapter');
+    expect(conciseReason('no GPU\n  at line 2')).toBe('no GPU at line 2');
   });
 });
 
@@ -44,17 +68,25 @@ describe('starting an executor', () => {
   });
 
   it('starts the compiled CPU step by default and reports it', async () => {
-    const { runner, skipped } = await startExecutor(model, { backend: 'auto', threads: 1, batchSize: 4 });
+    const { runner, skipped, choiceLine } = await startExecutor(model, { backend: 'auto', threads: 1, batchSize: 4 });
     expect(runner.report).toMatchObject({ backend: 'onnx-cpu', threads: 1 });
     expect(runner.report.versions['onnxruntime-node']).toMatch(/^\d+\.\d+\.\d+/);
-    expect(skipped).toEqual([]);
+    expect(skipped.map((s) => s.name)).toEqual(['onnx-cuda']);
+    expect(choiceLine).toMatch(
+      /^onnx-cpu \(auto\); not onnx-cuda: CUDA provider not installed.*; wasm: not tried.*; cpu: not tried/,
+    );
     await runner.dispose();
   });
 
   it('falls back to the compiled CPU step when the named provider cannot start, recording why', async () => {
     // WebGPU is bundled, but without a GPU (or Vulkan loader) here it fails to start.
-    const { runner, skipped } = await startExecutor(model, { backend: 'onnx-webgpu', threads: 1, batchSize: 4 });
+    const { runner, skipped, choiceLine } = await startExecutor(model, {
+      backend: 'onnx-webgpu',
+      threads: 1,
+      batchSize: 4,
+    });
     expect(runner.report.backend).toBe('onnx-cpu');
+    expect(choiceLine).toMatch(/^onnx-cpu \(standing in for onnx-webgpu\); not onnx-webgpu: [^/\n]+; cpu: not tried/);
     expect(skipped).toEqual([{ name: 'onnx-webgpu', reason: expect.any(String) }]);
     expect(skipped[0]!.reason.length).toBeGreaterThan(5);
     await runner.dispose();

@@ -8,7 +8,7 @@ import { Model, type ModelConfig } from '../../../src-main/engine/model';
 import { OnnxRunner } from '../../../src-main/engine/onnx/runner';
 import type { StepRunner } from '../../../src-main/engine/runner';
 import { computeUpdate } from '../../../src-main/engine/step';
-import { train, type TrainControl, type TrainOptions } from '../../../src-main/engine/trainer';
+import { evaluationBatches, train, type TrainControl, type TrainOptions } from '../../../src-main/engine/trainer';
 import { Rng } from '../../../src-main/common/random';
 import { epochOrder } from '../../../src-main/data/order';
 import {
@@ -109,6 +109,44 @@ describe.each(runners)('trainer on the $name executor', ({ make }) => {
     expect(values(a.points)).not.toEqual(values(c.points));
     expect(a.points.some((p) => p.split === 'test' && p.name === 'accuracy')).toBe(true);
     expect(a.points.some((p) => p.name === 'layer1.decorrelation_norm')).toBe(true);
+  });
+
+  it('evaluates at evenly spaced steps of each epoch without changing training', async () => {
+    const runs = await Promise.all(
+      [1, 5, undefined].map(async (evaluationsPerEpoch) => {
+        const model = new Model(ebdConfig(), 4);
+        const runner = await make(model);
+        try {
+          const run = await record(runner, model, { evaluationsPerEpoch });
+          return { ...run, state: await runner.readState() };
+        } finally {
+          await runner.dispose();
+        }
+      }),
+    );
+    const split = (points: MetricPoint[], s: MetricPoint['split']) => points.filter((p) => p.split === s);
+    const at = (points: MetricPoint[]) => split(points, 'test').filter((p) => p.name === 'accuracy');
+    // 16 steps per epoch: once at each end; five times at batches 3, 6, 10, 13 and 16; by default ceil(20 / 3) = 7
+    // times.
+    expect(at(runs[0]!.points).map((p) => p.step)).toEqual([16, 32, 48]);
+    expect(at(runs[1]!.points).map((p) => p.step)).toEqual(
+      [0, 16, 32].flatMap((e) => [3, 6, 10, 13, 16].map((b) => e + b)),
+    );
+    expect(at(runs[1]!.points).map((p) => p.epoch)).toEqual(
+      [0, 1, 2].flatMap((e) => [3, 6, 10, 13, 16].map((b) => e + b / 16)),
+    );
+    expect(at(runs[2]!.points).map((p) => p.step)).toEqual(
+      [0, 16, 32].flatMap((e) => [2, 5, 7, 9, 11, 14, 16].map((b) => e + b)),
+    );
+    expect(split(runs[1]!.points, 'validation').length).toBe(2 * 15);
+    // Training, diagnostics and the final weights are the same whatever the number of evaluations.
+    for (const run of runs.slice(1)) {
+      for (const s of ['train', 'diagnostic'] as const)
+        expect(values(split(run.points, s))).toEqual(values(split(runs[0]!.points, s)));
+      expect(run.outcome).toEqual(runs[0]!.outcome);
+      for (const [name, tensor] of runs[0]!.state)
+        expect(Array.from(run.state.get(name)!.values), name).toEqual(Array.from(tensor.values));
+    }
   });
 
   it('stops a run whose loss becomes non-finite, naming the step, the layer and the quantity', async () => {
@@ -267,10 +305,15 @@ describe('the compiled engine', () => {
   it('gives identical metrics whatever K (1, 7, 100) and whether K adapts', async () => {
     const make = runners[1].make;
     const runs = await Promise.all(
-      [1, 7, 100, 0].map((k) => once(make, ebdConfig(), 3, { chunkSteps: k, checkpointEvery: 10 })),
+      [1, 7, 100, 0].map((k) =>
+        once(make, ebdConfig(), 3, { chunkSteps: k, checkpointEvery: 10, evaluationsPerEpoch: 5 }),
+      ),
     );
     const reference = values(runs[0]!.points);
     expect(reference.length).toBeGreaterThan(20);
+    // Calls end at the evaluation steps: every K evaluates at the same ones, mid-epoch included.
+    const tested = runs[0]!.points.filter((p) => p.split === 'test' && p.name === 'loss').map((p) => p.step);
+    expect(tested).toEqual([0, 16, 32].flatMap((e) => [3, 6, 10, 13, 16].map((b) => e + b)));
     for (const r of runs.slice(1)) expect(values(r.points)).toEqual(reference);
     // Checkpoints land on the same steps too.
     for (const r of runs.slice(1))
@@ -340,6 +383,22 @@ describe('the compiled engine', () => {
       const b = await once(make, ebdConfig(), 8);
       expect(values(a.points)).toEqual(values(b.points));
     }
+  });
+});
+
+describe('evaluation steps', () => {
+  it('are evenly spaced, end each epoch and default to at least 20 points at most one per 2 steps', () => {
+    expect(evaluationBatches(16, 3, 5)).toEqual([3, 6, 10, 13, 16]);
+    expect(evaluationBatches(10, 1, 1)).toEqual([10]);
+    // More wanted than there are steps: one per step.
+    expect(evaluationBatches(4, 1, 50)).toEqual([1, 2, 3, 4]);
+    // Default: ceil(20 / epochs) per epoch …
+    expect(evaluationBatches(1000, 1)).toHaveLength(20);
+    expect(evaluationBatches(1000, 3)).toHaveLength(7);
+    expect(evaluationBatches(1000, 50)).toEqual([1000]);
+    // … but no closer than 2 steps, and at least the epoch's end.
+    expect(evaluationBatches(30, 1)).toEqual(Array.from({ length: 15 }, (_, i) => 2 * (i + 1)));
+    expect(evaluationBatches(3, 1)).toEqual([3]);
   });
 });
 
