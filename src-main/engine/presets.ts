@@ -588,6 +588,20 @@ const SBD_RECIPE: Preset = {
   },
 };
 
+/** The EBD paper's MLP protocol (PAPERS.md): MSE, batch 20, 120 epochs, 5 seeds, each arm with its own optimiser. */
+function paperExperiment(
+  spec: Pick<ExperimentSpecInput, 'name' | 'description' | 'dataset' | 'network' | 'rules'>,
+): ExperimentSpecInput {
+  return {
+    ...spec,
+    loss: 'mse',
+    optimizer: { ...PRESET_OPTIMIZER },
+    seeds: [0, 1, 2, 3, 4],
+    epochs: 120,
+    batchSize: 20,
+  };
+}
+
 /**
  * The EBD paper's MLP settings (arXiv 2504.11558, §5 and ALGORITHMS.md §5): ReLU hidden layers, linear output,
  * MSE, batch 20, 120 epochs, 5 runs, DFA vs BP (MSE) vs EBD. The paper's own optimiser is not reproduced, and its
@@ -598,7 +612,7 @@ const PAPER_MNIST: Preset = {
   id: 'ebd-paper-mnist-mlp',
   title: 'EBD paper — MNIST MLP (784-1024-512-10)',
   rule: null,
-  spec: {
+  spec: paperExperiment({
     name: 'EBD paper — MNIST MLP',
     description:
       'The EBD paper’s MNIST MLP: 784-1024-512-10, ReLU hidden, linear output, MSE, batch 20, 120 epochs, 5 seeds; ' +
@@ -612,17 +626,12 @@ const PAPER_MNIST: Preset = {
       'backend.',
     dataset: { name: 'mnist', validationFraction: 0.1 },
     network: MLP_1024_512,
-    loss: 'mse',
     rules: [
       presetArm('dfa', 2, 120),
       presetArm('bp', 2, 120),
       { ...presetArm('ebd', 2, 120), label: 'EBD, large R₀ (DFA-like)' },
     ],
-    optimizer: { ...PRESET_OPTIMIZER },
-    seeds: [0, 1, 2, 3, 4],
-    epochs: 120,
-    batchSize: 20,
-  },
+  }),
 };
 
 /** The paper's MLP recipe on MNIST (55% weight mask), with the same controls as the CIFAR-10 one. */
@@ -630,7 +639,7 @@ const PAPER_MNIST_RECIPE: Preset = {
   id: 'ebd-paper-mnist-mlp-recipe',
   title: 'EBD paper recipe (DFA-like over short runs) — MNIST MLP (784-1024-512-10)',
   rule: null,
-  spec: {
+  spec: paperExperiment({
     name: 'EBD paper recipe — MNIST MLP',
     description:
       'The EBD paper’s MNIST MLP with its recipe (55% weight mask), against its frozen-R twin, DFA, the readout ' +
@@ -641,20 +650,15 @@ const PAPER_MNIST_RECIPE: Preset = {
       RECIPE_NOTES,
     dataset: { name: 'mnist', validationFraction: 0.1 },
     network: recipeNetwork([1024, 512], RECIPE_MASK.mnist),
-    loss: 'mse',
     rules: ebdRecipeArms(2, 120),
-    optimizer: { ...PRESET_OPTIMIZER },
-    seeds: [0, 1, 2, 3, 4],
-    epochs: 120,
-    batchSize: 20,
-  },
+  }),
 };
 
 const PAPER_CIFAR: Preset = {
   id: 'ebd-paper-cifar10-mlp',
   title: 'EBD paper — CIFAR-10 MLP (3072-1024-512-512-10)',
   rule: null,
-  spec: {
+  spec: paperExperiment({
     name: 'EBD paper — CIFAR-10 MLP',
     description:
       'The EBD paper’s CIFAR-10 MLP: 3072-1024-512-512-10, ReLU hidden, linear output, MSE, batch 20, 120 epochs, ' +
@@ -666,17 +670,12 @@ const PAPER_CIFAR: Preset = {
       '(colour channels are far from zero mean). A long run: many hours on a CPU backend.',
     dataset: { name: 'cifar-10', validationFraction: 0.1, standardise: true },
     network: mlp(1024, 512, 512),
-    loss: 'mse',
     rules: [
       presetArm('dfa', 3, 120),
       presetArm('bp', 3, 120),
       { ...presetArm('ebd', 3, 120), label: 'EBD, large R₀ (DFA-like)' },
     ],
-    optimizer: { ...PRESET_OPTIMIZER },
-    seeds: [0, 1, 2, 3, 4],
-    epochs: 120,
-    batchSize: 20,
-  },
+  }),
 };
 
 /** The paper's MLP recipe on CIFAR-10: EBD and its frozen twin, with DFA, the readout and BP on the same network. */
@@ -684,7 +683,7 @@ const PAPER_CIFAR_RECIPE: Preset = {
   id: 'ebd-paper-cifar10-mlp-recipe',
   title: 'EBD paper recipe (DFA-like over short runs) — CIFAR-10 MLP (3072-1024-512-512-10)',
   rule: null,
-  spec: {
+  spec: paperExperiment({
     name: 'EBD paper recipe — CIFAR-10 MLP',
     description:
       'The EBD paper’s CIFAR-10 MLP with its recipe (40% weight mask), against its frozen-R twin, DFA, the readout ' +
@@ -694,13 +693,8 @@ const PAPER_CIFAR_RECIPE: Preset = {
       RECIPE_NOTES,
     dataset: { name: 'cifar-10', validationFraction: 0.1, standardise: true },
     network: recipeNetwork([1024, 512, 512], RECIPE_MASK.cifar),
-    loss: 'mse',
     rules: ebdRecipeArms(3, 120),
-    optimizer: { ...PRESET_OPTIMIZER },
-    seeds: [0, 1, 2, 3, 4],
-    epochs: 120,
-    batchSize: 20,
-  },
+  }),
 };
 
 /** Every preset, rule presets first. */

@@ -153,43 +153,6 @@ describe.each(EXECUTORS)('EBD and SBD updates on the $name executor', (executor)
     expect(maxRelativeError(mine['rule.correlation1']!, expected)).toBeLessThan(1e-5);
   });
 
-  it('forward broadcast equals autodiff of the hidden decorrelation losses through the score', async () => {
-    const options: TinyOptions = { loss: 'cross_entropy', rule: 'sbd' };
-    const model = tinyModel({ ...options, params: { ...decorrelationDefaults, forwardBroadcast: 1 } });
-    const base = tinyModel({ ...options, params: decorrelationDefaults });
-    const batch = randomBatch(16, 5, 3);
-    const withBroadcast = await update(executor, model, batch, ['w3']);
-    const without = await update(executor, base, batch, ['w3']);
-    const lambda = 0.9;
-    const zeta = (1 - lambda) / 16;
-    const reference = tf.tidy(() => {
-      const state = Object.fromEntries(
-        model.initialState.map((e) => [e.name, tf.variable(tf.tensor(e.values, [...e.shape]))]),
-      );
-      const x = tf.tensor2d(batch.x, [16, 5]);
-      const y = tf.tensor2d(batch.y, [16, 3]);
-      const pass = forward(tfOps, model, state, x);
-      const hidden = [pass.h[1]!, pass.h[2]!]; // held fixed: only the path through s(z) counts
-      const wL = state.w3 as tf.Variable;
-      const { grads } = tf.variableGrads(() => {
-        const z = tf.add(tf.matMul(pass.h[2]!, wL), state.b3!);
-        const { score } = computeLoss(tfOps, 'cross_entropy', z, y);
-        let total: tf.Tensor = tf.scalar(0);
-        hidden.forEach((h, i) => {
-          const prev = tf.tensor(startCorrelation(model, i + 1), [3, h.shape[1]!]);
-          const r = tf.add(tf.mul(lambda, prev), tf.mul(zeta, tf.matMul(score, h, true, false)));
-          total = tf.add(total, tf.mul(0.5, tf.sum(tf.square(r))));
-        });
-        return total as tf.Scalar;
-      }, [wL]);
-      const out = grads[wL.name]!.dataSync();
-      Object.values(state).forEach((v) => v.dispose());
-      return out;
-    });
-    const extra = withBroadcast.w3!.map((v, i) => v - without.w3![i]!);
-    expect(maxRelativeError(extra, reference)).toBeLessThan(1e-3);
-  });
-
   it('averages the hidden rule gradient with momentum β, and leaves the regularisers unaveraged', async () => {
     const beta = 0.9;
     const power = { power: { coefficient: 0.5, target: 0.2 } };
@@ -237,55 +200,66 @@ describe.each(EXECUTORS)('EBD and SBD updates on the $name executor', (executor)
     expect(maxRelativeError(out.w2!, layer2)).toBeLessThan(1e-5);
   });
 
-  it('weighs each layer’s forward-broadcast term, the input layer’s included, as autodiff of the weighted sum', async () => {
-    const options: TinyOptions = { loss: 'cross_entropy', rule: 'sbd' };
-    const weights = { input: 3, hidden: [2, 0.5] };
-    const model = tinyModel({
-      ...options,
-      params: { ...decorrelationDefaults, forwardBroadcast: 1, forwardBroadcastInput: weights.input },
-      regularizers: { layerScales: { forwardBroadcast: weights.hidden } },
-    });
-    // The input's correlation R₀ (C × inputs) is kept only for this term, from its own seeded stream.
-    expect(model.initialState.find((e) => e.name === 'rule.correlation0')?.shape).toEqual([3, 5]);
-    expect(tinyModel({ ...options, params: decorrelationDefaults }).initialState.map((e) => e.name)).not.toContain(
-      'rule.correlation0',
-    );
-    const base = tinyModel({ ...options, params: decorrelationDefaults });
-    const batch = randomBatch(16, 5, 3);
-    const withBroadcast = await update(executor, model, batch, ['w3', 'rule.correlation0']);
-    const without = await update(executor, base, batch, ['w3']);
-    const lambda = 0.9;
-    const zeta = (1 - lambda) / 16;
-    const reference = tf.tidy(() => {
-      const state = Object.fromEntries(
-        model.initialState.map((e) => [e.name, tf.variable(tf.tensor(e.values, [...e.shape]))]),
+  it.each([
+    { label: 'every hidden layer at weight 1', input: 0, hidden: [1, 1] },
+    { label: 'per-layer weights, the input layer’s term included', input: 3, hidden: [2, 0.5] },
+  ])(
+    'forward broadcast equals autodiff of the weighted decorrelation losses through the score ($label)',
+    async (weights) => {
+      const options: TinyOptions = { loss: 'cross_entropy', rule: 'sbd' };
+      const model = tinyModel({
+        ...options,
+        params: { ...decorrelationDefaults, forwardBroadcast: 1, forwardBroadcastInput: weights.input },
+        regularizers: { layerScales: { forwardBroadcast: weights.hidden } },
+      });
+      // The input's correlation R₀ (C × inputs) is kept only for its term, from its own seeded stream.
+      const inputCorrelation = model.initialState.find((e) => e.name === 'rule.correlation0');
+      expect(inputCorrelation?.shape).toEqual(weights.input > 0 ? [3, 5] : undefined);
+      const base = tinyModel({ ...options, params: decorrelationDefaults });
+      const batch = randomBatch(16, 5, 3);
+      const withBroadcast = await update(
+        executor,
+        model,
+        batch,
+        weights.input > 0 ? ['w3', 'rule.correlation0'] : ['w3'],
       );
-      const x = tf.tensor2d(batch.x, [16, 5]);
-      const y = tf.tensor2d(batch.y, [16, 3]);
-      const pass = forward(tfOps, model, state, x);
-      const layers = [x, pass.h[1]!, pass.h[2]!]; // held fixed: only the path through s(z) counts
-      const weightOf = [weights.input, ...weights.hidden];
-      const wL = state.w3 as tf.Variable;
-      const { grads } = tf.variableGrads(() => {
-        const z = tf.add(tf.matMul(pass.h[2]!, wL), state.b3!);
-        const { score } = computeLoss(tfOps, 'cross_entropy', z, y);
-        let total: tf.Tensor = tf.scalar(0);
-        layers.forEach((h, k) => {
-          const prev = tf.tensor(startCorrelation(model, k), [3, h.shape[1]!]);
-          const r = tf.add(tf.mul(lambda, prev), tf.mul(zeta, tf.matMul(score, h, true, false)));
-          total = tf.add(total, tf.mul(0.5 * weightOf[k]!, tf.sum(tf.square(r))));
-        });
-        return total as tf.Scalar;
-      }, [wL]);
-      const out = grads[wL.name]!.dataSync();
-      Object.values(state).forEach((v) => v.dispose());
-      return out;
-    });
-    const extra = withBroadcast.w3!.map((v, i) => v - without.w3![i]!);
-    expect(maxRelativeError(extra, reference)).toBeLessThan(1e-3);
-    // And R₀ itself follows its EMA with x: it moved from its start.
-    expect(maxRelativeError(withBroadcast['rule.correlation0']!, startCorrelation(model, 0))).toBeGreaterThan(1e-3);
-  });
+      const without = await update(executor, base, batch, ['w3']);
+      const lambda = 0.9;
+      const zeta = (1 - lambda) / 16;
+      const reference = tf.tidy(() => {
+        const state = Object.fromEntries(
+          model.initialState.map((e) => [e.name, tf.variable(tf.tensor(e.values, [...e.shape]))]),
+        );
+        const x = tf.tensor2d(batch.x, [16, 5]);
+        const y = tf.tensor2d(batch.y, [16, 3]);
+        const pass = forward(tfOps, model, state, x);
+        const layers = [x, pass.h[1]!, pass.h[2]!]; // held fixed: only the path through s(z) counts
+        const weightOf = [weights.input, ...weights.hidden];
+        // The input's term exists only when it is on (no R₀ of x is kept otherwise).
+        const wL = state.w3 as tf.Variable;
+        const { grads } = tf.variableGrads(() => {
+          const z = tf.add(tf.matMul(pass.h[2]!, wL), state.b3!);
+          const { score } = computeLoss(tfOps, 'cross_entropy', z, y);
+          let total: tf.Tensor = tf.scalar(0);
+          layers.forEach((h, k) => {
+            if (weightOf[k] === 0) return;
+            const prev = tf.tensor(startCorrelation(model, k), [3, h.shape[1]!]);
+            const r = tf.add(tf.mul(lambda, prev), tf.mul(zeta, tf.matMul(score, h, true, false)));
+            total = tf.add(total, tf.mul(0.5 * weightOf[k]!, tf.sum(tf.square(r))));
+          });
+          return total as tf.Scalar;
+        }, [wL]);
+        const out = grads[wL.name]!.dataSync();
+        Object.values(state).forEach((v) => v.dispose());
+        return out;
+      });
+      const extra = withBroadcast.w3!.map((v, i) => v - without.w3![i]!);
+      expect(maxRelativeError(extra, reference)).toBeLessThan(1e-3);
+      // And R₀ itself follows its EMA with x: it moved from its start.
+      if (weights.input > 0)
+        expect(maxRelativeError(withBroadcast['rule.correlation0']!, startCorrelation(model, 0))).toBeGreaterThan(1e-3);
+    },
+  );
 });
 
 describe.each(runners)('EBD with R frozen on the $name executor', (runner) => {
