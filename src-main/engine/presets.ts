@@ -588,6 +588,15 @@ const SBD_RECIPE: Preset = {
   },
 };
 
+/** DFA, BP and the large-R₀ EBD of the Fashion-MNIST presets, for the paper's 120-epoch protocol. */
+function paperPresetArms(hidden: number): RuleSpec[] {
+  return [
+    presetArm('dfa', hidden, 120),
+    presetArm('bp', hidden, 120),
+    { ...presetArm('ebd', hidden, 120), label: 'EBD, large R₀ (DFA-like)' },
+  ];
+}
+
 /** The EBD paper's MLP protocol (PAPERS.md): MSE, batch 20, 120 epochs, 5 seeds, each arm with its own optimiser. */
 function paperExperiment(
   spec: Pick<ExperimentSpecInput, 'name' | 'description' | 'dataset' | 'network' | 'rules'>,
@@ -626,11 +635,7 @@ const PAPER_MNIST: Preset = {
       'backend.',
     dataset: { name: 'mnist', validationFraction: 0.1 },
     network: MLP_1024_512,
-    rules: [
-      presetArm('dfa', 2, 120),
-      presetArm('bp', 2, 120),
-      { ...presetArm('ebd', 2, 120), label: 'EBD, large R₀ (DFA-like)' },
-    ],
+    rules: paperPresetArms(2),
   }),
 };
 
@@ -670,11 +675,7 @@ const PAPER_CIFAR: Preset = {
       '(colour channels are far from zero mean). A long run: many hours on a CPU backend.',
     dataset: { name: 'cifar-10', validationFraction: 0.1, standardise: true },
     network: mlp(1024, 512, 512),
-    rules: [
-      presetArm('dfa', 3, 120),
-      presetArm('bp', 3, 120),
-      { ...presetArm('ebd', 3, 120), label: 'EBD, large R₀ (DFA-like)' },
-    ],
+    rules: paperPresetArms(3),
   }),
 };
 

@@ -192,7 +192,10 @@ export class CompareState {
     const jobs: (Promise<void> | null)[] = [];
     for (const runId of this.selected) {
       if (!data.names.has(runId)) jobs.push(data.start(`names|${runId}`, (epoch) => this.#loadNames(runId, epoch)));
-      if (!data.regimes.has(runId)) jobs.push(data.start(`regime|${runId}`, (epoch) => this.#loadRegime(runId, epoch)));
+      // The regime is read once the run's metric names are in (they say which layers record a share).
+      const names = data.names.get(runId);
+      if (names && !data.regimes.has(runId))
+        jobs.push(data.start(`regime|${runId}`, (epoch) => this.#loadRegime(runId, names, epoch)));
       for (const m of SUMMARY_METRICS) {
         const key = data.outcomeKey(runId, m);
         if (!data.outcomes.has(key)) jobs.push(data.start(`outcome|${key}`, (e) => this.#loadOutcome(runId, m, e)));
@@ -219,11 +222,12 @@ export class CompareState {
       names.map((n) => ({ name: n.name, split: n.split })),
     );
     this.version++;
+    // What waited on the names (the regime) can be read now.
+    void this.#loadSelected();
   }
 
   /** The regime from each layer's whole learned_share series (its maximum decides) and last feedback_cosine. */
-  async #loadRegime(runId: number, epoch: number): Promise<void> {
-    const names = await this.#client.call('metrics.names', { runId });
+  async #loadRegime(runId: number, names: readonly SeriesRef[], epoch: number): Promise<void> {
     const layers = learnedShareLayers(names.filter((n) => n.split === 'diagnostic').map((n) => n.name));
     const inputs = await Promise.all(
       layers.map(async (layer) => {
