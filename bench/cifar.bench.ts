@@ -20,6 +20,7 @@ import { preset, presetArm } from '../src-main/engine/presets';
 import { planRuns } from '../src-main/engine/run-plan';
 import { option, pct, positiveInt } from './lib/options';
 import { trainToEnd } from './lib/train-run';
+import { layerLabel } from '../shared/network/describe';
 
 /** The paper's test accuracy after 120 epochs (Erdogan et al. 2025, CIFAR-10 MLP, mean of 5 seeds). */
 const PAPER: Record<string, number> = { BP: 56.4, DFA: 52.1, EBD: 55.5 };
@@ -118,11 +119,11 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
   });
   console.log(
     `CIFAR-10 bench: ${data.train.size} train / ${data.test.size} test images, MLP ` +
-      `${[data.train.featureSize, ...spec.network.hidden.map((l) => l.units), data.outputSize].join('-')}, batch ` +
+      `${[data.train.featureSize, ...spec.network.hidden.map(layerLabel), data.outputSize].join('-')}, batch ` +
       `${spec.batchSize}, ${epochs} epoch(s), seed 0, backend ${backendName}${backend.threads ? `, ${backend.threads} threads` : ''}`,
   );
   const rows: string[][] = [['rule', 'epochs', 'test accuracy', 'best', 'paper (120 epochs)', 'time/epoch', 'status']];
-  const plans = specs.flatMap((s) => planRuns(s, { inputSize: data.train.featureSize, outputSize: data.outputSize }));
+  const plans = specs.flatMap((s) => planRuns(s, { inputSize: data.train.featureSize, inputShape: data.train.inputShape, outputSize: data.outputSize }));
   for (const plan of plans) {
     const label = plan.label;
     console.log(`\n${label}:`);

@@ -1,6 +1,7 @@
 import { withDefaults, type RuleParamValues } from '../rules/catalogue';
 import type { ExperimentSpec, OptimizerSpec, RegularizerSpec, RuleName } from '../schemas/experiment';
 import type { Experiment, Run } from '../schemas/records';
+import { layerLabel } from '../network/describe';
 
 /**
  * Runs grouped "by everything except the seed": a group is one learning configuration repeated over seeds, the
@@ -112,7 +113,7 @@ export function groupRuns(
 }
 
 function baseLabel(config: RunConfig, shapes: DatasetShapes): string {
-  const hidden = config.network.hidden.map((layer) => layer.units);
+  const hidden = config.network.hidden.map(layerLabel);
   const shape = shapes(config.dataset.name);
   const layers = shape ? [shape.input, ...hidden, shape.output].join('-') : `hidden ${hidden.join('-') || 'none'}`;
   return `${config.rules.rule.toUpperCase()} · ${config.dataset.name} · ${layers}`;

@@ -3,6 +3,7 @@ import type { ExperimentSpec, OptimizerSpec, RegularizerSpec } from '../schemas/
 import { ERROR_DESCRIPTION, type ErrorMeasure } from './aggregate';
 import { CITATION_KEYS } from './bibtex';
 import { latexText } from './latex-text';
+import { layerLabel } from '../network/describe';
 
 /**
  * The methods paragraph of a paper, generated from the stored specs: what a reader needs to reproduce the runs
@@ -112,7 +113,7 @@ function describeParams(rule: RuleName, params: RuleParamValues): string {
 
 function settingParagraph(setting: MethodsSetting, index: number, count: number): Segment[][] {
   const d = setting.dataset;
-  const hidden = setting.network.hidden.map((l) => `${l.units} ${l.activation}`);
+  const hidden = setting.network.hidden.map((l) => `${layerLabel(l)} ${l.activation}`);
   const sizes = d.sizes
     ? ` (${d.sizes.train} training, ${d.sizes.validation} validation and ${d.sizes.test} test samples)`
     : '';

@@ -12,11 +12,43 @@ export const EXPERIMENT_SCHEMA_VERSION = 1;
 export const Activation = z.enum(['relu', 'leaky_relu', 'tanh', 'sigmoid', 'clipped_relu', 'linear']);
 export type Activation = z.infer<typeof Activation>;
 
-export const LayerSpec = z.strictObject({
+/** A fully connected layer; `kind` may be left out (every spec before conv layers existed). */
+export const DenseLayerSpec = z.strictObject({
+  kind: z.literal('dense').optional(),
   units: z.number().int().min(1, 'a layer needs at least 1 unit').max(65536, 'a layer has at most 65536 units'),
   activation: Activation.default('relu'),
 });
+export type DenseLayerSpec = z.infer<typeof DenseLayerSpec>;
+
+/** Pooling of a layer's output before the next layer (non-overlapping windows, the papers' 2×2). */
+export const PoolSpec = z.strictObject({
+  kind: z.enum(['avg', 'max']),
+  size: z.number().int().min(2, 'a pooling window is at least 2').max(8, 'a pooling window is at most 8').default(2),
+});
+export type PoolSpec = z.infer<typeof PoolSpec>;
+
+/**
+ * A layer over image patches: `conv` shares its kernel across positions, `local` (locally connected) has its own
+ * weights at every position. Written as the papers do: channels, kernel, stride, padding (zeros).
+ */
+export const PatchLayerSpec = z.strictObject({
+  kind: z.enum(['conv', 'local']),
+  channels: z.number().int().min(1, 'a layer needs at least 1 channel').max(4096, 'at most 4096 channels'),
+  kernel: z.number().int().min(1, 'a kernel is at least 1 pixel').max(15, 'a kernel is at most 15 pixels'),
+  stride: z.number().int().min(1).max(8).default(1),
+  padding: z.number().int().min(0).max(7).default(0),
+  activation: Activation.default('relu'),
+  pool: PoolSpec.optional(),
+});
+export type PatchLayerSpec = z.infer<typeof PatchLayerSpec>;
+
+export const LayerSpec = z.discriminatedUnion('kind', [DenseLayerSpec, PatchLayerSpec]);
 export type LayerSpec = z.infer<typeof LayerSpec>;
+
+/** Narrows a layer to a conv or locally connected one (the optional `kind` of dense layers defeats TS's own). */
+export function isPatchLayer(layer: LayerSpec): layer is PatchLayerSpec {
+  return layer.kind === 'conv' || layer.kind === 'local';
+}
 
 export const RuleName = z.enum(['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd']);
 export type RuleName = z.infer<typeof RuleName> & CatalogueRuleName;
@@ -140,6 +172,8 @@ export const ExperimentSpec = z
         })
         .default({ scheme: 'kaiming_uniform', gain: Math.SQRT2 }),
       weightSparsity: z.number().min(0).max(0.99).default(0),
+      /** false: no bias in any layer, as the EBD paper's CNN and LC networks. Absent means biases. */
+      biases: z.boolean().optional(),
     }),
     loss: Loss.default('mse'),
     rules: z.array(RuleSpec).min(1, 'pick at least one learning rule'),

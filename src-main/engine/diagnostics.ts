@@ -68,7 +68,8 @@ export function collectDiagnostics<T>(
     const bpGrad = layer.gradients(ops, h[k - 1]!, ops.div(bp[k]!, batchSize)).weight;
     out[name('bp_cosine')] = cosine(ops, ruleGrad, bpGrad);
     const broadcast = model.rule.broadcastMatrix?.(ops, k, ctx) ?? null;
-    if (broadcast !== null) {
+    // The linear path is a product of weight matrices only where every layer above is a plain dense one.
+    if (broadcast !== null && layers.slice(k).every((l) => l.plain)) {
       const path = linearPath(ops, ctx, k);
       out[name('broadcast_angle')] = degrees(cosine(ops, broadcast, path));
       out[name('broadcast_norm_ratio')] = ops.div(frobenius(ops, broadcast), ops.add(frobenius(ops, path), 1e-12));
@@ -109,7 +110,7 @@ export function bpPhis<T>(ops: Ops<T>, ctx: StepContext<T>): T[] {
   const phis: T[] = new Array<T>(L + 1);
   phis[L] = ctx.score;
   for (let k = L - 1; k >= 1; k--) {
-    phis[k] = ops.mul(ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, phis[k + 1]!), ctx.fprime[k]!);
+    phis[k] = ops.mul(ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, phis[k + 1]!, ctx.h[k]!), ctx.fprime[k]!);
   }
   return phis;
 }
@@ -169,18 +170,26 @@ export function meanJacobians<T>(ops: Ops<T>, ctx: StepContext<T>): T[] {
   const identity = new Float32Array(classes * classes);
   for (let c = 0; c < classes; c++) identity[c * classes + c] = 1;
   const out: T[] = new Array<T>(L);
-  // Per sample J_{L−1} is the same for every b; the rows stay C until a derivative makes them differ.
-  let rows = top.backward(ops, ctx.weights[L]!, ops.constant(identity, [classes, classes]));
-  out[L - 1] = rows;
-  let perSample = false;
+  // Through a plain readout J_{L−1} is the same for every b: the rows stay C until a derivative makes them differ.
+  // A pooled readout (max pooling routes per sample) starts per sample.
+  let perSample = !top.plain;
+  const seed = perSample ? tiled(identity, batch) : identity;
+  let rows = top.backward(ops, ctx.weights[L]!, ops.constant(seed, [seed.length / classes, classes]), ctx.h[L - 1]!);
+  out[L - 1] = perSample ? ops.mean(ops.reshape(rows, [batch, classes, top.inputUnits]), [0]) : rows;
   for (let k = L - 2; k >= 1; k--) {
     const units = ctx.layers[k]!.units;
     const current = perSample ? ops.reshape(rows, [batch, classes, units]) : ops.reshape(rows, [1, classes, units]);
     const gated = ops.mul(current, ops.reshape(ctx.fprime[k + 1]!, [batch, 1, units]));
-    rows = ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, ops.reshape(gated, [batch * classes, units]));
+    rows = ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, ops.reshape(gated, [batch * classes, units]), ctx.h[k]!);
     perSample = true;
     out[k] = ops.mean(ops.reshape(rows, [batch, classes, ctx.layers[k - 1]!.units]), [0]);
   }
+  return out;
+}
+
+function tiled(values: Float32Array, times: number): Float32Array {
+  const out = new Float32Array(values.length * times);
+  for (let i = 0; i < times; i++) out.set(values, i * values.length);
   return out;
 }
 

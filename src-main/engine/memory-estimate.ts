@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { networkGeometry } from '../../shared/network/geometry';
 import { coefficientAt } from './regularizers/config';
 import { expandedSize, type ScoreExpansion } from './score-expansion';
 import type { ModelConfig } from './model';
@@ -28,6 +29,7 @@ export type MemoryKind =
   | 'rule state'
   | 'entropy inverse'
   | 'activations'
+  | 'patches'
   | 'weight gradients'
   | 'input staging';
 
@@ -55,27 +57,29 @@ export interface MemoryEstimate {
  */
 export function estimateRunMemory(config: ModelConfig, run: { batchSize: number; evalBatch: number }): MemoryEstimate {
   const { network, regularizers, optimizer } = config;
-  const sizes = [network.inputSize, ...network.hidden.map((l) => l.units), network.outputSize];
-  const depth = sizes.length - 1;
+  const geometry = networkGeometry(network.inputShape ?? [network.inputSize], network, network.outputSize);
+  const depth = geometry.length;
   const classes = network.outputSize;
   const moments = momentNames(optimizer).length;
   const parts: MemoryPart[] = [];
   const add = (layer: number, kind: MemoryKind, values: number, shape: string) => {
     if (values > 0) parts.push({ layer, kind, bytes: values * FLOAT, shape });
   };
-  for (let k = 1; k <= depth; k++) {
-    const fanIn = sizes[k - 1]!;
-    const units = sizes[k]!;
+  for (const g of geometry) {
+    const k = g.index;
+    const { units } = g;
     const hidden = k < depth;
-    const weights = fanIn * units;
-    const params = weights + units;
-    add(k, 'parameters', STATE_COPIES * params, `${STATE_COPIES} × (${fanIn} × ${units} + ${units})`);
+    const weightShape = g.weightShape.join(' × ');
+    const weights = g.weightShape.reduce((a, b) => a * b, 1);
+    const params = g.params;
+    const biasText = g.biasShape ? ` + ${g.biasShape.join(' × ')}` : '';
+    add(k, 'parameters', STATE_COPIES * params, `${STATE_COPIES} × (${weightShape}${biasText})`);
     if (network.weightSparsity > 0)
-      add(k, 'sparsity masks', STATE_COPIES * weights, `${STATE_COPIES} × ${fanIn} × ${units}`);
+      add(k, 'sparsity masks', STATE_COPIES * weights, `${STATE_COPIES} × ${weightShape}`);
     add(k, 'optimiser moments', STATE_COPIES * moments * params, `${STATE_COPIES} × ${moments} × ${params}`);
-    const rule = ruleStateValues(config, k, { fanIn, units, hidden, classes });
+    const rule = ruleStateValues(config, k, { inputUnits: g.inputUnits, weights, params, units, hidden, classes });
     add(k, 'rule state', STATE_COPIES * rule, `${STATE_COPIES} × ${rule}`);
-    if (hidden && coefficientAt(regularizers, 'entropy', k) > 0)
+    if (hidden && g.kind === 'dense' && coefficientAt(regularizers, 'entropy', k) > 0)
       add(k, 'entropy inverse', STATE_COPIES * units * units, `${STATE_COPIES} × ${units} × ${units}`);
     add(
       k,
@@ -83,7 +87,12 @@ export function estimateRunMemory(config: ModelConfig, run: { batchSize: number;
       (ACTIVATION_COPIES * run.batchSize + EVAL_COPIES * run.evalBatch) * units,
       `(${ACTIVATION_COPIES} × ${run.batchSize} + ${EVAL_COPIES} × ${run.evalBatch}) × ${units}`,
     );
-    add(k, 'weight gradients', weights, `${fanIn} × ${units}`);
+    if (g.kind !== 'dense') {
+      // The im2col patches of a step: formed for the forward product and again for the weight gradient.
+      const patches = 2 * run.batchSize * (g.units / g.output!.channels) * g.fanIn;
+      add(k, 'patches', patches, `2 × ${run.batchSize} × ${g.units / g.output!.channels} positions × ${g.fanIn}`);
+    }
+    add(k, 'weight gradients', weights, weightShape);
   }
   const steps = chunkStepsAtMost(run.batchSize, network.inputSize);
   const staged = 2 * steps * run.batchSize * (network.inputSize + classes);
@@ -101,14 +110,14 @@ export function estimateRunMemory(config: ModelConfig, run: { batchSize: number;
 function ruleStateValues(
   config: ModelConfig,
   k: number,
-  layer: { fanIn: number; units: number; hidden: boolean; classes: number },
+  layer: { inputUnits: number; weights: number; params: number; units: number; hidden: boolean; classes: number },
 ): number {
   const { name, params } = config.rule;
   switch (name) {
     case 'bp':
       return 0;
     case 'fa':
-      return k >= 2 ? layer.fanIn * layer.units : 0;
+      return k >= 2 ? layer.weights : 0;
     case 'dfa':
     case 'drtp':
       return layer.hidden ? layer.classes * layer.units : 0;
@@ -118,10 +127,10 @@ function ruleStateValues(
     case 'ebd':
     case 'sbd': {
       // The input layer's correlation with x (forward broadcast's input term), counted with the first layer.
-      const input = k === 1 && Number(params.forwardBroadcastInput ?? 0) > 0 ? layer.classes * layer.fanIn : 0;
+      const input = k === 1 && Number(params.forwardBroadcastInput ?? 0) > 0 ? layer.classes * layer.inputUnits : 0;
       if (!layer.hidden) return input;
       // The averaged hidden gradient and bias of the momentum option.
-      const averaged = Number(params.gradientMomentum ?? 0) > 0 ? layer.fanIn * layer.units + layer.units : 0;
+      const averaged = Number(params.gradientMomentum ?? 0) > 0 ? layer.params : 0;
       const expansion = name === 'sbd' ? ((params.expansion as ScoreExpansion | undefined) ?? 'none') : 'none';
       // R and, unless frozen, its start R₀ beside it.
       return input + averaged + (params.freeze ? 1 : 2) * expandedSize(expansion, layer.classes) * layer.units;

@@ -1,7 +1,8 @@
-import type { Activation } from '../../shared/schemas/experiment';
+import { networkGeometry } from '../../shared/network/geometry';
+import type { LayerSpec } from '../../shared/schemas/experiment';
 import type { RuleName, RuleParamValues } from '../../shared/rules/catalogue';
 import { Rng } from '../common/random';
-import { denseLayer } from './layers/dense';
+import { buildLayer } from './layers';
 import type { Layer } from './layers/layer';
 import type { LossName } from './losses';
 import { momentNames, optimizerScalars, type OptimizerConfig } from './optim/optimizer';
@@ -13,9 +14,14 @@ import type { Rule } from './rules/rule';
 export type InitScheme = 'xavier_uniform' | 'xavier_normal' | 'kaiming_uniform' | 'kaiming_normal';
 
 export interface NetworkConfig {
+  /** Flat units of one sample (the product of inputShape). */
   inputSize: number;
-  hidden: { units: number; activation: Activation }[];
+  /** One sample's shape: [height, width, channels] for images; absent means flat, [inputSize]. */
+  inputShape?: readonly number[];
+  hidden: readonly LayerSpec[];
   outputSize: number;
+  /** false: no bias in any layer. Absent means biases. */
+  biases?: boolean;
   init: { scheme: InitScheme; gain: number; readoutGain?: number };
   /** Fraction of each weight matrix fixed at zero by a random mask (0 = dense). */
   weightSparsity: number;
@@ -67,9 +73,9 @@ export class Model {
     readonly seed: number,
   ) {
     const { network } = config;
-    const sizes = this.sizes;
+    const geometry = networkGeometry(network.inputShape ?? [network.inputSize], network, network.outputSize);
     const activations = [...network.hidden.map((l) => l.activation), 'linear' as const];
-    this.layers = activations.map((activation, i) => denseLayer(i + 1, sizes[i]!, sizes[i + 1]!, activation));
+    this.layers = geometry.map((g, i) => buildLayer(g, activations[i]!));
     const factory = RULE_FACTORIES[config.rule.name];
     this.rule = factory(config.rule.params, {
       layers: this.layers,
@@ -77,8 +83,10 @@ export class Model {
       loss: config.loss,
       forwardScale: (k) => layerScale(config.regularizers, 'forwardBroadcast', k),
     });
+    // The layer entropy's N × N inverse is for dense layers; a conv layer's N is its every pixel and channel.
     this.entropyLayers = this.layers
       .slice(0, -1)
+      .filter((l) => l.kind === 'dense')
       .map((l) => l.index)
       .filter((k) => coefficientAt(config.regularizers, 'entropy', k) > 0);
     this.initialState = this.drawState(new Rng(seed));
@@ -86,8 +94,7 @@ export class Model {
 
   /** Units per layer, input first. */
   get sizes(): number[] {
-    const { network } = this.config;
-    return [network.inputSize, ...network.hidden.map((l) => l.units), network.outputSize];
+    return [this.config.network.inputSize, ...this.layers.map((l) => l.units)];
   }
 
   get depth(): number {
@@ -102,7 +109,7 @@ export class Model {
   params(): { name: string; layer: number }[] {
     return [
       ...this.layers.map((l) => ({ name: l.weight.name, layer: l.index })),
-      ...this.layers.map((l) => ({ name: l.bias.name, layer: l.index })),
+      ...this.layers.flatMap((l) => (l.bias ? [{ name: l.bias.name, layer: l.index }] : [])),
     ];
   }
 
@@ -118,13 +125,14 @@ export class Model {
     const maskRng = rng.fork('weight-mask');
     const masks: StateEntry[] = [];
     for (const layer of this.layers) {
-      const [fanIn, fanOut] = layer.weight.shape as [number, number];
+      const { fanIn, fanOut } = layer;
+      const size = layer.weight.shape.reduce((a, b) => a * b, 1);
       const readout = layer.index === this.depth;
       const gain = readout ? (network.init.readoutGain ?? network.init.gain) : network.init.gain;
       // Drawn even at gain 0, so that the random stream, and every other layer's weights, stay the same.
-      const values = initialWeights(network.init.scheme, gain, fanIn, fanOut, initRng);
+      const values = initialWeights(network.init.scheme, gain, fanIn, fanOut, size, initRng);
       if (network.weightSparsity > 0) {
-        const mask = sparsityMask(fanIn * fanOut, network.weightSparsity, maskRng);
+        const mask = sparsityMask(size, network.weightSparsity, maskRng);
         for (let i = 0; i < values.length; i++) values[i]! *= mask[i]!;
         masks.push({
           name: `mask${layer.index}`,
@@ -135,13 +143,15 @@ export class Model {
         });
       }
       entries.push({ name: layer.weight.name, shape: layer.weight.shape, values, learned: true, saved: true });
-      entries.push({
-        name: layer.bias.name,
-        shape: layer.bias.shape,
-        values: zeros(layer.bias.shape),
-        learned: true,
-        saved: true,
-      });
+      if (layer.bias) {
+        entries.push({
+          name: layer.bias.name,
+          shape: layer.bias.shape,
+          values: zeros(layer.bias.shape),
+          learned: true,
+          saved: true,
+        });
+      }
     }
     for (const r of this.rule.initialState(rng)) {
       entries.push({ name: `rule.${r.name}`, shape: r.shape, values: r.values, learned: r.learned, saved: true });
@@ -207,8 +217,15 @@ function zeros(shape: readonly number[]): Float32Array {
   return new Float32Array(shape.reduce((a, b) => a * b, 1));
 }
 
-function initialWeights(scheme: InitScheme, gain: number, fanIn: number, fanOut: number, rng: Rng): Float32Array {
-  const out = new Float32Array(fanIn * fanOut);
+function initialWeights(
+  scheme: InitScheme,
+  gain: number,
+  fanIn: number,
+  fanOut: number,
+  size: number,
+  rng: Rng,
+): Float32Array {
+  const out = new Float32Array(size);
   switch (scheme) {
     case 'xavier_uniform': {
       const limit = gain * Math.sqrt(6 / (fanIn + fanOut));

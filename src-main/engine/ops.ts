@@ -16,6 +16,8 @@ export interface Ops<T> {
   constant(values: ArrayLike<number>, shape: readonly number[]): T;
   /** A 1-D integer constant, for gather. */
   indices(values: ArrayLike<number>): T;
+  /** A float32 tensor of zeros, made where it is used rather than stored (a conv layer's are large). */
+  zeros(shape: readonly number[]): T;
 
   add(a: Operand<T>, b: Operand<T>): T;
   sub(a: Operand<T>, b: Operand<T>): T;
@@ -45,9 +47,12 @@ export interface Ops<T> {
   matmul(a: T, b: T, transposeA?: boolean, transposeB?: boolean): T;
   /** a·b + beta·c in one product where the executor can (ONNX's Gemm adds c as it writes the result). */
   gemm(a: T, b: T, c: T, options: { transposeA?: boolean; transposeB?: boolean; beta?: number }): T;
+  /** Products of matching matrices of two rank-3 stacks (P × m × k by P × k × n), either side's matrices transposed. */
+  batchMatmul(a: T, b: T, transposeA?: boolean, transposeB?: boolean): T;
   /** Sum over the axes (all when omitted; a scalar then). */
   sum(x: T, axes?: readonly number[], keepDims?: boolean): T;
   mean(x: T, axes?: readonly number[], keepDims?: boolean): T;
+  max(x: T, axes: readonly number[], keepDims?: boolean): T;
   /** log softmax over the last axis. */
   logSoftmax(x: T): T;
   /** Per row of two B × C matrices: 1 where their argmaxes agree, else 0 (B). */
@@ -56,10 +61,19 @@ export interface Ops<T> {
   reshape(x: T, shape: readonly number[]): T;
   /** Transpose of a 2-D matrix. */
   transpose(x: T): T;
+  /** Axes reordered: output axis i is input axis perm[i]. */
+  permute(x: T, perm: readonly number[]): T;
   concat(xs: readonly T[], axis: number): T;
   slice(x: T, begin: readonly number[], size: readonly number[]): T;
+  /** x with zeros added before and after each axis ([before, after] per axis). */
+  pad(x: T, widths: readonly (readonly [number, number])[]): T;
   /** Entries of x at the integer indices along the axis. */
   gather(x: T, indices: T, axis: number): T;
+  /**
+   * The adjoint of gather along axis 0: an (rows, …) tensor whose row r is the sum of the update rows whose index
+   * is r (conv layers carry Φ back from their patches with it).
+   */
+  scatterAddRows(updates: T, indices: T, rows: number): T;
   /** The values of a 1-D tensor in ascending order. */
   sortAscending(x: T): T;
   /** Inverse of a symmetric positive-definite matrix. */

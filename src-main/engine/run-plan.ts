@@ -18,7 +18,14 @@ export interface RunPlan {
  * Expands an experiment into its runs, seed-major so that the first results to arrive cover every rule.
  * Runs that share a seed share the initial weights and the data order: both come from the seed's named streams.
  */
-export function planRuns(spec: ExperimentSpec, data: { inputSize: number; outputSize: number }): RunPlan[] {
+/** What a run's network is built for: one sample's flat size and shape ([H, W, C] for images), and the outputs. */
+export interface DataShape {
+  inputSize: number;
+  inputShape?: readonly number[];
+  outputSize: number;
+}
+
+export function planRuns(spec: ExperimentSpec, data: DataShape): RunPlan[] {
   const plans: RunPlan[] = [];
   for (const seed of spec.seeds) {
     spec.rules.forEach((arm, index) => {
@@ -57,13 +64,15 @@ export function armRegularizers(spec: ExperimentSpec, arm: RuleSpec): Regularize
 export function modelConfig(
   spec: ExperimentSpec,
   arm: RuleSpec,
-  data: { inputSize: number; outputSize: number },
+  data: DataShape,
 ): ModelConfig {
   const optimizer = arm.optimizer ?? spec.optimizer;
   return {
     network: {
       inputSize: data.inputSize,
+      inputShape: data.inputShape,
       hidden: spec.network.hidden,
+      biases: spec.network.biases,
       outputSize: data.outputSize,
       init: spec.network.init,
       weightSparsity: spec.network.weightSparsity,

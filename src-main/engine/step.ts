@@ -114,11 +114,8 @@ export function weightGradient<T>(ops: Ops<T>, layer: Layer, input: T, phi: T | 
   };
 }
 
-function layerParams<T>(
-  state: Tensors<T>,
-  layer: { weight: { name: string }; bias: { name: string } },
-): LayerParams<T> {
-  return { weight: state[layer.weight.name]!, bias: state[layer.bias.name]! };
+function layerParams<T>(state: Tensors<T>, layer: Layer): LayerParams<T> {
+  return { weight: state[layer.weight.name]!, bias: layer.bias ? state[layer.bias.name]! : null };
 }
 
 export interface Update<T> {
@@ -182,8 +179,10 @@ export function computeUpdate<T>(
     const decay = coefficientAt(config.regularizers, 'weightDecay', layer.index);
     const dense = addOptional(ops, formed?.weight ?? null, decay > 0 ? ops.mul(decay, weight) : null);
     grads[layer.weight.name] = weightGradient(ops, layer, pass.h[layer.index - 1]!, phi, dense);
-    const bias = addOptional(ops, formed?.bias ?? null, phi === null ? null : ops.sum(phi, [0]));
-    grads[layer.bias.name] = tensorGradient(ops, bias!);
+    if (layer.bias === null) return;
+    // The layer's own bias gradient (a conv bias sums over positions too), kept apart from the weight product.
+    const own = phi === null ? null : layer.biasGradient(ops, phi);
+    grads[layer.bias.name] = tensorGradient(ops, addOptional(ops, formed?.bias ?? null, own)!);
   };
   // Output layer: its true local gradient under every rule, Φ_L = s (mean over the batch), plus the rule's extra.
   const outputPhi = ops.div(score, batchSize);
@@ -255,6 +254,7 @@ function averagedRuleGradient<T>(
   const fresh = layer.gradients(ops, input, ruleTerm);
   const average = (name: string, g: T) => ops.add(ops.mul(state[name]!, beta), ops.mul(g, 1 - beta));
   const weight = average(`rule.momentum${k}`, fresh.weight);
+  if (fresh.bias === null) return { gradient: { weight, bias: null }, state: { [`rule.momentum${k}`]: weight } };
   const bias = average(`rule.momentumBias${k}`, fresh.bias);
   return { gradient: { weight, bias }, state: { [`rule.momentum${k}`]: weight, [`rule.momentumBias${k}`]: bias } };
 }

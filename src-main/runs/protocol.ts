@@ -35,6 +35,7 @@ export const HostMessage = z.discriminatedUnion('type', [
     backend: BackendChoice,
     threads: Threads.nullable().default(null),
     inputSize: z.number().int().positive(),
+    inputShape: z.array(z.number().int().positive()).max(4).optional(),
     outputSize: z.number().int().positive(),
   }),
   z.object({ type: z.literal('pause') }),

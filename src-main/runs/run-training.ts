@@ -97,7 +97,11 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
     validationFraction: spec.dataset.validationFraction,
     standardise: spec.dataset.standardise,
   });
-  const config = modelConfig(spec, arm, { inputSize: data.train.featureSize, outputSize: data.outputSize });
+  const config = modelConfig(spec, arm, {
+    inputSize: data.train.featureSize,
+    inputShape: data.train.inputShape,
+    outputSize: data.outputSize,
+  });
   refuseIfTooBig(config, spec.batchSize, message.backend);
   const model = new Model(config, message.seed);
   // The checkpoint is read before anything starts, so that a damaged one is reported as what it is.
@@ -160,7 +164,7 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
 async function measureArms(
   message: Extract<HostMessage, { type: 'estimate' }>,
 ): Promise<Extract<WorkerMessage, { type: 'estimated' }>> {
-  const shape = { inputSize: message.inputSize, outputSize: message.outputSize };
+  const shape = { inputSize: message.inputSize, inputShape: message.inputShape, outputSize: message.outputSize };
   const arms = [];
   let report: ExecutorReport | null = null;
   for (const arm of message.spec.rules) {

@@ -8,6 +8,7 @@ export interface EstimateRequest {
   spec: ExperimentSpec;
   backend: BackendChoice;
   inputSize: number;
+  inputShape?: readonly number[];
   outputSize: number;
 }
 
@@ -75,6 +76,7 @@ export class StepEstimator {
         backend: request.backend,
         threads: this.#threads ?? null,
         inputSize: request.inputSize,
+        inputShape: request.inputShape ? [...request.inputShape] : undefined,
         outputSize: request.outputSize,
       });
     });
@@ -82,10 +84,11 @@ export class StepEstimator {
 }
 
 /** What a step's cost depends on; names, seeds, epochs and data subset do not change it. */
-function costKey({ spec, backend, inputSize, outputSize }: EstimateRequest): string {
+function costKey({ spec, backend, inputSize, inputShape, outputSize }: EstimateRequest): string {
   return JSON.stringify([
     backend,
     inputSize,
+    inputShape,
     outputSize,
     spec.network,
     spec.loss,

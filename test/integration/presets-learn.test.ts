@@ -15,6 +15,7 @@ import { defaultThreads } from '../../src-main/engine/onnx/runtime';
 import { PRESETS, RULE_PRESETS, frozenHidden, type Preset } from '../../src-main/engine/presets';
 import { planRuns, type RunPlan } from '../../src-main/engine/run-plan';
 import { evaluate, train, type TrainOutcome } from '../../src-main/engine/trainer';
+import { layerLabel } from '../../shared/network/describe';
 
 /**
  * Every rule's preset learns: one epoch on a stratified 10,000-sample subset of Fashion-MNIST (seed 0), run through
@@ -164,7 +165,7 @@ describe('presets', () => {
       const all = spec.description;
       const label = (what: string) => `${p.id}: ${what}`;
       // The shared notes: network, activation, initialisation, optimiser, batch.
-      const units = spec.network.hidden.map((h) => h.units);
+      const units = spec.network.hidden.map(layerLabel);
       expect(all, label('network')).toContain(`Network 784-${units.join('-')}-10, ReLU hidden`);
       expect(
         spec.network.hidden.every((h) => h.activation === 'relu'),

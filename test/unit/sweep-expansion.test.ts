@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expandSweep, type SweepExpansion } from '../../shared/sweeps';
+import { denseUnits } from '../../shared/network/describe';
 
 const experiment = {
   name: 'tiny',
@@ -62,7 +63,7 @@ describe('sweep expansion', () => {
         replicates: [7, 8, 9],
       }),
     );
-    const units = [...new Set(sweep.points.map((p) => p.spec.network.hidden[0]!.units))];
+    const units = [...new Set(sweep.points.map((p) => denseUnits(p.spec.network.hidden[0]!)))];
     expect(units).toEqual([16, 32, 48, 64]);
     const decays = [...new Set(sweep.points.map((p) => p.spec.regularizers.weightDecay))];
     expect(decays).toEqual([0, 0.1, 0.2, 0.3]);

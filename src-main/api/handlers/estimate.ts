@@ -17,6 +17,7 @@ export function estimateHandlers({ store, runs, datasets, estimator }: ApiServic
         spec,
         backend: backend ?? runs.defaultBackend,
         inputSize,
+        inputShape: dataset.inputShape,
         outputSize: dataset.outputSize,
       });
       const splits = plannedSplitSizes(dataset.sizes, {

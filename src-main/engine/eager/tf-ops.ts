@@ -11,6 +11,7 @@ export const tfOps: Ops<tf.Tensor> = {
   shape: (x) => x.shape,
   constant: (values, shape) => tf.tensor(Float32Array.from(values), [...shape], 'float32'),
   indices: (values) => tf.tensor1d(Int32Array.from(values), 'int32'),
+  zeros: (shape) => tf.zeros([...shape]),
 
   add: (a, b) => tf.add(operand(a), operand(b)),
   sub: (a, b) => tf.sub(operand(a), operand(b)),
@@ -44,16 +45,26 @@ export const tfOps: Ops<tf.Tensor> = {
   },
   gemm: (a, b, c, { transposeA = false, transposeB = false, beta = 1 }) =>
     tf.add(tfOps.matmul(a, b, transposeA, transposeB), beta === 1 ? c : tf.mul(c, beta)),
+  batchMatmul: (a, b, transposeA = false, transposeB = false) =>
+    tf.matMul(
+      transposeA ? tf.transpose(a, [0, 2, 1]) : (a as tf.Tensor3D),
+      transposeB ? tf.transpose(b, [0, 2, 1]) : (b as tf.Tensor3D),
+    ),
   sum: (x, axes, keepDims = false) => tf.sum(x, axes ? [...axes] : undefined, keepDims),
   mean: (x, axes, keepDims = false) => tf.mean(x, axes ? [...axes] : undefined, keepDims),
+  max: (x, axes, keepDims = false) => tf.max(x, [...axes], keepDims),
   logSoftmax: (x) => tf.logSoftmax(x),
   argmaxAgree: (a, b) => tf.cast(tf.equal(tf.argMax(a, 1), tf.argMax(b, 1)), 'float32'),
 
   reshape: (x, shape) => tf.reshape(x, [...shape]),
   transpose: (x) => tf.transpose(x),
+  permute: (x, perm) => tf.transpose(x, [...perm]),
   concat: (xs, axis) => tf.concat([...xs], axis),
   slice: (x, begin, size) => tf.slice(x, [...begin], [...size]),
+  pad: (x, widths) => tf.pad(x, widths.map(([a, b]) => [a, b] as [number, number])),
   gather: (x, indices, axis) => tf.gather(x, indices, axis),
+  scatterAddRows: (updates, indices, rows) =>
+    tf.scatterND(tf.reshape(indices, [indices.shape[0]!, 1]), updates, [rows, ...updates.shape.slice(1)]),
   // topk sorts descending; reversed, ascending.
   sortAscending: (x) => tf.reverse(tf.topk(x, x.shape[0]!, true).values),
   inverseSpd: (x) => {

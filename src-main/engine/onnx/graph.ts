@@ -165,6 +165,10 @@ export class GraphBuilder implements Ops<Sym> {
   shape = (x: Sym): readonly number[] => x.shape;
   constant = (values: ArrayLike<number>, shape: readonly number[]): Sym => this.initializer(values, shape, 'float');
   indices = (values: ArrayLike<number>): Sym => this.initializer(values, [values.length], 'int64');
+  zeros = (shape: readonly number[]): Sym =>
+    this.one('ConstantOfShape', [this.int64(shape)], shape, {
+      value: { kind: 'tensor', value: { name: 'zero', dataType: DataType.FLOAT, dims: [1], raw: rawBytes(DataType.FLOAT, [0]) } },
+    });
 
   add = (a: Operand<Sym>, b: Operand<Sym>) => this.binary('Add', a, b);
   sub = (a: Operand<Sym>, b: Operand<Sym>) => this.binary('Sub', a, b);
@@ -226,7 +230,19 @@ export class GraphBuilder implements Ops<Sym> {
     });
   };
 
+  batchMatmul = (a: Sym, b: Sym, transposeA = false, transposeB = false): Sym => {
+    if (a.shape.length !== 3 || b.shape.length !== 3) throw new Error('batchMatmul: rank-3 operands only');
+    const left = transposeA ? this.permute(a, [0, 2, 1]) : a;
+    const right = transposeB ? this.permute(b, [0, 2, 1]) : b;
+    const [p, m, ka] = left.shape as [number, number, number];
+    const [pb, kb, n] = right.shape as [number, number, number];
+    if (p !== pb || ka !== kb) throw new Error(`batchMatmul: shapes ${left.shape} and ${right.shape} do not fit`);
+    this.multiplyAdds += p * m * n * ka;
+    return this.one('MatMul', [left, right], [p, m, n]);
+  };
+
   sum = (x: Sym, axes?: readonly number[], keepDims = false) => this.reduce('ReduceSum', x, axes, keepDims);
+  max = (x: Sym, axes: readonly number[], keepDims = false) => this.reduce('ReduceMax', x, axes, keepDims);
   mean = (x: Sym, axes?: readonly number[], keepDims = false) => this.reduce('ReduceMean', x, axes, keepDims);
 
   private reduce(opType: string, x: Sym, axes: readonly number[] | undefined, keepDims: boolean): Sym {
@@ -262,6 +278,14 @@ export class GraphBuilder implements Ops<Sym> {
     return this.one('Transpose', [x], [x.shape[1]!, x.shape[0]!], { perm: { kind: 'ints', value: [1, 0] } });
   };
 
+  permute = (x: Sym, perm: readonly number[]): Sym =>
+    this.one(
+      'Transpose',
+      [x],
+      perm.map((a) => x.shape[a]!),
+      { perm: { kind: 'ints', value: [...perm] } },
+    );
+
   concat = (xs: readonly Sym[], axis: number): Sym => {
     const shape = [...xs[0]!.shape];
     shape[axis] = xs.reduce((n, x) => n + x.shape[axis]!, 0);
@@ -275,9 +299,24 @@ export class GraphBuilder implements Ops<Sym> {
     return this.one('Slice', [x, this.int64(begin), this.int64(ends), this.int64(axes)], sizes);
   };
 
+  pad = (x: Sym, widths: readonly (readonly [number, number])[]): Sym => {
+    const shape = x.shape.map((d, i) => d + widths[i]![0] + widths[i]![1]);
+    const pads = [...widths.map((w) => w[0]), ...widths.map((w) => w[1])];
+    return this.one('Pad', [x, this.int64(pads)], shape);
+  };
+
   gather = (x: Sym, indices: Sym, axis: number): Sym => {
     const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
     return this.one('Gather', [x, indices], shape, { axis: { kind: 'int', value: axis } });
+  };
+
+  scatterAddRows = (updates: Sym, indices: Sym, rows: number): Sym => {
+    const count = indices.shape[0]!;
+    const at = this.one('Reshape', [indices, this.int64([count, 1])], [count, 1], {}, indices.type);
+    const shape = [rows, ...updates.shape.slice(1)];
+    return this.one('ScatterND', [this.zeros(shape), at, updates], shape, {
+      reduction: { kind: 'string', value: 'add' },
+    });
   };
 
   sortAscending = (x: Sym): Sym => {

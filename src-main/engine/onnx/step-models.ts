@@ -115,7 +115,7 @@ function buildDiagnose(model: Model, batchSize: number): { bytes: Uint8Array; na
 
 function buildEvaluate(model: Model, evalBatch: number): Uint8Array {
   const g = new GraphBuilder('evaluate');
-  const params = new Set(model.layers.flatMap((l) => [l.weight.name, l.bias.name]));
+  const params = new Set(model.layers.flatMap((l) => (l.bias ? [l.weight.name, l.bias.name] : [l.weight.name])));
   const state = stateInputs(
     g,
     model.initialState.filter((e) => params.has(e.name)),

@@ -5,7 +5,7 @@ export const createBp: RuleFactory = (): Rule => ({
   name: 'bp',
   initialState: () => [],
   hiddenSignal: (ops, k, ctx, phiAbove) => ({
-    modulatory: ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, phiAbove),
+    modulatory: ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, phiAbove, ctx.h[k]!),
     postsynaptic: null,
     scale: 1 / ctx.batchSize,
   }),

@@ -76,19 +76,18 @@ function decorrelation(name: 'ebd' | 'sbd'): RuleFactory {
         if (momentum > 0) {
           // The averaged gradients start at zero (the step's averagedRuleGradient).
           for (const layer of layers.slice(0, -1)) {
-            const [fanIn, units] = layer.weight.shape as [number, number];
-            const weight = new Float32Array(fanIn * units);
-            entries.push({ name: `momentum${layer.index}`, shape: [fanIn, units], values: weight, learned: true });
-            entries.push({
-              name: `momentumBias${layer.index}`,
-              shape: [units],
-              values: new Float32Array(units),
-              learned: true,
-            });
+            const { shape } = layer.weight;
+            const weight = new Float32Array(shape.reduce((a, b) => a * b, 1));
+            entries.push({ name: `momentum${layer.index}`, shape, values: weight, learned: true });
+            if (layer.bias) {
+              const bias = layer.bias.shape;
+              const values = new Float32Array(bias.reduce((a, b) => a * b, 1));
+              entries.push({ name: `momentumBias${layer.index}`, shape: bias, values, learned: true });
+            }
           }
         }
         if (forwardInput > 0) {
-          const inputs = layers[0]!.weight.shape[0]!;
+          const inputs = layers[0]!.inputUnits;
           // Stream 'broadcast-0': the hidden layers' matrices (streams 1…) are drawn exactly as without it.
           const values = broadcastInit(rng, 0, classes, inputs, initScale);
           entries.push({ name: 'correlation0', shape: [classes, inputs], values, learned: !freeze });
@@ -163,9 +162,9 @@ function throughTheScore<T>(ops: Ops<T>, k: number, ctx: StepContext<T>, gh: T):
     ctx.prediction,
   );
   for (let j = L; j > k + 1; j--) {
-    phi = ops.mul(ctx.layers[j - 1]!.backward(ops, ctx.weights[j]!, phi), ctx.fprime[j - 1]!);
+    phi = ops.mul(ctx.layers[j - 1]!.backward(ops, ctx.weights[j]!, phi, ctx.h[j - 1]!), ctx.fprime[j - 1]!);
   }
-  return ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, phi);
+  return ctx.layers[k]!.backward(ops, ctx.weights[k + 1]!, phi, ctx.h[k]!);
 }
 
 export const createEbd = decorrelation('ebd');

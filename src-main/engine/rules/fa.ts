@@ -13,20 +13,20 @@ export const createFa: RuleFactory = (params, { layers }): Rule => {
     initialState: (rng) => {
       const entries = [];
       for (let k = 2; k <= L; k++) {
-        const [cols, rows] = layers[k - 1]!.weight.shape as [number, number];
-        const limit = scale * Math.sqrt(6 / (rows + cols));
-        const drawn = rng.fork(`feedback-${k}`).fillUniform(new Float32Array(rows * cols), -limit, limit);
-        entries.push({
-          name: `feedback${k}`,
-          shape: [cols, rows],
-          values: transposed(drawn, rows, cols),
-          learned: false,
-        });
+        const layer = layers[k - 1]!;
+        const { shape } = layer.weight;
+        const limit = scale * Math.sqrt(6 / (layer.fanIn + layer.fanOut));
+        const size = shape.reduce((a, b) => a * b, 1);
+        const drawn = rng.fork(`feedback-${k}`).fillUniform(new Float32Array(size), -limit, limit);
+        // A dense layer's F is drawn as N_{k+1} × Nₖ (the published layout) and stored transposed; a conv or
+        // local layer's is drawn in its stored layout, whose structure (shared kernel, per-position) it keeps.
+        const values = layer.kind === 'dense' ? transposed(drawn, shape[1]!, shape[0]!) : drawn;
+        entries.push({ name: `feedback${k}`, shape, values, learned: false });
       }
       return entries;
     },
     hiddenSignal: (ops, k, ctx, phiAbove) => ({
-      modulatory: ctx.layers[k]!.backward(ops, ctx.state[`feedback${k + 1}`]!, phiAbove),
+      modulatory: ctx.layers[k]!.backward(ops, ctx.state[`feedback${k + 1}`]!, phiAbove, ctx.h[k]!),
       postsynaptic: null,
       scale: 1 / ctx.batchSize,
     }),

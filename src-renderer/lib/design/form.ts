@@ -1,4 +1,5 @@
 import { issuesFromZod, type Issue } from '../../../shared/api/errors';
+import { denseUnits } from '../../../shared/network/describe';
 import { withDefaults, type RuleName, type RuleParamValues } from '../../../shared/rules/catalogue';
 import {
   ExperimentSpec,
@@ -253,7 +254,7 @@ export function fromSpec(spec: ExperimentSpec): DesignForm {
     trainSubset: spec.dataset.trainSubset ?? null,
     validationFraction: spec.dataset.validationFraction,
     standardise: spec.dataset.standardise,
-    hidden: spec.network.hidden.map((l) => ({ key: newKey(), units: l.units, activation: l.activation })),
+    hidden: spec.network.hidden.map((l) => ({ key: newKey(), units: denseUnits(l) ?? 0, activation: l.activation })),
     initScheme: spec.network.init.scheme,
     initGain: spec.network.init.gain,
     readoutGain: spec.network.init.readoutGain ?? null,

@@ -12,6 +12,7 @@ import { denseLayer } from '../../../src-main/engine/layers/dense';
 import { weightGradient } from '../../../src-main/engine/step';
 import { maxRelativeError, useCpuBackend } from '../../support/engine-fixtures';
 import { EXECUTORS } from '../../support/executors';
+import { networkGeometry } from '../../../shared/network/geometry';
 
 beforeAll(useCpuBackend);
 
@@ -97,7 +98,7 @@ describe('optimiser scalars', () => {
 describe.each(EXECUTORS)('a layer’s weight gradient folded into the update on the $name executor', (executor) => {
   // SGD and momentum fold their update into the product inputᵀΦ (one GEMM adding into the weights or the velocity);
   // the result must be what the materialised gradient gives.
-  const layer = denseLayer(1, 4, 3, 'tanh');
+  const layer = denseLayer(networkGeometry([4], { hidden: [] }, 3)[0]!, 'tanh');
   const rng = new Rng(12);
   const inputs = {
     input: { values: rng.fillNormal(new Float32Array(6 * 4), 1), shape: [6, 4] },
