@@ -34,7 +34,7 @@ Usage:
   broadcast-lab sessions list             stored sessions
   broadcast-lab sessions create NAME      a new session
   broadcast-lab datasets list             the datasets: which are here, where, and which can be downloaded
-  broadcast-lab datasets download NAME    fetch a dataset (mnist, fashion-mnist, cifar-10), checksums verified
+  broadcast-lab datasets download NAME    fetch a dataset (mnist, fashion-mnist, cifar-10, cifar-100), checksums verified
                                           [--dataset-mirror URL]
   broadcast-lab serve [--port N]          the app in a browser, on 127.0.0.1 (see serve --help)
 ${SWEEP_USAGE}

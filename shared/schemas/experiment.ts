@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkRuleParams, type RuleName as CatalogueRuleName } from '../rules/catalogue';
+import { AugmentationSpec } from './augmentation';
 
 /**
  * The experiment spec: what a researcher designs and what every run is reproduced from. Stored as JSON with its
@@ -127,12 +128,28 @@ export const RuleSpec = z.strictObject({
 });
 export type RuleSpec = z.infer<typeof RuleSpec>;
 
-export const DatasetSpec = z.strictObject({
-  name: z.string().min(1, 'choose a dataset'),
-  trainSubset: z.number().int().positive().optional(),
-  validationFraction: z.number().min(0).max(0.5).default(0.1),
-  standardise: z.boolean().default(false),
-});
+export const DatasetSpec = z
+  .strictObject({
+    name: z.string().min(1, 'choose a dataset'),
+    trainSubset: z.number().int().positive().optional(),
+    validationFraction: z.number().min(0).max(0.5).default(0.1),
+    standardise: z.boolean().default(false),
+    /**
+     * What `standardise` takes one mean and std over: 'feature' (absent: each input value on its own, as always) or
+     * 'channel' (images: one mean and std per colour channel over all pixels of the training split, as the papers do).
+     */
+    standardiseOver: z.enum(['feature', 'channel']).optional(),
+    /** Per-epoch augmentation of the training images (shared/schemas/augmentation.ts); absent: none. */
+    augmentation: AugmentationSpec.optional(),
+  })
+  .superRefine((dataset, ctx) => {
+    if (dataset.standardiseOver !== undefined && !dataset.standardise)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['standardiseOver'],
+        message: 'standardiseOver applies only with standardise: true',
+      });
+  });
 
 export const MonitoringSpec = z.strictObject({
   /** Steps between reads of the training loss (each read syncs with the device). */

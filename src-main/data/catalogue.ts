@@ -8,7 +8,8 @@ import type { Task } from './types';
 
 export type BuiltinName = 'mnist-sample' | 'mnist' | 'fashion-mnist' | 'cifar-10' | 'cifar-100';
 export type SyntheticName = 'teacher-student' | 'gaussian-mixture' | 'spirals';
-export type DatasetKind = 'mnist-package' | 'idx' | 'cifar-10' | 'cifar-100' | 'image-folder' | 'csv' | 'synthetic';
+export type DatasetKind =
+  'mnist-package' | 'idx' | 'cifar-10' | 'cifar-100' | 'image-folder' | 'tiny-imagenet' | 'csv' | 'synthetic';
 
 export const DIGIT_CLASSES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 

@@ -196,6 +196,8 @@ export interface ImageFolderOptions {
   channels?: 'auto' | 1 | 3;
   /** Called after each chunk of images is decoded; totals count every split. */
   onProgress?: (done: number, total: number) => void;
+  /** The size every image must have (a layout that fixes it, as Tiny ImageNet's 64×64); absent: the first image's. */
+  size?: { readonly width: number; readonly height: number; readonly layout: string };
 }
 
 /** Files read at once: enough to overlap disk reads with decoding, few enough to keep memory flat. */
@@ -204,7 +206,9 @@ const CHUNK = 64;
 interface Geometry {
   width: number;
   height: number;
+  /** The first image's file, or the layout that fixes the size. */
   first: string;
+  declared: boolean;
 }
 
 async function decodeSplit(
@@ -222,13 +226,16 @@ async function decodeSplit(
     for (let i = 0; i < chunk.length; i++) {
       const { file, label } = chunk[i]!;
       const image = decodeImage(buffers[i]!, file);
-      if (geometry.value === null) geometry.value = { width: image.width, height: image.height, first: file };
+      if (geometry.value === null)
+        geometry.value = { width: image.width, height: image.height, first: file, declared: false };
       const g = geometry.value;
       if (image.width !== g.width || image.height !== g.height) {
         throw new DatasetError(
           'mismatch',
           file,
-          `is ${image.width}×${image.height} but the other images are ${g.width}×${g.height} (as ${g.first}); all images must share one size`,
+          g.declared
+            ? `is ${image.width}×${image.height}, but ${g.first} images are ${g.width}×${g.height}`
+            : `is ${image.width}×${image.height} but the other images are ${g.width}×${g.height} (as ${g.first}); all images must share one size`,
         );
       }
       const d = g.width * g.height * 3;
@@ -299,7 +306,10 @@ export async function decodeImageFolder(scan: ImageFolderScan, options: ImageFol
   const root = scan.root;
   const total = scan.train.length + (scan.validation?.length ?? 0) + (scan.test?.length ?? 0);
   const progress = { done: 0, total, report: options.onProgress };
-  const geometry: { value: Geometry | null } = { value: null };
+  const size = options.size;
+  const geometry: { value: Geometry | null } = {
+    value: size === undefined ? null : { width: size.width, height: size.height, first: size.layout, declared: true },
+  };
   const train = await decodeSplit(scan.train, geometry, progress);
   const validation = scan.validation === null ? null : await decodeSplit(scan.validation, geometry, progress);
   const test = scan.test === null ? null : await decodeSplit(scan.test, geometry, progress);

@@ -5,6 +5,7 @@ import { locateIdxFiles } from './idx-folder';
 import { scanImageFolder } from './image-folder';
 import { readManifest } from './import-manifest';
 import type { ImportKind, ImportRecord } from './imports';
+import { locateTinyImageNet, scanTinyImageNet, tinyImageNetSourceFiles } from './tiny-imagenet';
 
 /**
  * Whether an import's files are still the ones it was imported from. The files are hashed once each time
@@ -47,6 +48,11 @@ async function sourceFiles(target: Located): Promise<string[]> {
     case 'image-folder': {
       const scan = await scanImageFolder(target.path);
       return [...scan.train, ...(scan.validation ?? []), ...(scan.test ?? [])].map((f) => f.file);
+    }
+    case 'tiny-imagenet': {
+      const files = await locateTinyImageNet(target.path);
+      if (files === null) throw new DatasetError('not_found', target.path, 'no longer holds Tiny ImageNet files');
+      return tinyImageNetSourceFiles(files, await scanTinyImageNet(files));
     }
   }
 }

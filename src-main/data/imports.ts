@@ -9,7 +9,7 @@ import { DatasetError, ioError } from './errors';
  * (checked by reading every sample then) lets the list show sizes and classes without re-reading them.
  */
 
-export const ImportKind = z.enum(['image-folder', 'csv', 'idx', 'cifar-10', 'cifar-100']);
+export const ImportKind = z.enum(['image-folder', 'csv', 'idx', 'cifar-10', 'cifar-100', 'tiny-imagenet']);
 export type ImportKind = z.infer<typeof ImportKind>;
 
 export const ImportRecord = z.object({

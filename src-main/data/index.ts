@@ -14,6 +14,7 @@ export type {
   RegressionDataset,
   SplitDescription,
   SplitName,
+  Standardise,
   Task,
 } from './types';
 export { DatasetError, type DatasetErrorKind } from './errors';
@@ -55,6 +56,17 @@ export {
   type ImageFolderScan,
 } from './image-folder';
 export { decodeImage } from './image-decode';
+export { locateTinyImageNet, scanTinyImageNet, TINY_IMAGENET_SIDE, type TinyImageNetFiles } from './tiny-imagenet';
+export {
+  Augmenter,
+  augmentationPlan,
+  augmentationProblem,
+  type AugmentationPlan,
+  type FlipMode,
+  type SampleTransform,
+  type SpecProblem,
+} from './augment';
+export { datasetAugmentation, datasetLoadOptions, datasetSpecProblem } from './spec-options';
 export { readMnistPackage } from './mnist-package';
 export { readCsvSource, parseCsvTable, parseCsvRecords, type CsvOptions } from './csv';
 export { locateIdxFiles, readIdxFolder, summariseIdxFiles, type IdxFiles } from './idx-folder';

@@ -27,7 +27,13 @@ import { downloadFile } from './download';
 import { DatasetError } from './errors';
 import { hashRawSource } from './hash';
 import { locateIdxFiles, readIdxFolder, summariseIdxFiles } from './idx-folder';
-import { decodeImageFolder, fingerprintImageFolder, scanImageFolder } from './image-folder';
+import {
+  decodeImageFolder,
+  fingerprintImageFolder,
+  scanImageFolder,
+  type ImageFolderOptions,
+  type ImageFolderScan,
+} from './image-folder';
 import { hashImportFiles, verifyImportFiles } from './import-integrity';
 import { removeManifest, writeManifest } from './import-manifest';
 import { readImports, writeImports, type ImportKind, type ImportRecord } from './imports';
@@ -40,6 +46,7 @@ import { readSourceCache, writeSourceCache } from './source-cache';
 import { DOWNLOAD_SOURCES, type DownloadSource, type DownloadableName } from './sources';
 import { gaussianMixture, spirals, teacherStudent } from './synthetic';
 import { extractTarGz } from './tar';
+import { locateTinyImageNet, scanTinyImageNet, tinyImageNetDecodeOptions } from './tiny-imagenet';
 import type { LoadOptions, LoadedDataset, RawSource, Task } from './types';
 
 /**
@@ -250,9 +257,9 @@ export class DatasetManager {
   }
 
   /**
-   * Registers a local dataset: a .csv file, or a folder of IDX files, CIFAR batches or images
-   * (root/<split>/<class>/*.jpg|png or root/<class>/*). Every sample is read once now, so a broken file
-   * is reported at import and not in the middle of an experiment.
+   * Registers a local dataset: a .csv file, or a folder of IDX files, CIFAR batches, Tiny ImageNet (wnids.txt,
+   * val/val_annotations.txt) or images (root/<split>/<class>/*.jpg|png or root/<class>/*). Every sample is read
+   * once now, so a broken file is reported at import and not in the middle of an experiment.
    */
   async importDataset(location: string, options: ImportOptions = {}): Promise<DatasetEntry> {
     const resolved = path.resolve(location);
@@ -617,6 +624,7 @@ async function detectKind(location: string): Promise<ImportKind> {
   if (await locateIdxFiles(location)) return 'idx';
   if (await locateCifarFiles(location, 'cifar-10')) return 'cifar-10';
   if (await locateCifarFiles(location, 'cifar-100')) return 'cifar-100';
+  if (await locateTinyImageNet(location)) return 'tiny-imagenet';
   await scanImageFolder(location); // throws a layout error naming what is wrong
   return 'image-folder';
 }
@@ -640,6 +648,7 @@ async function readImport(
       });
       break;
     case 'image-folder':
+    case 'tiny-imagenet':
       source = await readImageFolderCached(record, cacheDir, options, filesHash);
       break;
     case 'idx': {
@@ -672,8 +681,17 @@ async function readImageFolderCached(
   options: ManagerLoadOptions,
   filesHash: string,
 ): Promise<RawSource> {
-  const folderOptions = { channels: record.options.channels, onProgress: options.onProgress };
-  const scan = await scanImageFolder(record.path);
+  const plain = { channels: record.options.channels, onProgress: options.onProgress };
+  let scan: ImageFolderScan;
+  let folderOptions: ImageFolderOptions = plain;
+  if (record.kind === 'tiny-imagenet') {
+    const files = await locateTinyImageNet(record.path);
+    if (files === null) throw new DatasetError('not_found', record.path, 'no longer holds Tiny ImageNet files');
+    scan = await scanTinyImageNet(files);
+    folderOptions = tinyImageNetDecodeOptions(plain);
+  } else {
+    scan = await scanImageFolder(record.path);
+  }
   const fingerprint = `${await fingerprintImageFolder(scan, folderOptions)}:${filesHash}`;
   const file = path.join(cacheDir, `${record.name}.bin`);
   const cached = await readSourceCache(file, fingerprint);

@@ -77,3 +77,35 @@ export function applyAffine(x: Float32Array, width: number, stats: FeatureStatis
     for (let f = 0; f < width; f++) x[i + f] = (x[i + f]! - offset[f]!) * scale[f]!;
   }
 }
+
+/**
+ * One mean and 1/std (population) per channel over every pixel of the training rows (HWC layout, channel last),
+ * as the image papers standardise; returned per feature, each pixel of a channel sharing its channel's values, so
+ * that applyAffine and the recorded statistics stay what they are for per-feature standardisation.
+ */
+export function channelStatistics(x: Float32Array, width: number, channels: number): FeatureStatistics {
+  if (channels < 1 || width % channels !== 0)
+    throw new RangeError(`a row of ${width} values is not whole pixels of ${channels} channels`);
+  const sum = new Float64Array(channels);
+  for (let i = 0; i < x.length; i += channels) for (let c = 0; c < channels; c++) sum[c]! += x[i + c]!;
+  const count = x.length / channels;
+  const mean = Float64Array.from(sum, (s) => (count > 0 ? s / count : 0));
+  const sq = new Float64Array(channels);
+  for (let i = 0; i < x.length; i += channels) {
+    for (let c = 0; c < channels; c++) {
+      const d = x[i + c]! - mean[c]!;
+      sq[c]! += d * d;
+    }
+  }
+  const offset = new Float32Array(width);
+  const scale = new Float32Array(width);
+  for (let c = 0; c < channels; c++) {
+    const std = count > 0 ? Math.sqrt(sq[c]! / count) : 0;
+    const inverse = std > MIN_STD ? 1 / std : 1;
+    for (let f = c; f < width; f += channels) {
+      offset[f] = mean[c]!;
+      scale[f] = inverse;
+    }
+  }
+  return { offset, scale };
+}

@@ -1,7 +1,14 @@
 import { Rng } from '../common/random';
 import { DatasetError } from './errors';
 import { hashPart, hashSource } from './hash';
-import { applyAffine, assertFinite, bytesToUnit, minMaxStatistics, standardStatistics } from './normalise';
+import {
+  applyAffine,
+  assertFinite,
+  bytesToUnit,
+  channelStatistics,
+  minMaxStatistics,
+  standardStatistics,
+} from './normalise';
 import { divide, orderFor, takeRows } from './split';
 import type {
   Dataset,
@@ -12,6 +19,7 @@ import type {
   RawSource,
   SplitDescription,
   SplitName,
+  Standardise,
 } from './types';
 
 /**
@@ -61,6 +69,26 @@ function toUnit(
   const x = part.x.slice();
   if (scaling !== null) applyAffine(x, width, scaling);
   return x;
+}
+
+/** The training split's standardisation statistics, per feature or per image channel; null when not asked. */
+function standardiseWith(
+  source: RawSource,
+  mode: Standardise,
+  train: Float32Array,
+  width: number,
+): FeatureStatistics | null {
+  if (mode === false) return null;
+  if (mode === true) return standardStatistics(train, width);
+  if (source.inputShape.length !== 3) {
+    throw new DatasetError(
+      'options',
+      null,
+      `per-channel standardisation needs images, but '${source.name}' has samples of shape [${source.inputShape.join(', ')}], ` +
+        'not [height, width, channels]; standardise per feature instead',
+    );
+  }
+  return channelStatistics(train, width, source.inputShape[2]!);
 }
 
 export function prepareSplits(source: RawSource, options: LoadOptions = {}): LoadedDataset {
@@ -142,7 +170,7 @@ export function prepareSplits(source: RawSource, options: LoadOptions = {}): Loa
     validation: toUnit(validation, mode, scaling, width),
     test: toUnit(test, mode, scaling, width),
   };
-  const standardisation = options.standardise ? standardStatistics(unit.train, width) : null;
+  const standardisation = standardiseWith(source, options.standardise ?? false, unit.train, width);
   if (standardisation !== null) for (const x of Object.values(unit)) applyAffine(x, width, standardisation);
 
   const make = (split: SplitName, part: RawPart, x: Float32Array): Dataset => {
@@ -185,7 +213,7 @@ export function prepareSplits(source: RawSource, options: LoadOptions = {}): Loa
       testFraction: source.test === null ? testFraction : null,
       trainSubset: subset,
       scale: mode,
-      standardise: standardisation !== null,
+      standardise: standardisation === null ? false : (options.standardise ?? false),
       sizes: { train: train.size, validation: validation.size, test: test.size },
     },
     scaling,

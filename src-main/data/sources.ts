@@ -4,7 +4,7 @@ import type { Checksum } from './download';
  * Where the built-in downloadable datasets come from, with the size and checksum of every file.
  * SHA-256 where one is widely published for the file (MNIST: TensorFlow Datasets' and torchvision's
  * tables; CIFAR-10: TFDS); Fashion-MNIST's authors publish only MD5 sums, so those files are checked
- * with MD5. Sizes are the files' byte counts as served.
+ * with MD5, and so is CIFAR-100's binary archive (the MD5 the CIFAR page lists). Sizes are the files' byte counts as served.
  */
 
 export interface RemoteFile {
@@ -23,7 +23,7 @@ export interface DownloadSource {
   readonly extract: 'none' | 'tar.gz';
 }
 
-export type DownloadableName = 'mnist' | 'fashion-mnist' | 'cifar-10';
+export type DownloadableName = 'mnist' | 'fashion-mnist' | 'cifar-10' | 'cifar-100';
 
 const sha256 = (hex: string): Checksum => ({ algorithm: 'sha256', hex });
 const md5 = (hex: string): Checksum => ({ algorithm: 'md5', hex });
@@ -88,6 +88,14 @@ export const DOWNLOAD_SOURCES: Readonly<Record<DownloadableName, DownloadSource>
         checksum: sha256('c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd'),
       },
     ],
+    extract: 'tar.gz',
+  },
+  'cifar-100': {
+    title: 'CIFAR-100 (binary version)',
+    homepage: 'https://www.cs.toronto.edu/~kriz/cifar.html',
+    mirrors: ['https://www.cs.toronto.edu/~kriz/'],
+    // Unpacks to cifar-100-binary/ (train.bin, test.bin, fine_label_names.txt, coarse_label_names.txt).
+    files: [{ name: 'cifar-100-binary.tar.gz', size: 168513733, checksum: md5('03b5dce01913d631647c71ecec9e9cb8') }],
     extract: 'tar.gz',
   },
 };

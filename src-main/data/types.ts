@@ -87,7 +87,8 @@ export interface SplitDescription {
   readonly trainSubset: number | null;
   /** 'bytes': pixels ÷ 255; 'minmax': per feature to [0, 1] with training-split min and max; 'none'. */
   readonly scale: 'bytes' | 'minmax' | 'none';
-  readonly standardise: boolean;
+  /** false, true (per feature), or 'per_channel' (one mean and std per image channel). */
+  readonly standardise: Standardise;
   readonly sizes: { readonly train: number; readonly validation: number; readonly test: number };
 }
 
@@ -130,6 +131,12 @@ export interface LoadOptions {
   seed?: number;
   /** Scale to [0, 1] (bytes ÷ 255, tables by min–max of the training split). Default: the source's choice. */
   scale?: boolean;
-  /** Then shift and scale each feature to zero mean, unit variance over the training split. Default false. */
-  standardise?: boolean;
+  /**
+   * Then shift and scale to zero mean, unit variance over the training split: true, each feature on its own;
+   * 'per_channel', images only, one mean and std per channel over all pixels (the last axis of inputShape).
+   * Default false.
+   */
+  standardise?: Standardise;
 }
+
+export type Standardise = boolean | 'per_channel';

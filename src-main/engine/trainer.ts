@@ -1,5 +1,6 @@
 import type { MetricPoint } from '../../shared/schemas/records';
 import { Rng } from '../common/random';
+import { Augmenter, type AugmentationPlan } from '../data/augment';
 import { epochOrder, gatherRows } from '../data/order';
 import type { Dataset } from '../data/types';
 import { saveCheckpoint, type TrainingPosition } from './checkpoint';
@@ -31,6 +32,8 @@ export interface TrainOptions {
    */
   chunkSteps?: number;
   chunkMs?: number;
+  /** Augmentation of the training rows, drawn per (seed, epoch, sample) (data/augment.ts); absent: none. */
+  augmentation?: AugmentationPlan | undefined;
 }
 
 export interface Progress {
@@ -123,6 +126,7 @@ export async function train(
   const dataOrder = new Rng(options.seed).fork('data-order');
   const chunkMs = options.chunkMs ?? 150;
   const evaluationsAt = evaluationBatches(stepsPerEpoch, options.epochs, options.evaluationsPerEpoch);
+  const augmenter = options.augmentation ? new Augmenter(options.augmentation, options.seed) : null;
 
   let step = resumeFrom?.step ?? 0;
   // Updates made so far: the optimiser's clock (Adam's bias correction, the entropy floor's rows).
@@ -176,7 +180,7 @@ export async function train(
   for (let epoch = resumeFrom?.epoch ?? 0; epoch < options.epochs; epoch++) {
     const order = epochOrder(train.size, dataOrder, epoch);
     const inputsFor = (first: number, count: number) =>
-      chunkInputs(model, train, order, { first, count, batchSize, epoch, updates });
+      chunkInputs(model, train, order, { first, count, batchSize, epoch, updates }, augmenter);
     let b = epoch === resumeFrom?.epoch ? resumeFrom.batchInEpoch : 0;
     while (b < stepsPerEpoch) {
       // A pause reports the steps of the open loss window first, so the store holds every step up to the pause.
@@ -281,11 +285,16 @@ function chunkInputs(
   data: Dataset,
   order: Int32Array,
   at: { first: number; count: number; batchSize: number; epoch: number; updates: number },
+  augmenter: Augmenter | null,
 ): StepInputValues {
   const { first, count, batchSize, epoch, updates } = at;
   const indices = order.subarray(first * batchSize, (first + count) * batchSize);
   const classes = model.classes;
-  const x = gatherRows(data.x, data.featureSize, indices, new Float32Array(indices.length * data.featureSize));
+  const rows = new Float32Array(indices.length * data.featureSize);
+  // Training rows only: evaluate() gathers the validation and test rows as they are.
+  const x = augmenter
+    ? augmenter.gather(data.x, indices, epoch, rows)
+    : gatherRows(data.x, data.featureSize, indices, rows);
   const target = new Float32Array(indices.length * classes);
   fillTargets(data, indices, classes, target);
   return { x, target, ...model.stackedScalars(updates, count, epoch) };

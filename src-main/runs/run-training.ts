@@ -1,4 +1,5 @@
 import { DatasetManager } from '../data/manager';
+import { datasetAugmentation, datasetLoadOptions } from '../data/spec-options';
 import { readCheckpoint } from '../engine/checkpoint';
 import { startExecutor } from '../engine/executor';
 import { assertRunFits, estimateRunMemory, memoryLimit } from '../engine/memory-estimate';
@@ -92,11 +93,8 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
   if (!arm) throw new Error(`the experiment has no rule at position ${message.arm}`);
   const manager = new DatasetManager({ dataDir: message.dataDir });
   const { spec } = message;
-  const data = await manager.load(spec.dataset.name, {
-    trainSubset: spec.dataset.trainSubset,
-    validationFraction: spec.dataset.validationFraction,
-    standardise: spec.dataset.standardise,
-  });
+  const data = await manager.load(spec.dataset.name, datasetLoadOptions(spec.dataset));
+  const augmentation = datasetAugmentation(spec.dataset, data);
   const config = modelConfig(spec, arm, {
     inputSize: data.train.featureSize,
     inputShape: data.train.inputShape,
@@ -139,7 +137,7 @@ async function run(message: Extract<HostMessage, { type: 'start' }>, port: HostP
       runner,
       model,
       { train: data.train, validation: data.validation, test: data.test },
-      trainOptions(spec, message.seed),
+      { ...trainOptions(spec, message.seed), augmentation },
       {
         metrics: (points) => send({ type: 'metrics', points }),
         progress: (p) => send({ type: 'progress', ...p }),

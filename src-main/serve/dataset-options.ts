@@ -4,7 +4,7 @@ import type { ApiHostOptions } from '../api/host';
 
 /** The catalogue entry shape of src-main/data/sources.ts, for a file that replaces some entries. */
 const SourcesFile = z.partialRecord(
-  z.enum(['mnist', 'fashion-mnist', 'cifar-10']),
+  z.enum(['mnist', 'fashion-mnist', 'cifar-10', 'cifar-100']),
   z.strictObject({
     title: z.string(),
     homepage: z.string(),

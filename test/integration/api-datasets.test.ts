@@ -109,6 +109,15 @@ describe('datasets through the API', () => {
 
     const synthetic = await call('experiments.validate', { spec: { ...spec, dataset: { name: 'gaussian-mixture' } } });
     expect(synthetic.ok).toBe(true);
+    // Image augmentation on points in the plane: refused with the field and the dataset named.
+    const augmented = { name: 'gaussian-mixture', augmentation: { flip: 'random' as const } };
+    const flat = await call('experiments.validate', { spec: { ...spec, dataset: augmented } });
+    expect(flat.ok ? [] : flat.issues).toEqual([
+      {
+        path: 'dataset.augmentation',
+        message: expect.stringContaining("'gaussian-mixture' has samples of shape [2], not [height, width, channels]"),
+      },
+    ]);
   });
 
   it('imports a CSV table, lists it, and forgets it', async () => {

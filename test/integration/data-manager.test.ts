@@ -42,7 +42,12 @@ describe('dataset manager', () => {
       inputShape: [32, 32, 3],
       outputSize: 10,
     });
-    expect(list.find((e) => e.name === 'cifar-100')).toMatchObject({ present: false, downloadable: false });
+    expect(list.find((e) => e.name === 'cifar-100')).toMatchObject({
+      present: false,
+      downloadable: true,
+      downloadBytes: 168513733,
+      outputSize: 100,
+    });
     expect(list.find((e) => e.name === 'spirals')).toMatchObject({ present: true, origin: 'synthetic' });
     const missing = await failure(manager.load('fashion-mnist'));
     expect(missing.kind).toBe('not_found');
@@ -235,8 +240,8 @@ describe('dataset manager', () => {
   });
 
   it('refuses to download what has no download source', async () => {
-    expect((await failure(manager.download('cifar-100'))).message).toMatch(
-      /'cifar-100' cannot be downloaded; downloadable datasets: mnist, fashion-mnist, cifar-10/,
+    expect((await failure(manager.download('mnist-sample'))).message).toMatch(
+      /'mnist-sample' cannot be downloaded; downloadable datasets: mnist, fashion-mnist, cifar-10, cifar-100/,
     );
   });
 });

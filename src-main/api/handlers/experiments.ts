@@ -3,6 +3,7 @@ import { issuesFromZod } from '../../../shared/api/errors';
 import type { ApiServices } from '../services';
 import type { Handlers } from '../handler-types';
 import { found } from './found';
+import { datasetSpecProblem } from '../../data/spec-options';
 
 type ExperimentHandlers = Pick<
   Handlers,
@@ -23,6 +24,9 @@ export function experimentHandlers({ store, bus, runs, datasetManager }: ApiServ
       // A valid design on data that is not here would start runs that fail on their first read: said now.
       const missing = await datasetManager.whyUnavailable(parsed.data.dataset.name);
       if (missing !== null) return { ok: false, issues: [{ path: 'dataset.name', message: missing }] };
+      const { inputShape } = await datasetManager.describe(parsed.data.dataset.name);
+      const misfit = datasetSpecProblem(parsed.data.dataset, inputShape);
+      if (misfit !== null) return { ok: false, issues: [misfit] };
       return { ok: true, spec: parsed.data };
     },
     'experiments.create': ({ sessionId, spec }) => {
