@@ -7,7 +7,10 @@
 // --archive PATH (CIFAR_ARCHIVE, default ../shared/data/cifar10-jpg.tar.gz). The archive is unpacked once into
 // ~/.cache/broadcast-lab/cifar10-jpg and imported as an image folder into the data folder
 // ~/.cache/broadcast-lab/bench-data, whose image cache keeps the decoded pixels for the next run.
-// Each epoch's accuracy is printed as it comes, so a run cut short still reports its curve.
+// Each epoch's accuracy is printed as it comes, so a run cut short still reports its curve. For the paper's CNN and
+// LC presets (e.g. --preset ebd-paper-cifar10-cnn-quick --seeds 0,1,2): the preset's own data options (per-channel
+// standardisation, its training subset) and epochs, every seed given (SEEDS, default 0), and a closing table of
+// mean ± std over the seeds with each learned broadcast's regime per layer.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,17 +24,34 @@ import { planRuns } from '../src-main/engine/run-plan';
 import { option, pct, positiveInt } from './lib/options';
 import { trainToEnd } from './lib/train-run';
 import { layerLabel } from '../shared/network/describe';
+import { datasetLoadOptions } from '../src-main/data/spec-options';
 
 /** The paper's test accuracy after 120 epochs (Erdogan et al. 2025, CIFAR-10 MLP, mean of 5 seeds). */
-const PAPER: Record<string, number> = { BP: 56.4, DFA: 52.1, EBD: 55.5 };
+const PAPER_BY_NETWORK: Record<string, Record<string, number>> = {
+  mlp: { BP: 56.4, DFA: 52.1, EBD: 55.5 },
+  cnn: { BP: 75.2, DFA: 58.4, EBD: 66.4 },
+  lc: { BP: 67.8, DFA: 62.2, EBD: 64.3 },
+};
 const DEFAULT_EPOCHS = 20;
 /** The paper's number beside an arm: BP and DFA by name, any learning EBD arm (not its frozen twin) beside EBD's. */
 function paperNumber(label: string): string {
   const key = label.startsWith('EBD') && !label.includes('frozen') ? 'EBD' : label;
-  return PAPER[key] === undefined ? '—' : `${PAPER[key]}%`;
+  const network = base.id.includes('-cnn') ? 'cnn' : base.id.includes('-lc') ? 'lc' : 'mlp';
+  const paper = PAPER_BY_NETWORK[network]!;
+  return paper[key] === undefined ? '—' : `${paper[key]}%`;
 }
 
-const epochs = positiveInt(option('epochs', 'EPOCHS'), DEFAULT_EPOCHS, 'epochs');
+const base = preset(option('preset', 'PRESET') ?? 'ebd-paper-cifar10-mlp');
+const epochs = positiveInt(
+  option('epochs', 'EPOCHS'),
+  option('preset', 'PRESET') ? base.spec.epochs : DEFAULT_EPOCHS,
+  'epochs',
+);
+const seeds = (option('seeds', 'SEEDS') ?? '0').split(',').map((text) => {
+  const seed = Number(text.trim());
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`seeds are whole numbers ≥ 0, got ${text}`);
+  return seed;
+});
 const subsetText = option('subset', 'SUBSET');
 const subset = subsetText ? positiveInt(subsetText, 0, 'subset') : undefined;
 const ruleFilter = option('rules', 'RULES')
@@ -70,7 +90,6 @@ function regimeLine(diagnostics: Readonly<Record<string, number>>): string {
   return `  learned share ${of('learned_share')}, bp_cosine ${of('bp_cosine')}`;
 }
 
-const base = preset(option('preset', 'PRESET') ?? 'ebd-paper-cifar10-mlp');
 const armFilter = option('arms', 'ARMS')
   ?.split(',')
   .map((a) => a.trim().toLowerCase())
@@ -79,8 +98,10 @@ const labelOf = (r: (typeof base.spec.rules)[number]) => (r.label ?? r.rule).toL
 const arms = base.spec.rules.filter(
   (r) => (!ruleFilter || ruleFilter.includes(r.rule)) && (!armFilter || armFilter.some((a) => labelOf(r).includes(a))),
 );
-// SBD broadcasts the cross-entropy score: its own experiment, the same network and settings with that loss.
-const withSbd = (!ruleFilter && !armFilter) || ruleFilter?.includes('sbd') === true;
+// SBD broadcasts the cross-entropy score: its own experiment, the same network and settings with that loss — unless
+// the preset has its own SBD arm (the CNN/LC presets' SBD with the score expansion under MSE).
+const presetHasSbd = base.spec.rules.some((r) => r.rule === 'sbd');
+const withSbd = !presetHasSbd && ((!ruleFilter && !armFilter) || ruleFilter?.includes('sbd') === true);
 if (arms.length === 0 && !withSbd) throw new Error(`no arm of ${base.id} matches ${ruleFilter?.join(', ')}`);
 
 const folder = unpacked();
@@ -101,10 +122,15 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
   const specOf = (loss: 'mse' | 'cross_entropy', rules: typeof arms) =>
     ExperimentSpec.parse({
       ...base.spec,
-      dataset: { name: 'cifar10-jpg', standardise: true, validationFraction: 0, trainSubset: subset },
+      dataset: {
+        ...base.spec.dataset,
+        name: 'cifar10-jpg',
+        validationFraction: 0,
+        trainSubset: subset ?? base.spec.dataset.trainSubset,
+      },
       loss,
       rules,
-      seeds: [0],
+      seeds,
       epochs,
     });
   const specs = [
@@ -112,29 +138,35 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
     ...(withSbd ? [specOf('cross_entropy', [presetArm('sbd', 3, 120)])] : []),
   ];
   const spec = specs[0]!;
-  const data = await manager.load('cifar10-jpg', {
-    standardise: true,
-    validationFraction: 0,
-    trainSubset: subset,
-  });
+  const data = await manager.load('cifar10-jpg', datasetLoadOptions(spec.dataset));
   console.log(
     `CIFAR-10 bench: ${data.train.size} train / ${data.test.size} test images, MLP ` +
       `${[data.train.featureSize, ...spec.network.hidden.map(layerLabel), data.outputSize].join('-')}, batch ` +
-      `${spec.batchSize}, ${epochs} epoch(s), seed 0, backend ${backendName}${backend.threads ? `, ${backend.threads} threads` : ''}`,
+      `${spec.batchSize}, ${epochs} epoch(s), seeds ${seeds.join(',')}, backend ${backendName}${backend.threads ? `, ${backend.threads} threads` : ''}`,
   );
-  const rows: string[][] = [['rule', 'epochs', 'test accuracy', 'best', 'paper (120 epochs)', 'time/epoch', 'status']];
-  const plans = specs.flatMap((s) => planRuns(s, { inputSize: data.train.featureSize, inputShape: data.train.inputShape, outputSize: data.outputSize }));
+  const rows: string[][] = [['rule', 'seed', 'epochs', 'test accuracy', 'best', 'paper', 'time/epoch', 'status']];
+  const finals = new Map<string, { accuracy: number[]; regime: string }>();
+  const plans = specs.flatMap((s) =>
+    planRuns(s, { inputSize: data.train.featureSize, inputShape: data.train.inputShape, outputSize: data.outputSize }),
+  );
   for (const plan of plans) {
     const label = plan.label;
-    console.log(`\n${label}:`);
-    const r = await trainToEnd(plan.model, plan, data, backend, (epoch, accuracy, seconds, diagnostics) =>
+    console.log(`\n${label}, seed ${plan.seed}:`);
+    let regime = '';
+    const r = await trainToEnd(plan.model, plan, data, backend, (epoch, accuracy, seconds, diagnostics) => {
+      regime = regimeLine(diagnostics);
       console.log(
         `  epoch ${String(epoch).padStart(3)}  test ${pct(accuracy)}%  (${(seconds / epoch).toFixed(0)} s/epoch)` +
-          regimeLine(diagnostics),
-      ),
-    );
+          regime,
+      );
+    });
+    const final = finals.get(label) ?? { accuracy: [], regime: '' };
+    final.accuracy.push(r.accuracy);
+    final.regime += `\n    seed ${plan.seed}:${regime || ' —'}`;
+    finals.set(label, final);
     rows.push([
       label,
+      String(plan.seed),
       String(r.curve.length),
       `${pct(r.accuracy)}%`,
       `${pct(Math.max(...r.curve))}%`,
@@ -146,5 +178,13 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   console.log('');
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-  if (epochs < 120) console.log(`\nThe paper trains 120 epochs over 5 seeds; this is ${epochs} epoch(s), one seed.`);
+  console.log('\nmean ± std over seeds (test accuracy at the end):');
+  for (const [label, f] of finals) {
+    const mean = f.accuracy.reduce((a, b) => a + b, 0) / f.accuracy.length;
+    const std = Math.sqrt(f.accuracy.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, f.accuracy.length - 1));
+    console.log(`  ${label}: ${pct(mean)} ± ${pct(std)}% (n = ${f.accuracy.length})${f.regime}`);
+  }
+  console.log(
+    `\nThe paper trains ${base.spec.epochs === epochs ? epochs : 'its full protocol of'} epochs over 5 seeds; this is ${epochs} epoch(s), ${seeds.length} seed(s).`,
+  );
 }

@@ -6,6 +6,7 @@ import {
   type RuleSpec,
 } from '../../shared/schemas/experiment';
 import type { ModelConfig } from './model';
+import { PAPER_CNN_PRESETS } from './paper-cnn-presets';
 
 /**
  * Named experiment presets: settings under which every rule learns on the MLP 784-1024-512-10 (ReLU), found by
@@ -711,6 +712,7 @@ export const PRESETS: readonly Preset[] = [
   PAPER_MNIST_RECIPE,
   PAPER_CIFAR,
   PAPER_CIFAR_RECIPE,
+  ...PAPER_CNN_PRESETS,
 ];
 
 /** A preset by id; throws on an unknown id. */

@@ -118,6 +118,28 @@ describe('datasets through the API', () => {
         message: expect.stringContaining("'gaussian-mixture' has samples of shape [2], not [height, width, channels]"),
       },
     ]);
+    // A conv layer on the same points, and a kernel larger than an image: each named at its layer.
+    const conv = { kind: 'conv' as const, channels: 4, kernel: 3, activation: 'relu' as const };
+    const onPoints = await call('experiments.validate', {
+      spec: { ...spec, dataset: { name: 'gaussian-mixture' }, network: { ...spec.network, hidden: [conv] } },
+    });
+    expect(onPoints.ok ? [] : onPoints.issues).toEqual([
+      {
+        path: 'network.hidden.0',
+        message: expect.stringContaining('layer 1: a convolutional layer needs an image input'),
+      },
+    ]);
+    const pooled = { ...conv, pool: { kind: 'avg' as const, size: 2 } };
+    const tooLarge = { ...conv, kernel: 15 };
+    const oversized = await call('experiments.validate', {
+      spec: { ...spec, dataset: { name: 'fashion-mnist' }, network: { ...spec.network, hidden: [pooled, tooLarge] } },
+    });
+    expect(oversized.ok ? [] : oversized.issues).toEqual([
+      {
+        path: 'network.hidden.1',
+        message: expect.stringMatching(/^layer 2: a 15×15 kernel with padding 0 does not fit its 13×13×4 input$/),
+      },
+    ]);
   });
 
   it('imports a CSV table, lists it, and forgets it', async () => {

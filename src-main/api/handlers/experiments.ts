@@ -4,6 +4,7 @@ import type { ApiServices } from '../services';
 import type { Handlers } from '../handler-types';
 import { found } from './found';
 import { datasetSpecProblem } from '../../data/spec-options';
+import { networkProblem } from '../network-problem';
 
 type ExperimentHandlers = Pick<
   Handlers,
@@ -24,8 +25,9 @@ export function experimentHandlers({ store, bus, runs, datasetManager }: ApiServ
       // A valid design on data that is not here would start runs that fail on their first read: said now.
       const missing = await datasetManager.whyUnavailable(parsed.data.dataset.name);
       if (missing !== null) return { ok: false, issues: [{ path: 'dataset.name', message: missing }] };
-      const { inputShape } = await datasetManager.describe(parsed.data.dataset.name);
-      const misfit = datasetSpecProblem(parsed.data.dataset, inputShape);
+      const { inputShape, outputSize } = await datasetManager.describe(parsed.data.dataset.name);
+      const misfit =
+        datasetSpecProblem(parsed.data.dataset, inputShape) ?? networkProblem(parsed.data, inputShape, outputSize);
       if (misfit !== null) return { ok: false, issues: [misfit] };
       return { ok: true, spec: parsed.data };
     },
