@@ -1,3 +1,4 @@
+import type { ScoreExpansion } from '../../shared/rules/score-expansion';
 import type { Ops } from './ops';
 
 /**
@@ -12,12 +13,7 @@ import type { Ops } from './ops';
  * Raw powers of score components, or anything multiplied by a function of the target, would break the zero mean
  * and are not offered.
  */
-export type ScoreExpansion = 'none' | 'outer_probs' | 'second_order';
-
-export function expandedSize(expansion: ScoreExpansion, classes: number): number {
-  if (expansion === 'none') return classes;
-  return classes + (expansion === 'outer_probs' ? classes * classes : (classes * (classes + 1)) / 2);
-}
+export { expandedSize, type ScoreExpansion } from '../../shared/rules/score-expansion';
 
 /** Positions (i·C + j, i ≤ j) of the entries on and above the diagonal of a flattened C × C matrix. */
 export function upperTriangle(classes: number): Int32Array {

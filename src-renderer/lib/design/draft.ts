@@ -1,6 +1,16 @@
 import { z } from 'zod';
+import { AugmentationSpec } from '../../../shared/schemas/augmentation';
 import { Activation, RuleName } from '../../../shared/schemas/experiment';
-import { defaultForm, newKey, type DesignForm } from './form';
+import {
+  defaultForm,
+  LAYER_KINDS,
+  newKey,
+  newLayer,
+  POOL_CHOICES,
+  STANDARDISE_OVER,
+  type DesignForm,
+  type LayerForm,
+} from './form';
 
 /**
  * The experiment being designed, kept in the browser's storage until it is started or discarded, so that a reload
@@ -13,9 +23,27 @@ const STORAGE_KEY = 'broadcast-lab.design-draft';
 const VERSION = 1;
 
 const Settings = z.record(z.string(), z.unknown());
+const Count = z.number().nullable().optional();
+/** A hidden layer; drafts from before patch layers hold only units and activation (then it is dense). */
+const DraftLayer = z.object({
+  kind: z.enum(LAYER_KINDS).optional(),
+  namesKind: z.boolean().optional(),
+  units: z.number().nullable(),
+  channels: Count,
+  kernel: Count,
+  stride: Count,
+  padding: Count,
+  pool: z.enum(POOL_CHOICES).optional(),
+  poolSize: Count,
+  activation: Activation,
+});
 /** The lists whose shape the designer's components rely on; every other field is taken by overDefaults. */
 const DraftForm = z.looseObject({
-  hidden: z.array(z.object({ units: z.number().nullable(), activation: Activation })),
+  hidden: z.array(DraftLayer),
+  // Fields that are not plain numbers, strings or booleans (overDefaults' kind): one that does not fit is dropped.
+  biases: z.boolean().nullable().optional().catch(null),
+  standardiseOver: z.enum(STANDARDISE_OVER).nullable().optional().catch(null),
+  augmentation: AugmentationSpec.nullable().optional().catch(null),
   arms: z
     .array(
       z.object({
@@ -98,7 +126,10 @@ function mergeDraft(draft: z.infer<typeof DraftForm>): DesignForm {
     optimizer: overDefaults(base.optimizer, draft.optimizer),
     regularizers: overDefaults(base.regularizers, draft.regularizers),
     monitoring: overDefaults(base.monitoring, draft.monitoring),
-    hidden: draft.hidden.map((layer) => ({ ...layer, key: newKey() })),
+    hidden: draft.hidden.map(layerOverDefaults),
+    biases: draft.biases ?? base.biases,
+    standardiseOver: draft.standardiseOver ?? base.standardiseOver,
+    augmentation: draft.augmentation ?? base.augmentation,
     arms: draft.arms.map((arm) => ({
       ...arm,
       key: newKey(),
@@ -106,6 +137,12 @@ function mergeDraft(draft: z.infer<typeof DraftForm>): DesignForm {
       regularizers: arm.regularizers === null ? null : overDefaults(base.regularizers, arm.regularizers),
     })),
   };
+}
+
+/** A stored layer over a new layer's defaults (and a fresh key), a field left out taking the default. */
+function layerOverDefaults(layer: z.infer<typeof DraftLayer>): LayerForm {
+  const defined = Object.fromEntries(Object.entries(layer).filter(([, value]) => value !== undefined));
+  return newLayer(defined as Partial<Omit<LayerForm, 'key'>>);
 }
 
 /**

@@ -1,10 +1,12 @@
 import { issuesFromZod, type Issue } from '../../../shared/api/errors';
-import { denseUnits } from '../../../shared/network/describe';
 import { withDefaults, type RuleName, type RuleParamValues } from '../../../shared/rules/catalogue';
+import type { AugmentationSpec } from '../../../shared/schemas/augmentation';
 import {
   ExperimentSpec,
+  isPatchLayer,
   type Activation,
   type ExperimentSpecInput,
+  type LayerSpec,
   type Loss,
   type OptimizerSpec,
   type RegularizerSpec,
@@ -12,6 +14,7 @@ import {
 
 type OptimizerSpecInput = NonNullable<ExperimentSpecInput['optimizer']>;
 type RegularizerSpecInput = NonNullable<ExperimentSpecInput['regularizers']>;
+type LayerSpecInput = ExperimentSpecInput['network']['hidden'][number];
 
 /**
  * The designer's form, kept close to what the inputs hold (numbers may be null while a field is empty, seeds are
@@ -21,11 +24,91 @@ type RegularizerSpecInput = NonNullable<ExperimentSpecInput['regularizers']>;
 export type InitScheme = 'xavier_uniform' | 'xavier_normal' | 'kaiming_uniform' | 'kaiming_normal';
 export type OptimizerKind = OptimizerSpec['kind'];
 export type ScheduleKind = OptimizerSpec['schedule']['kind'];
+export const STANDARDISE_OVER = ['feature', 'channel'] as const;
+export type StandardiseOver = (typeof STANDARDISE_OVER)[number];
 
+export const LAYER_KINDS = ['dense', 'conv', 'local'] as const;
+export type LayerKind = (typeof LAYER_KINDS)[number];
+export const POOL_CHOICES = ['none', 'avg', 'max'] as const;
+export type PoolChoice = (typeof POOL_CHOICES)[number];
+
+/**
+ * A hidden layer as its inputs hold it: the fields of every kind, so that switching a layer's kind and back keeps
+ * what was typed; only the chosen kind's fields go into the spec.
+ */
 export interface LayerForm {
   key: number;
+  kind: LayerKind;
+  /**
+   * Whether a dense layer's spec says `kind: 'dense'`. Specs written before patch layers existed never do, and a
+   * round trip through the form must give them back byte for byte; a patch layer always names its kind.
+   */
+  namesKind: boolean;
+  /** Dense. */
   units: number | null;
+  /** Conv and locally connected. */
+  channels: number | null;
+  kernel: number | null;
+  stride: number | null;
+  padding: number | null;
+  pool: PoolChoice;
+  poolSize: number | null;
   activation: Activation;
+}
+
+/** A new layer's fields: a width of 128, or a 3×3 'same' convolution of 32 channels without pooling. */
+export function newLayer(over: Partial<Omit<LayerForm, 'key'>> = {}): LayerForm {
+  return {
+    key: newKey(),
+    kind: 'dense',
+    namesKind: false,
+    units: 128,
+    channels: 32,
+    kernel: 3,
+    stride: 1,
+    padding: 1,
+    pool: 'none',
+    poolSize: 2,
+    activation: 'relu',
+    ...over,
+  };
+}
+
+export function layerForm(spec: LayerSpec): LayerForm {
+  if (isPatchLayer(spec)) {
+    return newLayer({
+      kind: spec.kind,
+      namesKind: true,
+      channels: spec.channels,
+      kernel: spec.kernel,
+      stride: spec.stride,
+      padding: spec.padding,
+      pool: spec.pool?.kind ?? 'none',
+      poolSize: spec.pool?.size ?? 2,
+      activation: spec.activation,
+    });
+  }
+  return newLayer({ namesKind: spec.kind === 'dense', units: spec.units, activation: spec.activation });
+}
+
+/** The layer's spec input, its keys in the schema's order (a parsed spec keeps them so: byte-identical round trips). */
+export function layerInput(form: LayerForm): LayerSpecInput {
+  if (form.kind === 'dense') {
+    return {
+      ...(form.namesKind ? { kind: 'dense' as const } : {}),
+      units: num(form.units) as number,
+      activation: form.activation,
+    };
+  }
+  return {
+    kind: form.kind,
+    channels: num(form.channels) as number,
+    kernel: num(form.kernel) as number,
+    stride: num(form.stride),
+    padding: num(form.padding),
+    activation: form.activation,
+    ...(form.pool === 'none' ? {} : { pool: { kind: form.pool, size: num(form.poolSize) } }),
+  };
 }
 
 /** An optimiser as its inputs hold it; the experiment has one and each arm may override it. */
@@ -87,7 +170,13 @@ export interface DesignForm {
   trainSubset: number | null;
   validationFraction: number | null;
   standardise: boolean;
+  /** What standardise takes its means over; null: the spec does not say (each feature). */
+  standardiseOver: StandardiseOver | null;
+  /** The training images' augmentation as the spec holds it; null: none. */
+  augmentation: AugmentationSpec | null;
   hidden: LayerForm[];
+  /** false: no biases anywhere (the EBD paper's CNN and LC); null: the spec does not say, which means biases. */
+  biases: boolean | null;
   initScheme: InitScheme;
   initGain: number | null;
   /** Empty: the readout takes initGain. */
@@ -183,11 +272,15 @@ export function toSpecInput(form: DesignForm): ExperimentSpecInput {
       trainSubset: num(form.trainSubset),
       validationFraction: num(form.validationFraction),
       standardise: form.standardise,
+      // Only with standardise on (the schema refuses it otherwise): unticking Standardise does not leave it stale.
+      ...(form.standardise && form.standardiseOver !== null ? { standardiseOver: form.standardiseOver } : {}),
+      ...(form.augmentation === null ? {} : { augmentation: form.augmentation }),
     },
     network: {
-      hidden: form.hidden.map((l) => ({ units: num(l.units) as number, activation: l.activation })),
+      hidden: form.hidden.map(layerInput),
       init: { scheme: form.initScheme, gain: num(form.initGain), readoutGain: num(form.readoutGain) },
       weightSparsity: num(form.weightSparsity),
+      ...(form.biases === null ? {} : { biases: form.biases }),
     },
     loss: form.loss,
     rules: form.arms.map((arm) => ({
@@ -254,7 +347,10 @@ export function fromSpec(spec: ExperimentSpec): DesignForm {
     trainSubset: spec.dataset.trainSubset ?? null,
     validationFraction: spec.dataset.validationFraction,
     standardise: spec.dataset.standardise,
-    hidden: spec.network.hidden.map((l) => ({ key: newKey(), units: denseUnits(l) ?? 0, activation: l.activation })),
+    standardiseOver: spec.dataset.standardiseOver ?? null,
+    augmentation: spec.dataset.augmentation ? structuredClone(spec.dataset.augmentation) : null,
+    hidden: spec.network.hidden.map(layerForm),
+    biases: spec.network.biases ?? null,
     initScheme: spec.network.init.scheme,
     initGain: spec.network.init.gain,
     readoutGain: spec.network.init.readoutGain ?? null,

@@ -66,7 +66,8 @@ export function fieldLabel(path: string, rules: readonly RuleName[]): string {
   const at = (i: number) => Number(parts[i]) + 1;
   if (parts[0] === 'seeds' && parts.length === 2) return `Seeds, number ${at(1)}`;
   if (parts[0] === 'network' && parts[1] === 'hidden' && parts.length >= 4)
-    return `Hidden layer ${at(2)} · ${parts[3]}`;
+    return `Hidden layer ${at(2)} · ${parts.slice(3).join(' ')}`;
+  if (parts[0] === 'network' && parts[1] === 'hidden' && parts.length === 3) return `Hidden layer ${at(2)}`;
   const settings = (rest: string[]) => {
     const [group, key, index] = rest;
     const what = group === 'optimizer' ? 'optimiser' : group === 'regularizers' ? 'regulariser' : group;
@@ -96,6 +97,9 @@ export function issueInWords(issue: Issue, rules: readonly RuleName[]): string {
   const message = messageInWords(issue.message);
   if (issue.path === '(root)') return message;
   const label = fieldLabel(issue.path, rules);
+  // A shape issue names its layer already ("layer 2: a 5×5 kernel …"), as the label does: once.
+  const layer = /^Hidden layer (\d+)$/.exec(label);
+  if (layer && message.startsWith(`layer ${layer[1]}: `)) return `Hidden layer ${message.slice('layer '.length)}`;
   // The catalogue's messages name their parameter already ("Forgetting factor λ must be …"): not twice.
   const tail = label.split(' · ').at(-1) ?? label;
   if (message.startsWith(tail)) return `${label.slice(0, label.length - tail.length)}${message}`;

@@ -1,5 +1,5 @@
 import type { SweepSpecInput } from '../../../shared/sweeps/schema';
-import type { ExperimentSpec } from '../../../shared/schemas/experiment';
+import { isPatchLayer, type ExperimentSpec } from '../../../shared/schemas/experiment';
 import { ruleInfo } from '../../../shared/rules/catalogue';
 
 /** One axis as the designer edits it: text fields, turned into the sweep schema's axis by toSweep. */
@@ -50,7 +50,10 @@ export function toSweep(spec: ExperimentSpec, rows: readonly AxisRow[], replicat
   return { experiment: spec, axes: axes as SweepSpecInput['axes'], ...(seeds.length > 0 ? { replicates: seeds } : {}) };
 }
 
-/** Fields worth offering for the designed spec: the optimiser, regularisers, widths, data size and each arm's parameters. */
+/**
+ * Fields worth offering for the designed spec: the optimiser, regularisers, widths (a dense layer's units, a conv or
+ * locally connected layer's channels), data size and each arm's parameters.
+ */
 export function suggestedFields(spec: ExperimentSpec | null): string[] {
   const fields = [
     'optimizer.learningRate',
@@ -62,7 +65,9 @@ export function suggestedFields(spec: ExperimentSpec | null): string[] {
     'batchSize',
   ];
   if (!spec) return fields;
-  spec.network.hidden.forEach((_, i) => fields.push(`network.hidden.${i}.units`));
+  spec.network.hidden.forEach((layer, i) =>
+    fields.push(`network.hidden.${i}.${isPatchLayer(layer) ? 'channels' : 'units'}`),
+  );
   spec.rules.forEach((arm, i) => {
     for (const param of ruleInfo(arm.rule).params) fields.push(`rules.${i}.params.${param.key}`);
     fields.push(`rules.${i}.optimizer.learningRate`);

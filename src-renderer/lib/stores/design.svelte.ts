@@ -6,6 +6,7 @@ import { datasetAvailability } from '../design/dataset-availability';
 import { discardDraft, loadDraft, saveDraft } from '../design/draft';
 import { issueInWords, messageInWords } from '../design/issue-words';
 import { checkForm, defaultForm, fromSpec, issuesAt, type DesignForm } from '../design/form';
+import { networkShapes } from '../design/network-shapes';
 
 /**
  * The experiment being designed. Lives for the whole app so that leaving the Design view keeps the work, and is
@@ -26,12 +27,19 @@ export class DesignState {
   datasets = $state.raw<DatasetInfo[] | null>(null);
 
   readonly checked = $derived(checkForm(this.form));
-  /** The schema's issues, their messages in the form's words (zod's own are rewritten), then the dataset's. */
+  /** The chosen dataset as the host lists it; null until listed or when it is not there. */
+  readonly dataset: DatasetInfo | null = $derived(this.datasets?.find((d) => d.name === this.form.dataset) ?? null);
+  /** Each layer's shapes on the chosen dataset, and the layer that does not fit it. */
+  readonly shapes = $derived(networkShapes(this.form, this.dataset));
+  /** The schema's issues, their messages in the form's words (zod's own are rewritten), the dataset's, the shapes'. */
   readonly issues: Issue[] = $derived([
     ...this.checked.issues.map((issue) => ({ ...issue, message: messageInWords(issue.message) })),
     ...datasetAvailability(this.form.dataset, this.datasets),
+    ...this.shapes.issues,
   ]);
   readonly spec: ExperimentSpec | null = $derived(this.checked.ok ? this.checked.spec : null);
+  /** The spec when its network also fits the dataset: what is timed and run. */
+  readonly runnable: ExperimentSpec | null = $derived(this.shapes.issues.length === 0 ? this.spec : null);
   /** What a valid spec may still get wrong about the science (a DFA-like EBD arm, …): shown, never blocking. */
   readonly warnings: Issue[] = $derived(this.spec ? specWarnings(this.spec) : []);
 

@@ -48,6 +48,11 @@ export class DesignPage {
     await this.page.getByTestId(testid).fill(String(value));
   }
 
+  /** A hidden layer's row in the network editor. */
+  layer(index: number): Locator {
+    return this.page.getByTestId('design-layer').nth(index);
+  }
+
   arm(index: number): Locator {
     return this.page.getByTestId('rule-arm').nth(index);
   }
