@@ -1,4 +1,10 @@
-import { isPatchLayer, type DenseLayerSpec, type LayerSpec, type PatchLayerSpec, type PoolSpec } from '../schemas/experiment';
+import {
+  isPatchLayer,
+  type DenseLayerSpec,
+  type LayerSpec,
+  type PatchLayerSpec,
+  type PoolSpec,
+} from '../schemas/experiment';
 
 /** An image as the engine holds it: channel-last (HWC), flattened row-major to (y·width + x)·channels + c. */
 export interface ImageShape {
@@ -94,7 +100,10 @@ export function networkGeometry(
       if (image === null) throw new NetworkShapeError(index - 1, 'pooling needs an image output');
       const to = pooled(image, pool.size);
       if (to.height === 0 || to.width === 0)
-        throw new NetworkShapeError(index - 1, `a ${pool.size}×${pool.size} pool does not fit its ${formatImage(image)} output`);
+        throw new NetworkShapeError(
+          index - 1,
+          `a ${pool.size}×${pool.size} pool does not fit its ${formatImage(image)} output`,
+        );
       inputPool = { kind: pool.kind, size: pool.size, from: image, to };
       image = to;
     }

@@ -120,7 +120,11 @@ export class PatchMap {
     let sum: T | null = null;
     for (let ki = 0; ki < kernel; ki++) {
       for (let kj = 0; kj < kernel; kj++) {
-        const piece = ops.slice(split, [0, 0, 0, ki * kernel + kj, 0], [rows, output.height, output.width, 1, input.channels]);
+        const piece = ops.slice(
+          split,
+          [0, 0, 0, ki * kernel + kj, 0],
+          [rows, output.height, output.width, 1, input.channels],
+        );
         const image = ops.reshape(piece, [rows, output.height, output.width, input.channels]);
         const placed = ops.pad(image, [
           [0, 0],

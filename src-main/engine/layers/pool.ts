@@ -25,7 +25,10 @@ export function poolBackward<T>(ops: Ops<T>, pool: InputPool, phi: T, input: T):
   const rows = ops.shape(phi)[0]!;
   const batch = ops.shape(input)[0]!;
   const spread = new Float32Array(size * size).fill(pool.kind === 'avg' ? 1 / (size * size) : 1);
-  const up = ops.mul(ops.reshape(phi, [rows * to.height, 1, to.width, 1, to.channels]), ops.constant(spread, [1, size, 1, size, 1]));
+  const up = ops.mul(
+    ops.reshape(phi, [rows * to.height, 1, to.width, 1, to.channels]),
+    ops.constant(spread, [1, size, 1, size, 1]),
+  );
   let routed = up;
   if (pool.kind === 'max') {
     const blocks = windows(ops, pool, input, batch);
