@@ -21,6 +21,8 @@ export const RULE_STYLES: Readonly<Record<RuleName, RuleStyle>> = {
   fa: { colour: '#56B4E9', dash: [6, 2, 2, 2], label: 'FA' },
   drtp: { colour: '#009E73', dash: [4, 4], label: 'DRTP' },
   dkp: { colour: '#CC79A7', dash: [8, 3], label: 'DKP' },
+  // Okabe & Ito's yellow, the palette's last colour; dotted, unlike every other rule.
+  pepita: { colour: '#F0E442', dash: [1, 3], label: 'PEPITA' },
 };
 
 /** Arms that are not a plain rule (a second EBD arm with other settings) share its colour and differ by dash. */

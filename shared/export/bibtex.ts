@@ -12,6 +12,7 @@ export const CITATION_KEYS: Record<RuleName, string> = {
   dkp: 'webster2020learning',
   ebd: 'erdogan2025error',
   sbd: 'uzun2026score',
+  pepita: 'dellaferrera2022error',
 };
 
 const ENTRIES: Record<RuleName, string> = {
@@ -79,6 +80,15 @@ const ENTRIES: Record<RuleName, string> = {
   archivePrefix = {arXiv},
   primaryClass  = {cs.LG},
   url     = {https://arxiv.org/abs/2605.30638}
+}`,
+  pepita: `@inproceedings{dellaferrera2022error,
+  author    = {Dellaferrera, Giorgia and Kreiman, Gabriel},
+  title     = {Error-driven Input Modulation: Solving the Credit Assignment Problem without a Backward Pass},
+  booktitle = {Proceedings of the 39th International Conference on Machine Learning},
+  series    = {Proceedings of Machine Learning Research},
+  volume    = {162},
+  year      = {2022},
+  url       = {https://proceedings.mlr.press/v162/dellaferrera22a.html}
 }`,
 };
 

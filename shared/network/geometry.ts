@@ -34,6 +34,10 @@ export interface LayerGeometry {
   /** Flat units of the input as it arrives (before `inputPool`). */
   inputUnits: number;
   inputPool: InputPool | null;
+  /** Dropout probability of the layer's input (after inputPool) while training; 0 for none. */
+  inputDropout: number;
+  /** Units the dropout mask covers: the input after inputPool. */
+  maskedUnits: number;
   /** The input image the layer's patches are taken from (after `inputPool`); null for a dense layer. */
   input: ImageShape | null;
   /** The output image (conv, local); null for a dense layer. */
@@ -133,6 +137,8 @@ export function networkGeometry(
         kind: spec.kind,
         inputUnits,
         inputPool,
+        inputDropout: patchSpec.dropout ?? 0,
+        maskedUnits: imageUnits(image),
         input: image,
         output,
         units: imageUnits(output),
@@ -159,6 +165,8 @@ export function networkGeometry(
       kind: 'dense',
       inputUnits,
       inputPool,
+      inputDropout: denseSpec.dropout ?? 0,
+      maskedUnits: weightShape[0]!,
       input: inputPool ? image : null,
       output: null,
       units: denseSpec.units,

@@ -60,7 +60,8 @@ export interface ArmInfo {
 
 /**
  * The rows and copies of a rule's broadcast matrix at a hidden layer (rules/ in the engine; memory-estimate.ts's
- * ruleStateValues): null for rules without one (BP; FA's feedback has the forward weights' shape, shown as params).
+ * ruleStateValues): null for rules without one (BP; FA's feedback has the forward weights' shape, shown as params;
+ * PEPITA's one fixed matrix feeds the input, not a hidden layer).
  */
 export function broadcastRows(arm: ArmInfo, outputs: number): { rows: number; copies: number } | null {
   switch (arm.rule) {

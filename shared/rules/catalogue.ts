@@ -3,7 +3,7 @@
  * explanation. The designer builds its rule panels from this, the experiment schema validates against it, and
  * the engine reads its defaults: one description of each rule for the UI, the files and the engine.
  */
-export type RuleName = 'bp' | 'fa' | 'dfa' | 'drtp' | 'dkp' | 'ebd' | 'sbd';
+export type RuleName = 'bp' | 'fa' | 'dfa' | 'drtp' | 'dkp' | 'ebd' | 'sbd' | 'pepita';
 
 export interface NumberParam {
   kind: 'number';
@@ -256,6 +256,29 @@ export const RULES: readonly RuleInfo[] = [
         help:
           'More decorrelation directions, each with zero conditional mean at the optimum. The added rows of R start ' +
           'at zero, so expanded SBD starts exactly where SBD does.',
+      },
+    ],
+  },
+  {
+    name: 'pepita',
+    label: 'PEPITA',
+    summary:
+      'No backward pass: a second forward pass on the input plus the output error projected through a fixed random ' +
+      'matrix F. Each hidden layer learns from the difference of its two activities (times the modulated pass’s ' +
+      'input to it), the readout from the second pass’s error.',
+    paper: { citation: 'Dellaferrera & Kreiman 2022', url: 'https://proceedings.mlr.press/v162/dellaferrera22a.html' },
+    params: [
+      {
+        kind: 'number',
+        key: 'feedbackScale',
+        label: 'Input feedback scale',
+        default: 0.05,
+        min: 1e-4,
+        max: 10,
+        log: true,
+        help:
+          'Scale of the fixed matrix F (outputs × inputs) that adds the error to the input: entries uniform on ' +
+          '±scale·√(6/d_in), d_in the input size, as the paper draws it (0.05).',
       },
     ],
   },

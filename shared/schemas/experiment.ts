@@ -13,11 +13,18 @@ export const EXPERIMENT_SCHEMA_VERSION = 1;
 export const Activation = z.enum(['relu', 'leaky_relu', 'tanh', 'sigmoid', 'clipped_relu', 'linear']);
 export type Activation = z.infer<typeof Activation>;
 
+/**
+ * Dropout of a layer's inputs (after the previous layer's pooling) while training: each is zeroed with this
+ * probability and the kept ones scaled by 1/(1 − p), from the run's seed, so evaluation uses the network as is.
+ */
+export const Dropout = z.number().min(0).max(0.95, 'dropout is at most 0.95');
+
 /** A fully connected layer; `kind` may be left out (every spec before conv layers existed). */
 export const DenseLayerSpec = z.strictObject({
   kind: z.literal('dense').optional(),
   units: z.number().int().min(1, 'a layer needs at least 1 unit').max(65536, 'a layer has at most 65536 units'),
   activation: Activation.default('relu'),
+  dropout: Dropout.optional(),
 });
 export type DenseLayerSpec = z.infer<typeof DenseLayerSpec>;
 
@@ -40,6 +47,7 @@ export const PatchLayerSpec = z.strictObject({
   padding: z.number().int().min(0).max(7).default(0),
   activation: Activation.default('relu'),
   pool: PoolSpec.optional(),
+  dropout: Dropout.optional(),
 });
 export type PatchLayerSpec = z.infer<typeof PatchLayerSpec>;
 
@@ -51,7 +59,7 @@ export function isPatchLayer(layer: LayerSpec): layer is PatchLayerSpec {
   return layer.kind === 'conv' || layer.kind === 'local';
 }
 
-export const RuleName = z.enum(['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd']);
+export const RuleName = z.enum(['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd', 'pepita']);
 export type RuleName = z.infer<typeof RuleName> & CatalogueRuleName;
 
 export const Loss = z.enum(['mse', 'cross_entropy', 'bernoulli', 'poisson']);

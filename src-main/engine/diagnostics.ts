@@ -6,6 +6,8 @@ import type { StepContext } from './rules/rule';
 
 /** What the step kept of one hidden layer's signal, for the diagnostics. */
 export interface LayerSignals<T> {
+  /** The presynaptic factor: the layer's input in the rule's product (H_{k−1}; PEPITA: the modulated pass's). */
+  presynaptic: T;
   /** The modulatory factor δₖ (B × Nₖ). */
   modulatory: T;
   /** The postsynaptic factor f'(Uₖ) ⊙ (rule's extra factor) (B × Nₖ). */
@@ -64,7 +66,7 @@ export function collectDiagnostics<T>(
     const correlation = ctx.state[`correlation${k}`];
     if (correlation !== undefined) out[name('decorrelation_norm')] = frobenius(ops, correlation);
     out[name('grad_norm')] = frobenius(ops, grads[layer.weight.name]!.value());
-    const ruleGrad = layer.gradients(ops, h[k - 1]!, signal.ruleTerm).weight;
+    const ruleGrad = layer.gradients(ops, signal.presynaptic, signal.ruleTerm).weight;
     const bpGrad = layer.gradients(ops, h[k - 1]!, ops.div(bp[k]!, batchSize)).weight;
     out[name('bp_cosine')] = cosine(ops, ruleGrad, bpGrad);
     const broadcast = model.rule.broadcastMatrix?.(ops, k, ctx) ?? null;
@@ -86,7 +88,7 @@ export function collectDiagnostics<T>(
         const learnedScoreRows = ops.shape(learned)[0] === rows ? learned : ops.slice(learned, [0, 0], [rows, -1]);
         out[name('learned_feedback_cosine')] = cosine(ops, learnedScoreRows, jacobian);
         const startSignal = ops.mul(ops.matmul(ctx.broadcast, start.start), signal.postsynaptic);
-        out[name('dfa_cosine')] = cosine(ops, ruleGrad, layer.gradients(ops, h[k - 1]!, startSignal).weight);
+        out[name('dfa_cosine')] = cosine(ops, ruleGrad, layer.gradients(ops, signal.presynaptic, startSignal).weight);
       }
     }
     const feedback = model.rule.feedbackMatrix?.(k, ctx) ?? null;
@@ -96,7 +98,7 @@ export function collectDiagnostics<T>(
       out[name('feedback_angle')] = degrees(cosine(ops, feedback, weights));
       out[name('feedback_norm_ratio')] = ops.div(frobenius(ops, feedback), ops.add(frobenius(ops, weights), 1e-12));
     }
-    addDistribution(ops, out, name('pre'), h[k - 1]!);
+    addDistribution(ops, out, name('pre'), signal.presynaptic);
     addDistribution(ops, out, name('post'), signal.postsynaptic);
     addDistribution(ops, out, name('mod'), signal.modulatory);
     out[name('mod.mean_abs')] = ops.mean(ops.abs(signal.modulatory));

@@ -15,6 +15,8 @@ const FLOAT = 4;
 export const STATE_COPIES = 3;
 /** Per-step tensors per unit and sample: pre-activation, activation, Φ and the signal sent down. */
 export const ACTIVATION_COPIES = 4;
+/** PEPITA's second forward pass adds its own pre-activation and activation per unit and sample. */
+export const SECOND_PASS_COPIES = 2;
 /** Per-sample tensors per unit of an evaluation batch: pre-activation and activation. */
 export const EVAL_COPIES = 2;
 /** The share of the memory limit a run may plan to use; the rest is the OS's, the app's and the estimate's error. */
@@ -62,6 +64,7 @@ export function estimateRunMemory(config: ModelConfig, run: { batchSize: number;
   const classes = network.outputSize;
   const moments = momentNames(optimizer).length;
   const parts: MemoryPart[] = [];
+  const activationCopies = ACTIVATION_COPIES + (config.rule.name === 'pepita' ? SECOND_PASS_COPIES : 0);
   const add = (layer: number, kind: MemoryKind, values: number, shape: string) => {
     if (values > 0) parts.push({ layer, kind, bytes: values * FLOAT, shape });
   };
@@ -84,8 +87,8 @@ export function estimateRunMemory(config: ModelConfig, run: { batchSize: number;
     add(
       k,
       'activations',
-      (ACTIVATION_COPIES * run.batchSize + EVAL_COPIES * run.evalBatch) * units,
-      `(${ACTIVATION_COPIES} × ${run.batchSize} + ${EVAL_COPIES} × ${run.evalBatch}) × ${units}`,
+      (activationCopies * run.batchSize + EVAL_COPIES * run.evalBatch) * units,
+      `(${activationCopies} × ${run.batchSize} + ${EVAL_COPIES} × ${run.evalBatch}) × ${units}`,
     );
     if (g.kind !== 'dense') {
       // The im2col patches of a step: formed for the forward product and again for the weight gradient.
@@ -135,6 +138,9 @@ function ruleStateValues(
       // R and, unless frozen, its start R₀ beside it.
       return input + averaged + (params.freeze ? 1 : 2) * expandedSize(expansion, layer.classes) * layer.units;
     }
+    case 'pepita':
+      // The fixed input feedback F (outputs × inputs), counted with the first layer.
+      return k === 1 ? layer.classes * layer.inputUnits : 0;
   }
 }
 

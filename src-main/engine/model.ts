@@ -1,8 +1,9 @@
-import { networkGeometry } from '../../shared/network/geometry';
-import type { LayerSpec } from '../../shared/schemas/experiment';
+import { networkGeometry, type LayerGeometry } from '../../shared/network/geometry';
+import type { Activation, LayerSpec } from '../../shared/schemas/experiment';
 import type { RuleName, RuleParamValues } from '../../shared/rules/catalogue';
 import { Rng } from '../common/random';
 import { buildLayer } from './layers';
+import { dropoutMask } from './layers/dropout';
 import type { Layer } from './layers/layer';
 import type { LossName } from './losses';
 import { momentNames, optimizerScalars, type OptimizerConfig } from './optim/optimizer';
@@ -62,7 +63,14 @@ export type StepInputValues = Record<string, Float32Array | Int32Array>;
  * for every rule and every backend under that seed. What the step computes is in step.ts; this is what it needs.
  */
 export class Model {
+  /** The layers as evaluation uses them (no dropout); a training step's come from stepLayers. */
   readonly layers: Layer[];
+  /** Each weight layer's shapes (shared/network/geometry.ts). */
+  readonly geometry: LayerGeometry[];
+  /** Layers (index k) whose input is dropped out while training, with the probability. */
+  readonly dropoutLayers: { index: number; p: number; units: number }[];
+  private readonly activations: Activation[];
+  private readonly stepLayerCache = new WeakMap<object, Layer[]>();
   readonly rule: Rule;
   readonly initialState: StateEntry[];
   /** Hidden layers (index k) that carry the entropy regulariser. */
@@ -73,9 +81,12 @@ export class Model {
     readonly seed: number,
   ) {
     const { network } = config;
-    const geometry = networkGeometry(network.inputShape ?? [network.inputSize], network, network.outputSize);
-    const activations = [...network.hidden.map((l) => l.activation), 'linear' as const];
-    this.layers = geometry.map((g, i) => buildLayer(g, activations[i]!));
+    this.geometry = networkGeometry(network.inputShape ?? [network.inputSize], network, network.outputSize);
+    this.activations = [...network.hidden.map((l) => l.activation), 'linear' as const];
+    this.layers = this.geometry.map((g, i) => buildLayer(g, this.activations[i]!));
+    this.dropoutLayers = this.geometry
+      .filter((g) => g.inputDropout > 0)
+      .map((g) => ({ index: g.index, p: g.inputDropout, units: g.maskedUnits }));
     const factory = RULE_FACTORIES[config.rule.name];
     this.rule = factory(config.rule.params, {
       layers: this.layers,
@@ -172,6 +183,25 @@ export class Model {
     return [...entries, ...masks];
   }
 
+  /**
+   * The layers of one training step: with this step's dropout masks (inputs `dropout{k}`) where the network has
+   * dropout, else the evaluation layers. One list per step's inputs, so the graph builds each layer once.
+   */
+  stepLayers<T>(inputs: Readonly<Record<string, T>>): Layer[] {
+    if (this.dropoutLayers.length === 0) return this.layers;
+    let layers = this.stepLayerCache.get(inputs);
+    if (layers === undefined) {
+      layers = this.geometry.map((g, i) => {
+        const mask = g.inputDropout > 0 ? inputs[`dropout${g.index}`] : undefined;
+        if (g.inputDropout > 0 && mask === undefined)
+          throw new Error(`the step has no dropout mask for layer ${g.index}`);
+        return buildLayer(g, this.activations[i]!, mask ?? null);
+      });
+      this.stepLayerCache.set(inputs, layers);
+    }
+    return layers;
+  }
+
   /** What the step takes afresh each step, for a batch of the given size. */
   stepInputs(batchSize: number): StepInputSpec[] {
     const inputs: StepInputSpec[] = [
@@ -185,24 +215,35 @@ export class Model {
       const rows = floorRowsPerStep(this.sizes[k]!, this.config.regularizers.entropy.lambda);
       inputs.push({ name: `entropy${k}.rows`, shape: [rows], type: 'int' });
     }
+    for (const d of this.dropoutLayers)
+      inputs.push({ name: `dropout${d.index}`, shape: [batchSize, d.units], type: 'float' });
     return inputs;
   }
 
-  /** The per-step inputs other than the batch, for the update numbered `step` (updates made before it). */
-  stepScalars(step: number, epoch: number): StepInputValues {
+  /**
+   * The per-step inputs other than the batch, for the update numbered `step` (updates made before it). A network
+   * with dropout also needs the batch size: its masks are drawn here, per step, from the seed's 'dropout' stream, so
+   * that every executor and every K sees the same masks.
+   */
+  stepScalars(step: number, epoch: number, batchSize?: number): StepInputValues {
     const out: StepInputValues = {};
     const scalars = { ...optimizerScalars(this.config.optimizer, step, epoch), ...this.rule.stepScalars?.(step) };
     for (const [name, value] of Object.entries(scalars)) out[name] = Float32Array.of(value);
     const { lambda } = this.config.regularizers.entropy;
     for (const k of this.entropyLayers) out[`entropy${k}.rows`] = floorRows(step, this.sizes[k]!, lambda);
+    for (const d of this.dropoutLayers) {
+      if (batchSize === undefined) throw new Error('a network with dropout draws its masks for a known batch size');
+      const rng = new Rng(this.seed).fork('dropout').fork(`layer-${d.index}-step-${step}`);
+      out[`dropout${d.index}`] = dropoutMask(() => rng.next(), batchSize, d.units, d.p);
+    }
     return out;
   }
 
   /** The per-step inputs other than the batch for `count` updates from `first` on, stacked step-major. */
-  stackedScalars(first: number, count: number, epoch: number): StepInputValues {
+  stackedScalars(first: number, count: number, epoch: number, batchSize?: number): StepInputValues {
     const out: StepInputValues = {};
     for (let i = 0; i < count; i++) {
-      for (const [name, values] of Object.entries(this.stepScalars(first + i, epoch))) {
+      for (const [name, values] of Object.entries(this.stepScalars(first + i, epoch, batchSize))) {
         const stacked = (out[name] ??= new (values.constructor as new (n: number) => Float32Array | Int32Array)(
           values.length * count,
         ));

@@ -36,7 +36,7 @@ export async function timeTrainingStep(runner: StepRunner, model: Model, options
       x: rng.fillNormal(new Float32Array(steps * batchSize * features), 1),
       target: oneHot(rng, steps * batchSize, classes),
     };
-    return { ...out, ...model.stackedScalars(0, steps, 0) };
+    return { ...out, ...model.stackedScalars(0, steps, 0, batchSize) };
   };
   // One untimed step, then calls of as many steps as fit a fifth of the budget: a compiled step runs several per
   // call as in training, while an eager step on plain JS (seconds each) is timed one at a time.

@@ -7,7 +7,7 @@ import { addOptional, type Ops } from './ops';
 import { activityPhi } from './regularizers/activity';
 import { coefficientAt } from './regularizers/config';
 import { entropyStep } from './regularizers/entropy';
-import type { StepContext } from './rules/rule';
+import type { LayerTerm, StepContext } from './rules/rule';
 import { collectDiagnostics, type LayerSignals } from './diagnostics';
 
 /** A run's state and a step's inputs as the executor holds them, by name (see Model.initialState, stepInputs). */
@@ -70,10 +70,17 @@ export interface ForwardPass<T> {
   fprime: (T | null)[];
 }
 
-export function forward<T>(ops: Ops<T>, model: Model, state: Tensors<T>, x: T): ForwardPass<T> {
+/** The forward pass through `layers` (a training step's, with its dropout masks; by default evaluation's). */
+export function forward<T>(
+  ops: Ops<T>,
+  model: Model,
+  state: Tensors<T>,
+  x: T,
+  layers: readonly Layer[] = model.layers,
+): ForwardPass<T> {
   const h: T[] = [x];
   const fprime: (T | null)[] = [null];
-  for (const layer of model.layers) {
+  for (const layer of layers) {
     const u = layer.forward(ops, layerParams(state, layer), h[layer.index - 1]!);
     if (layer.index === model.depth) {
       h.push(u);
@@ -140,12 +147,13 @@ export function computeUpdate<T>(
   inputs: Tensors<T>,
   collect: boolean,
 ): Update<T> {
-  const { rule, config, layers } = model;
+  const { rule, config } = model;
+  const layers = model.stepLayers(inputs);
   const L = model.depth;
   const x = inputs.x!;
   const target = inputs.target!;
   const batchSize = ops.shape(x)[0]!;
-  const pass = forward(ops, model, state, x);
+  const pass = forward(ops, model, state, x, layers);
   const z = pass.h[L]!;
   const { loss, score, prediction } = computeLoss(ops, config.loss, z, target);
   const ruleState = (values: Tensors<T>) => {
@@ -173,40 +181,57 @@ export function computeUpdate<T>(
   ctx = { ...ctx, state: { ...ctx.state, ...prepared } };
 
   const grads: Record<string, Gradient<T>> = {};
-  /** Layer k's gradients: the product with Φ, plus an already-formed term (the averaged rule gradient) if any. */
-  const setGradients = (layer: Layer, phi: T | null, formed: LayerParams<T> | null = null) => {
+  /**
+   * Layer k's gradients: the product of Φ with the layer's input (this pass's H_{k−1} unless a rule's own term says
+   * otherwise), plus an already-formed term (the averaged rule gradient, a term with its own input) if any.
+   */
+  const setGradients = (
+    layer: Layer,
+    phi: T | null,
+    formed: LayerParams<T> | null = null,
+    input: T = pass.h[layer.index - 1]!,
+  ) => {
     const weight = state[layer.weight.name]!;
     const decay = coefficientAt(config.regularizers, 'weightDecay', layer.index);
     const dense = addOptional(ops, formed?.weight ?? null, decay > 0 ? ops.mul(decay, weight) : null);
-    grads[layer.weight.name] = weightGradient(ops, layer, pass.h[layer.index - 1]!, phi, dense);
+    grads[layer.weight.name] = weightGradient(ops, layer, input, phi, dense);
     if (layer.bias === null) return;
     // The layer's own bias gradient (a conv bias sums over positions too), kept apart from the weight product.
     const own = phi === null ? null : layer.biasGradient(ops, phi);
     grads[layer.bias.name] = tensorGradient(ops, addOptional(ops, formed?.bias ?? null, own)!);
   };
-  // Output layer: its true local gradient under every rule, Φ_L = s (mean over the batch), plus the rule's extra.
-  const outputPhi = ops.div(score, batchSize);
+  // A rule that supplies its layers' updates whole (PEPITA's second pass) is asked once, with a forward pass to rerun
+  // (the step's own layers: the same dropout masks as the first pass).
+  const terms = rule.layerTerms?.(ops, ctx, (input) => forward(ops, model, state, input, layers).h) ?? null;
+  const termPhi = (term: LayerTerm<T>) =>
+    ops.mul(term.postsynaptic ? ops.mul(term.modulatory, term.postsynaptic) : term.modulatory, term.scale);
+  // Output layer: its true local gradient under every rule, Φ_L = s (mean over the batch), plus the rule's extra;
+  // or the rule's own term.
+  const outputTerm = terms?.[L];
+  const outputPhi = outputTerm ? termPhi(outputTerm) : ops.div(score, batchSize);
   const extra = rule.outputPhi?.(ops, ctx) ?? null;
-  setGradients(layers[L - 1]!, extra === null ? outputPhi : ops.add(outputPhi, extra));
+  setGradients(layers[L - 1]!, extra === null ? outputPhi : ops.add(outputPhi, extra), null, outputTerm?.presynaptic);
 
   const signals: LayerSignals<T>[] = [];
   const powers: T[] = [];
   let phiAbove = score;
   for (let k = L - 1; k >= 1; k--) {
     const layer = layers[k - 1]!;
-    const signal = rule.hiddenSignal(ops, k, ctx, phiAbove);
     const fprime = pass.fprime[k]!;
-    const post = signal.postsynaptic ? ops.mul(fprime, signal.postsynaptic) : fprime;
-    const local = ops.mul(signal.modulatory, post);
-    const phi = signal.nonLocal === undefined ? local : ops.add(local, ops.mul(signal.nonLocal, fprime));
-    const ruleTerm = ops.mul(phi, signal.scale);
+    const own = terms?.[k];
+    const update = own
+      ? { ...own, ruleTerm: termPhi(own), phi: null }
+      : signalUpdate(ops, model, k, ctx, phiAbove, fprime, pass.h[k - 1]!);
+    const { presynaptic, ruleTerm } = update;
     // With momentum the rule's own gradient is averaged (M ← βM + (1−β)·grad) and enters as a formed term; the
     // regularisers stay in the product, unaveraged.
-    const averaged = averagedRuleGradient(ops, rule.hiddenMomentum ?? 0, layer, pass.h[k - 1]!, ruleTerm, state, k);
+    const averaged = averagedRuleGradient(ops, rule.hiddenMomentum ?? 0, layer, presynaptic, ruleTerm, state, k);
     if (averaged) Object.assign(stateUpdates, averaged.state);
+    // The rule's term shares the regularisers' product when it has their input (this pass's H_{k−1}).
+    const shared = presynaptic === pass.h[k - 1];
     let total: T | null = addOptional(
       ops,
-      averaged ? null : ruleTerm,
+      averaged || !shared ? null : ruleTerm,
       activityPhi(ops, config.regularizers, k, pass.h[k]!, fprime),
     );
     const inverse = state[`entropy${k}`];
@@ -222,10 +247,17 @@ export function computeUpdate<T>(
       stateUpdates[`entropy${k}`] = entropy.inverse;
       total = addOptional(ops, total, entropy.phi);
     }
-    setGradients(layer, total, averaged?.gradient ?? null);
-    if (collect) signals[k] = { modulatory: signal.modulatory, postsynaptic: post, ruleTerm };
+    if (averaged || shared) setGradients(layer, total, averaged?.gradient ?? null);
+    // A term with its own input and no regulariser: one product, as for any rule; with both, the rule's is formed.
+    else if (total === null) setGradients(layer, ruleTerm, null, presynaptic);
+    else setGradients(layer, total, layer.gradients(ops, presynaptic, ruleTerm));
+    if (collect) {
+      // A term without a postsynaptic factor has 1 there, and the diagnostics show it so.
+      const postsynaptic = update.postsynaptic ?? ops.add(ops.zeros(ops.shape(update.modulatory)), 1);
+      signals[k] = { presynaptic, modulatory: update.modulatory, postsynaptic, ruleTerm };
+    }
     powers[k] = ops.reshape(ops.mean(ops.square(pass.h[k]!)), [1]);
-    phiAbove = phi;
+    if (update.phi !== null) phiAbove = update.phi;
   }
 
   const finished = rule.finish?.(ops, ctx) ?? {};
@@ -234,6 +266,37 @@ export function computeUpdate<T>(
   const correct = ops.sum(ops.argmaxAgree(z, target));
   const power = L > 1 ? ops.concat(powers.slice(1), 0) : ops.constant([0], [1]);
   return { loss, correct, power, grads, stateUpdates, diagnostics };
+}
+
+/** A hidden layer's update as the step uses it: the rule's term (scaled Φ) and input, and its factors. */
+interface HiddenUpdate<T> {
+  presynaptic: T;
+  ruleTerm: T;
+  /** Φₖ unscaled, which BP and FA carry down to the layer below; null for a rule's whole term. */
+  phi: T | null;
+  modulatory: T;
+  /** The postsynaptic factor f'(Uₖ) ⊙ (the rule's own); null means 1. */
+  postsynaptic: T | null;
+}
+
+/** Layer k's update from the rule's hidden signal: Φₖ = δₖ ⊙ f'(Uₖ) ⊙ (postsynaptic), plus a non-local term. */
+function signalUpdate<T>(
+  ops: Ops<T>,
+  model: Model,
+  k: number,
+  ctx: StepContext<T>,
+  phiAbove: T,
+  fprime: T,
+  input: T,
+): HiddenUpdate<T> {
+  const { rule } = model;
+  if (!rule.hiddenSignal) throw new Error(`rule ${rule.name} gives layer ${k} neither a hidden signal nor a term`);
+  const signal = rule.hiddenSignal(ops, k, ctx, phiAbove);
+  const post = signal.postsynaptic ? ops.mul(fprime, signal.postsynaptic) : fprime;
+  const local = ops.mul(signal.modulatory, post);
+  const phi = signal.nonLocal === undefined ? local : ops.add(local, ops.mul(signal.nonLocal, fprime));
+  const ruleTerm = ops.mul(phi, signal.scale);
+  return { presynaptic: input, ruleTerm, phi, modulatory: signal.modulatory, postsynaptic: post };
 }
 
 /**

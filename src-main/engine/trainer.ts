@@ -297,7 +297,7 @@ function chunkInputs(
     : gatherRows(data.x, data.featureSize, indices, rows);
   const target = new Float32Array(indices.length * classes);
   fillTargets(data, indices, classes, target);
-  return { x, target, ...model.stackedScalars(updates, count, epoch) };
+  return { x, target, ...model.stackedScalars(updates, count, epoch, batchSize) };
 }
 
 /** Loss and accuracy on the validation and test splits. */

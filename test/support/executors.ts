@@ -89,7 +89,7 @@ export function stepInputs(model: Model, x: TestBatch, step = 0): Record<string,
     target: { values: x.y, shape: [batch, model.classes] },
   };
   const specs = new Map(model.stepInputs(batch).map((s) => [s.name, s]));
-  for (const [name, values] of Object.entries(model.stepScalars(step, 0))) {
+  for (const [name, values] of Object.entries(model.stepScalars(step, 0, batch))) {
     const spec = specs.get(name)!;
     out[name] = { values, shape: spec.shape, type: spec.type };
   }

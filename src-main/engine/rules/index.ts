@@ -3,6 +3,7 @@ import { createBp } from './bp';
 import { createEbd, createSbd } from './decorrelation';
 import { createDfa, createDkp, createDrtp } from './direct-broadcast';
 import { createFa } from './fa';
+import { createPepita } from './pepita';
 import type { RuleFactory } from './rule';
 
 /** Every rule the engine runs, by its catalogue name: one line per rule. */
@@ -14,4 +15,5 @@ export const RULE_FACTORIES: Record<RuleName, RuleFactory> = {
   dkp: createDkp,
   ebd: createEbd,
   sbd: createSbd,
+  pepita: createPepita,
 };

@@ -79,6 +79,23 @@ export interface HiddenSignal<T> {
 }
 
 /**
+ * One layer's update as a rule supplies it whole (`Rule.layerTerms`): the gradient product's presynaptic factor and
+ * Φ = modulatory ⊙ postsynaptic · scale. Unlike a HiddenSignal, the step multiplies in no f'(U): the rule says
+ * every factor.
+ */
+export interface LayerTerm<T> {
+  /** The layer's input in its gradient product (B × the layer's inputUnits, as it arrives: the layer pools it). */
+  presynaptic: T;
+  modulatory: T;
+  /** A postsynaptic factor; null means 1. */
+  postsynaptic: T | null;
+  scale: number;
+}
+
+/** The network's forward pass with this step's weights on another input: h[0] = x, hₖ = f(Uₖ), h[L] = z. */
+export type Rerun<T> = (x: T) => readonly T[];
+
+/**
  * A learning rule: how each hidden layer's Φ comes from the broadcast signal, and how the rule's own state moves.
  * Written against Ops, so the same code runs eagerly on TF.js and is recorded into the ONNX graph. State updates
  * are returned, never made in place.
@@ -91,8 +108,19 @@ export interface Rule {
   broadcastSignal?<T>(ops: Ops<T>, ctx: Omit<StepContext<T>, 'broadcast'>): T;
   /** State updates that this step's signals depend on (EBD's correlation EMA includes the current batch). */
   prepare?<T>(ops: Ops<T>, ctx: StepContext<T>): Record<string, T>;
-  /** Layer k's signal (1 ≤ k < L), asked top layer first; phiAbove is Φ_{k+1} (Φ_L = s). */
-  hiddenSignal<T>(ops: Ops<T>, k: number, ctx: StepContext<T>, phiAbove: T): HiddenSignal<T>;
+  /**
+   * Layer k's signal (1 ≤ k < L), asked top layer first; phiAbove is Φ_{k+1} (Φ_L = s). Every rule has it except
+   * one that supplies its layers' updates whole (`layerTerms`).
+   */
+  hiddenSignal?<T>(ops: Ops<T>, k: number, ctx: StepContext<T>, phiAbove: T): HiddenSignal<T>;
+  /**
+   * Every layer's update supplied whole (index k = 1…L, 0 unused), in place of `hiddenSignal` and of the readout's
+   * Φ_L = s: for a rule whose presynaptic factor is not this pass's activity, or whose readout learns from another
+   * error (PEPITA's second forward pass on a modulated input). `rerun` runs the network forward again with this
+   * step's weights. The regularisers keep their own terms on the step's forward pass; an `outputPhi` would be added
+   * to the readout term's Φ, with the term's presynaptic factor.
+   */
+  layerTerms?<T>(ops: Ops<T>, ctx: StepContext<T>, rerun: Rerun<T>): readonly LayerTerm<T>[];
   /**
    * β of an exponential average of the rule's own hidden gradients (the step keeps it in the rule's state as
    * momentumK and momentumBiasK, which the rule's initialState provides); absent or 0 = the plain gradient.

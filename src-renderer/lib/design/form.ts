@@ -54,6 +54,8 @@ export interface LayerForm {
   pool: PoolChoice;
   poolSize: number | null;
   activation: Activation;
+  /** Dropout of the layer's input while training; null = none written (any kind). */
+  dropout: number | null;
 }
 
 /** A new layer's fields: a width of 128, or a 3×3 'same' convolution of 32 channels without pooling. */
@@ -70,6 +72,7 @@ export function newLayer(over: Partial<Omit<LayerForm, 'key'>> = {}): LayerForm 
     pool: 'none',
     poolSize: 2,
     activation: 'relu',
+    dropout: null,
     ...over,
   };
 }
@@ -86,9 +89,15 @@ export function layerForm(spec: LayerSpec): LayerForm {
       pool: spec.pool?.kind ?? 'none',
       poolSize: spec.pool?.size ?? 2,
       activation: spec.activation,
+      dropout: spec.dropout ?? null,
     });
   }
-  return newLayer({ namesKind: spec.kind === 'dense', units: spec.units, activation: spec.activation });
+  return newLayer({
+    namesKind: spec.kind === 'dense',
+    units: spec.units,
+    activation: spec.activation,
+    dropout: spec.dropout ?? null,
+  });
 }
 
 /** The layer's spec input, its keys in the schema's order (a parsed spec keeps them so: byte-identical round trips). */
@@ -98,6 +107,7 @@ export function layerInput(form: LayerForm): LayerSpecInput {
       ...(form.namesKind ? { kind: 'dense' as const } : {}),
       units: num(form.units) as number,
       activation: form.activation,
+      ...dropoutInput(form),
     };
   }
   return {
@@ -108,7 +118,14 @@ export function layerInput(form: LayerForm): LayerSpecInput {
     padding: num(form.padding),
     activation: form.activation,
     ...(form.pool === 'none' ? {} : { pool: { kind: form.pool, size: num(form.poolSize) } }),
+    ...dropoutInput(form),
   };
+}
+
+/** The layer's dropout as written: absent when the field is empty, so specs without it come back without it. */
+function dropoutInput(form: LayerForm): { dropout?: number } {
+  const dropout = num(form.dropout);
+  return dropout === undefined ? {} : { dropout };
 }
 
 /** An optimiser as its inputs hold it; the experiment has one and each arm may override it. */

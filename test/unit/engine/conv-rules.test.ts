@@ -121,6 +121,8 @@ function expectedUpdate(net: ImageNet, model: Model, c: RuleCase, state: Record<
         scale = zeta;
         break;
       }
+      case 'pepita':
+        throw new Error('PEPITA has no hidden signal: its conv update is checked in pepita.test.ts');
     }
     if (c.rule === 'dkp') {
       const b0 = ruleState(`broadcast${k}`);

@@ -32,7 +32,7 @@ beforeAll(useCpuBackend);
 // The rules' small nets, the LC one without biases (the EBD paper's CNN/LC have none).
 const NETS: Record<'CNN' | 'LC', ImageNet> = { CNN: SMALL_NETS.CNN, LC: { ...SMALL_NETS.LC, biases: false } };
 
-const RULES: RuleName[] = ['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd'];
+const RULES: RuleName[] = ['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd', 'pepita'];
 const OPTIMIZERS = ['adam', 'sgd', 'momentum'] as const;
 const STEPS = 10;
 const BATCH = 4;
@@ -41,6 +41,8 @@ function ruleParams(rule: RuleName): RuleParamValues {
   if (rule === 'ebd' || rule === 'sbd') return decorrelationDefaults;
   // A feedback rate at which DKP's matrices visibly move within the steps compared.
   if (rule === 'dkp') return { feedbackLr: 0.1, feedbackDecay: 0.01 };
+  // An input feedback at which PEPITA's second pass differs visibly from its first within the steps compared.
+  if (rule === 'pepita') return { feedbackScale: 1 };
   return {};
 }
 

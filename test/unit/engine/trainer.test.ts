@@ -322,7 +322,7 @@ describe('the compiled engine', () => {
 
   it('matches the eager executor over 20 steps for every rule (weights, rule state, metrics)', async () => {
     const optimizers = ['adam', 'sgd', 'momentum'] as const;
-    for (const [i, rule] of (['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd'] as const).entries()) {
+    for (const [i, rule] of (['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd', 'pepita'] as const).entries()) {
       const config = tinyConfig({
         rule,
         optimizer: { kind: optimizers[i % 3], learningRate: 0.01 },
