@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import { tfOps } from '../../src-main/engine/eager/tf-ops';
 import type { Model } from '../../src-main/engine/model';
+import type { StepRunner } from '../../src-main/engine/runner';
 import { GraphBuilder, type Sym } from '../../src-main/engine/onnx/graph';
 import type { Ops } from '../../src-main/engine/ops';
 
@@ -112,4 +113,23 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   }
   if (a.length !== b.length) return Infinity;
   return Math.sqrt(diff / Math.max(norm, 1e-30));
+}
+
+/**
+ * The batches as one chunk of training steps, as the trainer feeds them (inputs stacked step-major), on a runner
+ * that is disposed afterwards: each step's loss and the state after the last.
+ */
+export async function trainChunk(runner: StepRunner, model: Model, batches: readonly TestBatch[]) {
+  try {
+    const stack = (part: (b: TestBatch) => Float32Array) => {
+      const out = new Float32Array(batches.reduce((n, b) => n + part(b).length, 0));
+      batches.reduce((at, b) => (out.set(part(b), at), at + part(b).length), 0);
+      return out;
+    };
+    const inputs = { x: stack((b) => b.x), target: stack((b) => b.y), ...model.stackedScalars(0, batches.length, 0) };
+    const { loss } = await runner.train({ steps: batches.length, inputs });
+    return { loss, state: await runner.readState() };
+  } finally {
+    await runner.dispose();
+  }
 }

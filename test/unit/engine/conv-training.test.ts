@@ -19,7 +19,7 @@ import {
   type ImageNet,
 } from '../../support/conv-fixtures';
 import { decorrelationDefaults, useCpuBackend } from '../../support/engine-fixtures';
-import { relativeError, stateInputs, stepInputs, type TestBatch } from '../../support/executors';
+import { relativeError, stateInputs, stepInputs, trainChunk, type TestBatch } from '../../support/executors';
 import { naiveForward, norm } from '../../support/naive-conv';
 
 /*
@@ -61,19 +61,7 @@ const RUNNERS = [
  * each step's loss and the state after the last.
  */
 async function train(make: (m: Model) => Promise<StepRunner>, model: Model, batches: TestBatch[]) {
-  const runner = await make(model);
-  try {
-    const stack = (part: (b: TestBatch) => Float32Array) => {
-      const out = new Float32Array(batches.reduce((n, b) => n + part(b).length, 0));
-      batches.reduce((at, b) => (out.set(part(b), at), at + part(b).length), 0);
-      return out;
-    };
-    const inputs = { x: stack((b) => b.x), target: stack((b) => b.y), ...model.stackedScalars(0, batches.length, 0) };
-    const { loss } = await runner.train({ steps: batches.length, inputs });
-    return { loss, state: await runner.readState() };
-  } finally {
-    await runner.dispose();
-  }
+  return trainChunk(await make(model), model, batches);
 }
 
 /**

@@ -9,7 +9,6 @@ import { Model, type ModelConfig } from '../../../src-main/engine/model';
 import { OnnxRunner } from '../../../src-main/engine/onnx/runner';
 import { estimateRunMemory, SECOND_PASS_COPIES, STATE_COPIES } from '../../../src-main/engine/memory-estimate';
 import { frozenHidden } from '../../../src-main/engine/presets';
-import type { StepRunner } from '../../../src-main/engine/runner';
 import { broadcastInit } from '../../../src-main/engine/rules/feedback-init';
 import { computeUpdate, diagnosticStep, trainingStep } from '../../../src-main/engine/step';
 import { train, type TrainOptions } from '../../../src-main/engine/trainer';
@@ -22,7 +21,14 @@ import {
   stateWithBiases,
 } from '../../support/conv-fixtures';
 import { blobDataset, randomBatch, tinyConfig, useCpuBackend } from '../../support/engine-fixtures';
-import { EXECUTORS, relativeError, stepInputs, type TestBatch, type TestInput } from '../../support/executors';
+import {
+  EXECUTORS,
+  relativeError,
+  stepInputs,
+  trainChunk,
+  type TestBatch,
+  type TestInput,
+} from '../../support/executors';
 import { naiveForward, naiveLoss, naiveParamGradients, norm } from '../../support/naive-conv';
 
 /*
@@ -358,22 +364,6 @@ const RUNNERS = [
     make: (m: Model, batch: number) => OnnxRunner.create(m, { backend: 'onnx-cpu', threads: 1, batchSize: batch }),
   },
 ] as const;
-
-/** The batches as one chunk of training steps, as the trainer feeds them; each step's loss and the final state. */
-async function trainChunk(runner: StepRunner, model: Model, batches: TestBatch[]) {
-  try {
-    const stack = (part: (b: TestBatch) => Float32Array) => {
-      const out = new Float32Array(batches.reduce((n, b) => n + part(b).length, 0));
-      batches.reduce((at, b) => (out.set(part(b), at), at + part(b).length), 0);
-      return out;
-    };
-    const inputs = { x: stack((b) => b.x), target: stack((b) => b.y), ...model.stackedScalars(0, batches.length, 0) };
-    const { loss } = await runner.train({ steps: batches.length, inputs });
-    return { loss, state: await runner.readState() };
-  } finally {
-    await runner.dispose();
-  }
-}
 
 describe('compiled (ONNX) and eager PEPITA training', () => {
   const cases = [
