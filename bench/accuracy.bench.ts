@@ -86,7 +86,11 @@ try {
     for (const preset of presets) {
       const spec = specFor(preset, seed);
       const data = await load(spec);
-      const plan = planRuns(spec, { inputSize: data.train.featureSize, inputShape: data.train.inputShape, outputSize: data.outputSize })[0]!;
+      const plan = planRuns(spec, {
+        inputSize: data.train.featureSize,
+        inputShape: data.train.inputShape,
+        outputSize: data.outputSize,
+      })[0]!;
       if (withBaseline) {
         // One control per network, loss, optimiser and data (the rule and regularisers are inert in it).
         const frozen = frozenHidden(plan.model);

@@ -140,7 +140,7 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
   const spec = specs[0]!;
   const data = await manager.load('cifar10-jpg', datasetLoadOptions(spec.dataset));
   console.log(
-    `CIFAR-10 bench: ${data.train.size} train / ${data.test.size} test images, MLP ` +
+    `CIFAR-10 bench: ${data.train.size} train / ${data.test.size} test images, network ` +
       `${[data.train.featureSize, ...spec.network.hidden.map(layerLabel), data.outputSize].join('-')}, batch ` +
       `${spec.batchSize}, ${epochs} epoch(s), seeds ${seeds.join(',')}, backend ${backendName}${backend.threads ? `, ${backend.threads} threads` : ''}`,
   );
