@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import prettier from 'prettier';
 import {
   PRESETS,
   presetArm,
@@ -16,12 +17,12 @@ import { ExperimentSpec } from '../shared/schemas/experiment';
 
 const dir = path.resolve('assets/examples');
 fs.mkdirSync(dir, { recursive: true });
-for (const preset of PRESETS) {
-  fs.writeFileSync(
-    path.join(dir, `${preset.id}.json`),
-    JSON.stringify(ExperimentSpec.parse(preset.spec), null, 2) + '\n',
-  );
+/** The file as the repository's prettier writes it, so that CI's format check passes on freshly exported examples. */
+async function write(file: string, value: unknown): Promise<void> {
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  fs.writeFileSync(file, await prettier.format(JSON.stringify(value), { ...options, parser: 'json' }));
 }
+for (const preset of PRESETS) await write(path.join(dir, `${preset.id}.json`), ExperimentSpec.parse(preset.spec));
 // A few minutes on a laptop CPU: three rules of the MSE family with their preset settings, on a smaller network.
 const quick = ExperimentSpec.parse({
   name: 'Quick look: BP, DFA and EBD on Fashion-MNIST',
@@ -37,5 +38,5 @@ const quick = ExperimentSpec.parse({
   batchSize: PRESET_BATCH_SIZE,
   monitoring: { readEvery: 20, diagnosticsEvery: 50, checkpointEvery: 200 },
 });
-fs.writeFileSync(path.join(dir, 'quick-fashion-mnist.json'), JSON.stringify(quick, null, 2) + '\n');
+await write(path.join(dir, 'quick-fashion-mnist.json'), quick);
 console.log(`wrote ${PRESETS.length + 1} examples to ${dir}`);

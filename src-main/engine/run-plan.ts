@@ -61,11 +61,7 @@ export function armRegularizers(spec: ExperimentSpec, arm: RuleSpec): Regularize
   return arm.regularizers ?? spec.regularizers;
 }
 
-export function modelConfig(
-  spec: ExperimentSpec,
-  arm: RuleSpec,
-  data: DataShape,
-): ModelConfig {
+export function modelConfig(spec: ExperimentSpec, arm: RuleSpec, data: DataShape): ModelConfig {
   const optimizer = arm.optimizer ?? spec.optimizer;
   return {
     network: {

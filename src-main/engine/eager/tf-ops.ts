@@ -61,7 +61,11 @@ export const tfOps: Ops<tf.Tensor> = {
   permute: (x, perm) => tf.transpose(x, [...perm]),
   concat: (xs, axis) => tf.concat([...xs], axis),
   slice: (x, begin, size) => tf.slice(x, [...begin], [...size]),
-  pad: (x, widths) => tf.pad(x, widths.map(([a, b]) => [a, b] as [number, number])),
+  pad: (x, widths) =>
+    tf.pad(
+      x,
+      widths.map(([a, b]) => [a, b] as [number, number]),
+    ),
   gather: (x, indices, axis) => tf.gather(x, indices, axis),
   scatterAddRows: (updates, indices, rows) =>
     tf.scatterND(tf.reshape(indices, [indices.shape[0]!, 1]), updates, [rows, ...updates.shape.slice(1)]),

@@ -167,7 +167,10 @@ export class GraphBuilder implements Ops<Sym> {
   indices = (values: ArrayLike<number>): Sym => this.initializer(values, [values.length], 'int64');
   zeros = (shape: readonly number[]): Sym =>
     this.one('ConstantOfShape', [this.int64(shape)], shape, {
-      value: { kind: 'tensor', value: { name: 'zero', dataType: DataType.FLOAT, dims: [1], raw: rawBytes(DataType.FLOAT, [0]) } },
+      value: {
+        kind: 'tensor',
+        value: { name: 'zero', dataType: DataType.FLOAT, dims: [1], raw: rawBytes(DataType.FLOAT, [0]) },
+      },
     });
 
   add = (a: Operand<Sym>, b: Operand<Sym>) => this.binary('Add', a, b);
