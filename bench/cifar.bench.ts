@@ -185,6 +185,7 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
     console.log(`  ${label}: ${pct(mean)} ± ${pct(std)}% (n = ${f.accuracy.length})${f.regime}`);
   }
   console.log(
-    `\nThe paper trains ${base.spec.epochs === epochs ? epochs : 'its full protocol of'} epochs over 5 seeds; this is ${epochs} epoch(s), ${seeds.length} seed(s).`,
+    `\nThe paper's numbers are after its full protocol (the full preset's epochs, 5 seeds); this is ${epochs} ` +
+      `epoch(s), ${seeds.length} seed(s).`,
   );
 }
