@@ -31,12 +31,21 @@ const PAPER_BY_NETWORK: Record<string, Record<string, number>> = {
   mlp: { BP: 56.4, DFA: 52.1, EBD: 55.5 },
   cnn: { BP: 75.2, DFA: 58.4, EBD: 66.4 },
   lc: { BP: 67.8, DFA: 62.2, EBD: 64.3 },
+  // CorInfoMax-EBD (3-layer, 55.7 ± 0.17); the paper gives no DFA or SBD arm on it.
+  corinfomax: { EBD: 55.7 },
 };
 const DEFAULT_EPOCHS = 20;
 /** The paper's number beside an arm: BP and DFA by name, any learning EBD arm (not its frozen twin) beside EBD's. */
 function paperNumber(label: string): string {
-  const key = label.startsWith('EBD') && !label.includes('frozen') ? 'EBD' : label;
-  const network = base.id.includes('-cnn') ? 'cnn' : base.id.includes('-lc') ? 'lc' : 'mlp';
+  const arm = label.replace(/^CorInfoMax-/, '');
+  const key = arm.startsWith('EBD') && !arm.includes('frozen') ? 'EBD' : arm;
+  const network = base.id.includes('-corinfomax')
+    ? 'corinfomax'
+    : base.id.includes('-cnn')
+      ? 'cnn'
+      : base.id.includes('-lc')
+        ? 'lc'
+        : 'mlp';
   const paper = PAPER_BY_NETWORK[network]!;
   return paper[key] === undefined ? '—' : `${paper[key]}%`;
 }
@@ -84,10 +93,14 @@ function unpacked(): string {
 
 /** A learned broadcast's regime at the epoch's end: each layer's learned share and BP cosine (docs/diagnostics.md). */
 function regimeLine(diagnostics: Readonly<Record<string, number>>): string {
+  // A CorInfoMax network's convergence: the largest last-iteration change over its layers.
+  const residuals = Object.entries(diagnostics).filter(([name]) => name.endsWith('.dynamics_residual'));
+  const converged =
+    residuals.length > 0 ? `  dynamics residual ≤ ${Math.max(...residuals.map(([, v]) => v)).toExponential(1)}` : '';
   const layers = learnedShareLayers(Object.keys(diagnostics));
-  if (layers.length === 0) return '';
+  if (layers.length === 0) return converged;
   const of = (metric: string) => layers.map((k) => (diagnostics[`layer${k}.${metric}`] ?? NaN).toFixed(2)).join('/');
-  return `  learned share ${of('learned_share')}, bp_cosine ${of('bp_cosine')}`;
+  return `  learned share ${of('learned_share')}, bp_cosine ${of('bp_cosine')}${converged}`;
 }
 
 const armFilter = option('arms', 'ARMS')

@@ -45,6 +45,10 @@ const METRIC_DEFINITIONS: Record<string, string> = {
   learned_feedback_cosine:
     'The feedback cosine of the learned part Bₖ − w·B₀ alone: its sign says whether what was learned points downhill.',
   dfa_cosine: 'Cosine between the rule’s update and the DFA update its start B₀ alone would give: ≈ 1 means DFA-like.',
+  dynamics_residual:
+    'CorInfoMax: relative change of the layer’s state in the last iteration of the neural dynamics; near 0 = converged (the readout is layer L).',
+  backward_predictor_angle:
+    'CorInfoMax: angle (degrees) between the backward predictor F_{k+1} and W_{k+1}ᵀ, the forward weights it mirrors.',
 };
 
 /** Below this learned share a learned-broadcast run is moved by its random start: it studies DFA. */

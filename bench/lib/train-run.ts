@@ -67,7 +67,11 @@ export async function trainToEnd(
       accuracy,
       curve,
       maxPower,
-      status: outcome.status,
+      // A diverged run says where and why, so that a bench line is enough to act on.
+      status:
+        outcome.status === 'diverged'
+          ? `diverged at step ${outcome.step}: ${outcome.reason} (layer ${outcome.layer}, ${outcome.quantity})`
+          : outcome.status,
       seconds: (performance.now() - started) / 1000,
       backend: runner.report.backend,
     };

@@ -59,6 +59,32 @@ export function isPatchLayer(layer: LayerSpec): layer is PatchLayerSpec {
   return layer.kind === 'conv' || layer.kind === 'local';
 }
 
+/**
+ * CorInfoMax's recurrent dynamics (Bozkurt, Pehlevan & Erdogan 2023; the EBD paper's §3.2): every layer settles to an
+ * equilibrium of its feed-forward prediction, a backward predictor from the layer above and lateral weights tracking
+ * the inverse of its correlation, by `iterations` Euler steps of size `stepSize` from zero. The names are the paper's
+ * code's: `leak` its g, `epsilon` its ε (the predictors' error variance), `lambda` the lateral weights' forgetting
+ * factor. `feedbackRates` are the backward predictors' SGD rates, the one predicting layer 1 from layer 2 first;
+ * missing entries repeat the last. Only dense layers, and only rules that need no backward pass through the network.
+ */
+export const DynamicsSpec = z.strictObject({
+  kind: z.literal('corinfomax'),
+  iterations: z.number().int().min(1, 'the dynamics need at least 1 iteration').max(500).default(30),
+  stepSize: z.number().positive('the step size must be positive').max(1).default(0.05),
+  leak: z.number().min(0).max(10).default(0.1),
+  epsilon: z.number().positive().max(10).default(0.15),
+  lambda: z.number().min(0.9).max(0.99999999).default(0.99999),
+  feedbackRates: z
+    .array(z.number().min(0, 'a feedback rate must be 0 (fixed) or more'))
+    .min(1)
+    .max(65)
+    .default([0.045, 0.015]),
+});
+export type DynamicsSpec = z.infer<typeof DynamicsSpec>;
+
+/** The rules a CorInfoMax network trains with: broadcast rules, which need no backward pass through its layers. */
+export const DYNAMICS_RULES = ['ebd', 'sbd', 'dfa', 'drtp', 'dkp'] as const;
+
 export const RuleName = z.enum(['bp', 'fa', 'dfa', 'drtp', 'dkp', 'ebd', 'sbd', 'pepita']);
 export type RuleName = z.infer<typeof RuleName> & CatalogueRuleName;
 
@@ -199,6 +225,8 @@ export const ExperimentSpec = z
       weightSparsity: z.number().min(0).max(0.99).default(0),
       /** false: no bias in any layer, as the EBD paper's CNN and LC networks. Absent means biases. */
       biases: z.boolean().optional(),
+      /** Recurrent neural dynamics (CorInfoMax); absent: the feed-forward network. */
+      dynamics: DynamicsSpec.optional(),
     }),
     loss: Loss.default('mse'),
     rules: z.array(RuleSpec).min(1, 'pick at least one learning rule'),
@@ -227,6 +255,7 @@ export const ExperimentSpec = z
       }
     };
     checkScales(spec.regularizers, ['regularizers']);
+    if (spec.network.dynamics) checkDynamics(spec, ctx);
     spec.rules.forEach((rule, i) => {
       if (rule.regularizers) checkScales(rule.regularizers, ['rules', i, 'regularizers']);
       for (const [key, message] of checkRuleParams(rule.rule, rule.params)) {
@@ -249,4 +278,33 @@ export const ExperimentSpec = z
     });
   });
 export type ExperimentSpec = z.infer<typeof ExperimentSpec>;
+
+/** A CorInfoMax network: dense layers without dropout, trained by a broadcast rule. */
+function checkDynamics(
+  spec: { network: { hidden: LayerSpec[] }; rules: { rule: RuleName }[] },
+  ctx: z.RefinementCtx,
+): void {
+  spec.network.hidden.forEach((layer, i) => {
+    if (isPatchLayer(layer))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'hidden', i, 'kind'],
+        message: `CorInfoMax dynamics run on dense layers; layer ${i + 1} is ${layer.kind}`,
+      });
+    else if ((layer.dropout ?? 0) > 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['network', 'hidden', i, 'dropout'],
+        message: `CorInfoMax dynamics take no dropout (layer ${i + 1})`,
+      });
+  });
+  spec.rules.forEach((rule, i) => {
+    if (!(DYNAMICS_RULES as readonly string[]).includes(rule.rule))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rules', i, 'rule'],
+        message: `${rule.rule.toUpperCase()} needs a backward pass through the layers, which a CorInfoMax network's equilibrium does not have; use ${DYNAMICS_RULES.map((r) => r.toUpperCase()).join(', ')}`,
+      });
+  });
+}
 export type ExperimentSpecInput = z.input<typeof ExperimentSpec>;

@@ -30,6 +30,7 @@ export type MemoryKind =
   | 'optimiser moments'
   | 'rule state'
   | 'entropy inverse'
+  | 'network dynamics'
   | 'activations'
   | 'patches'
   | 'weight gradients'
@@ -53,7 +54,8 @@ export interface MemoryEstimate {
 
 /**
  * A run's memory from its configuration alone, before anything is allocated: the state (weights and biases,
- * masks, optimiser moments, the rule's state, the entropy regulariser's N×N inverses) times STATE_COPIES, a
+ * masks, optimiser moments, the rule's state, the entropy regulariser's N×N inverses, a CorInfoMax network's own
+ * lateral and predictor weights) times STATE_COPIES, a
  * step's activations and weight gradients, an evaluation batch's activations, and the inputs of one K-step call
  * staged in JS and in the runtime. The dataset itself is not counted: it is loaded before this is asked.
  */
@@ -84,6 +86,16 @@ export function estimateRunMemory(config: ModelConfig, run: { batchSize: number;
     add(k, 'rule state', STATE_COPIES * rule, `${STATE_COPIES} × ${rule}`);
     if (hidden && g.kind === 'dense' && coefficientAt(regularizers, 'entropy', k) > 0)
       add(k, 'entropy inverse', STATE_COPIES * units * units, `${STATE_COPIES} × ${units} × ${units}`);
+    if (network.dynamics) {
+      // CorInfoMax's lateral Mₖ (Nₖ × Nₖ) and, above the first layer, the backward predictor Fₖ (Wₖ's size).
+      const own = units * units + (k >= 2 ? weights : 0);
+      add(
+        k,
+        'network dynamics',
+        STATE_COPIES * own,
+        `${STATE_COPIES} × (${units} × ${units}${k >= 2 ? ` + ${weightShape}` : ''})`,
+      );
+    }
     add(
       k,
       'activations',

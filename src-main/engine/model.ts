@@ -1,12 +1,13 @@
 import { networkGeometry, type LayerGeometry } from '../../shared/network/geometry';
-import type { Activation, LayerSpec } from '../../shared/schemas/experiment';
+import type { Activation, DynamicsSpec, LayerSpec } from '../../shared/schemas/experiment';
 import type { RuleName, RuleParamValues } from '../../shared/rules/catalogue';
 import { Rng } from '../common/random';
+import { DYNAMICS_STATE_PREFIX, dynamicsState, PREDICTOR_RATE_INPUT } from './dynamics/corinfomax';
 import { buildLayer } from './layers';
 import { dropoutMask } from './layers/dropout';
 import type { Layer } from './layers/layer';
 import type { LossName } from './losses';
-import { momentNames, optimizerScalars, type OptimizerConfig } from './optim/optimizer';
+import { momentNames, optimizerScalars, scheduledRate, type OptimizerConfig } from './optim/optimizer';
 import { coefficientAt, layerScale, type RegularizerConfig } from './regularizers/config';
 import { floorRows, floorRowsPerStep, initialInverse } from './regularizers/entropy';
 import { RULE_FACTORIES } from './rules';
@@ -26,6 +27,8 @@ export interface NetworkConfig {
   init: { scheme: InitScheme; gain: number; readoutGain?: number };
   /** Fraction of each weight matrix fixed at zero by a random mask (0 = dense). */
   weightSparsity: number;
+  /** CorInfoMax's recurrent dynamics (dynamics/corinfomax.ts); absent: feed-forward. */
+  dynamics?: DynamicsSpec;
 }
 
 export interface ModelConfig {
@@ -82,6 +85,8 @@ export class Model {
   ) {
     const { network } = config;
     this.geometry = networkGeometry(network.inputShape ?? [network.inputSize], network, network.outputSize);
+    if (network.dynamics && this.geometry.some((g) => g.kind !== 'dense' || g.inputDropout > 0))
+      throw new Error('CorInfoMax dynamics run on dense layers without dropout');
     this.activations = [...network.hidden.map((l) => l.activation), 'linear' as const];
     this.layers = this.geometry.map((g, i) => buildLayer(g, this.activations[i]!));
     this.dropoutLayers = this.geometry
@@ -122,6 +127,13 @@ export class Model {
       ...this.layers.map((l) => ({ name: l.weight.name, layer: l.index })),
       ...this.layers.flatMap((l) => (l.bias ? [{ name: l.bias.name, layer: l.index }] : [])),
     ];
+  }
+
+  /** The state an evaluation reads: the weights and biases, and a recurrent network's own lateral and predictor weights. */
+  evaluationStateNames(): Set<string> {
+    const names = new Set(this.params().map((p) => p.name));
+    for (const e of this.initialState) if (e.name.startsWith(DYNAMICS_STATE_PREFIX)) names.add(e.name);
+    return names;
   }
 
   /** Whether layer k's weights carry a fixed sparsity mask (`mask{k}` in the state). */
@@ -167,6 +179,8 @@ export class Model {
     for (const r of this.rule.initialState(rng)) {
       entries.push({ name: `rule.${r.name}`, shape: r.shape, values: r.values, learned: r.learned, saved: true });
     }
+    if (network.dynamics)
+      for (const d of dynamicsState(this.layers, rng)) entries.push({ ...d, learned: true, saved: true });
     const shapes = new Map(entries.map((e) => [e.name, e.shape]));
     momentNames(optimizer).forEach((moment) => {
       this.params().forEach((p, i) => {
@@ -211,6 +225,7 @@ export class Model {
     ];
     if (this.config.optimizer.kind === 'adam') inputs.push({ name: 'opt.epsilon', shape: [], type: 'float' });
     for (const name of Object.keys(this.rule.stepScalars?.(0) ?? {})) inputs.push({ name, shape: [], type: 'float' });
+    if (this.config.network.dynamics) inputs.push({ name: PREDICTOR_RATE_INPUT, shape: [], type: 'float' });
     for (const k of this.entropyLayers) {
       const rows = floorRowsPerStep(this.sizes[k]!, this.config.regularizers.entropy.lambda);
       inputs.push({ name: `entropy${k}.rows`, shape: [rows], type: 'int' });
@@ -229,6 +244,10 @@ export class Model {
     const out: StepInputValues = {};
     const scalars = { ...optimizerScalars(this.config.optimizer, step, epoch), ...this.rule.stepScalars?.(step) };
     for (const [name, value] of Object.entries(scalars)) out[name] = Float32Array.of(value);
+    // The backward predictors' own rates follow the run's schedule, whatever its optimiser.
+    const { optimizer } = this.config;
+    if (this.config.network.dynamics)
+      out[PREDICTOR_RATE_INPUT] = Float32Array.of(scheduledRate(optimizer, epoch) / optimizer.learningRate);
     const { lambda } = this.config.regularizers.entropy;
     for (const k of this.entropyLayers) out[`entropy${k}.rows`] = floorRows(step, this.sizes[k]!, lambda);
     for (const d of this.dropoutLayers) {

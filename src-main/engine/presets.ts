@@ -7,6 +7,7 @@ import {
 } from '../../shared/schemas/experiment';
 import type { ModelConfig } from './model';
 import { PAPER_CNN_PRESETS } from './paper-cnn-presets';
+import { PAPER_CORINFOMAX_PRESETS } from './paper-corinfomax-presets';
 
 /**
  * Named experiment presets: settings under which every rule learns on the MLP 784-1024-512-10 (ReLU), found by
@@ -713,6 +714,7 @@ export const PRESETS: readonly Preset[] = [
   PAPER_CIFAR,
   PAPER_CIFAR_RECIPE,
   ...PAPER_CNN_PRESETS,
+  ...PAPER_CORINFOMAX_PRESETS,
 ];
 
 /** A preset by id; throws on an unknown id. */

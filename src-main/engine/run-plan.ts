@@ -72,6 +72,7 @@ export function modelConfig(spec: ExperimentSpec, arm: RuleSpec, data: DataShape
       outputSize: data.outputSize,
       init: spec.network.init,
       weightSparsity: spec.network.weightSparsity,
+      dynamics: spec.network.dynamics,
     },
     rule: ruleConfig(arm),
     loss: spec.loss,

@@ -9,6 +9,8 @@ import { coefficientAt } from './regularizers/config';
 import { entropyStep } from './regularizers/entropy';
 import type { LayerTerm, StepContext } from './rules/rule';
 import { collectDiagnostics, type LayerSignals } from './diagnostics';
+import { dynamicsDiagnostics } from './dynamics/diagnostics';
+import { dynamicsPlasticity, equilibrium, PREDICTOR_RATE_INPUT } from './dynamics/corinfomax';
 
 /** A run's state and a step's inputs as the executor holds them, by name (see Model.initialState, stepInputs). */
 export type Tensors<T> = Readonly<Record<string, T>>;
@@ -68,9 +70,14 @@ export interface ForwardPass<T> {
   h: T[];
   /** f'_k(U_k) for hidden k; null at 0 and L. */
   fprime: (T | null)[];
+  /** A recurrent network's convergence per layer k = 1…L (dynamics/corinfomax.ts); absent for a feed-forward one. */
+  residuals?: T[];
 }
 
-/** The forward pass through `layers` (a training step's, with its dropout masks; by default evaluation's). */
+/**
+ * The forward pass through `layers` (a training step's, with its dropout masks; by default evaluation's): a
+ * CorInfoMax network's free-phase equilibrium, else one pass layer by layer.
+ */
 export function forward<T>(
   ops: Ops<T>,
   model: Model,
@@ -78,6 +85,8 @@ export function forward<T>(
   x: T,
   layers: readonly Layer[] = model.layers,
 ): ForwardPass<T> {
+  const { dynamics } = model.config.network;
+  if (dynamics) return equilibrium(ops, dynamics, layers, (layer) => layerParams(state, layer), state, x);
   const h: T[] = [x];
   const fprime: (T | null)[] = [null];
   for (const layer of layers) {
@@ -262,7 +271,14 @@ export function computeUpdate<T>(
 
   const finished = rule.finish?.(ops, ctx) ?? {};
   for (const [name, value] of Object.entries(finished)) stateUpdates[`rule.${name}`] = value;
+  const { dynamics } = config.network;
+  if (dynamics)
+    Object.assign(
+      stateUpdates,
+      dynamicsPlasticity(ops, dynamics, layers, state, pass.h, inputs[PREDICTOR_RATE_INPUT]!),
+    );
   const diagnostics = collect ? collectDiagnostics(ops, model, ctx, signals, grads) : {};
+  if (collect && pass.residuals) Object.assign(diagnostics, dynamicsDiagnostics(ops, layers, state, pass.residuals));
   const correct = ops.sum(ops.argmaxAgree(z, target));
   const power = L > 1 ? ops.concat(powers.slice(1), 0) : ops.constant([0], [1]);
   return { loss, correct, power, grads, stateUpdates, diagnostics };

@@ -115,10 +115,10 @@ function buildDiagnose(model: Model, batchSize: number): { bytes: Uint8Array; na
 
 function buildEvaluate(model: Model, evalBatch: number): Uint8Array {
   const g = new GraphBuilder('evaluate');
-  const params = new Set(model.layers.flatMap((l) => (l.bias ? [l.weight.name, l.bias.name] : [l.weight.name])));
+  const read = model.evaluationStateNames();
   const state = stateInputs(
     g,
-    model.initialState.filter((e) => params.has(e.name)),
+    model.initialState.filter((e) => read.has(e.name)),
   );
   const x = g.input('x', [evalBatch, model.config.network.inputSize]);
   const target = g.input('target', [evalBatch, model.classes]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DynamicsSpec } from '../../../shared/schemas/experiment';
 import { Model, type ModelConfig } from '../../../src-main/engine/model';
 import {
   assertRunFits,
@@ -15,6 +16,7 @@ const STATE_KINDS: readonly MemoryKind[] = [
   'optimiser moments',
   'rule state',
   'entropy inverse',
+  'network dynamics',
 ];
 const entropy = { coefficient: 1e-3, lambda: 0.9, epsilon: 0.1 };
 
@@ -58,6 +60,7 @@ describe('the memory estimate', () => {
         loss: 'cross_entropy',
         regularizers: { entropy },
       }),
+      corInfoMax(tinyConfig({ rule: 'ebd', params: decorrelationDefaults, activation: 'clipped_relu' })),
     ];
     for (const config of configs) {
       const drawn = new Model(config, 1).initialState.reduce((n, e) => n + e.values.length, 0);
@@ -91,3 +94,9 @@ describe('the memory estimate', () => {
     ).not.toThrow();
   });
 });
+
+/** The config as a CorInfoMax network (its lateral and predictor weights are state too). */
+function corInfoMax(config: ModelConfig): ModelConfig {
+  const dynamics = DynamicsSpec.parse({ kind: 'corinfomax' });
+  return { ...config, network: { ...config.network, dynamics } };
+}
