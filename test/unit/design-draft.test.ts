@@ -1,6 +1,6 @@
 import { describe, expect, test, vi } from 'vitest';
 import { discardDraft, loadDraft, saveDraft, type DraftStorage } from '../../src-renderer/lib/design/draft';
-import { defaultForm } from '../../src-renderer/lib/design/form';
+import { defaultDynamics, defaultForm, newLayer } from '../../src-renderer/lib/design/form';
 
 const KEY = 'broadcast-lab.design-draft';
 
@@ -33,6 +33,30 @@ describe('the designer’s draft in the browser’s storage', () => {
     expect(restored.form.arms.map((a) => a.key)).not.toEqual(form.arms.map((a) => a.key));
     discardDraft(storage);
     expect(loadDraft(storage)).toBeNull();
+  });
+
+  test('a draft keeps the recurrent dynamics as typed and each layer’s dropout; a malformed dynamics value is dropped', () => {
+    const storage = memory();
+    const form = defaultForm();
+    form.hidden = [newLayer({ units: 64, dropout: 0.2 })];
+    form.dynamics = { ...defaultDynamics(), iterations: 12, leak: null, feedbackRates: '0.04, oops' };
+    saveDraft(form, storage);
+    const restored = loadDraft(storage)!.form;
+    expect(restored.dynamics).toEqual(form.dynamics);
+    expect(restored.hidden[0]).toMatchObject({ units: 64, dropout: 0.2 });
+
+    // Turned off, it stays off.
+    form.dynamics = null;
+    saveDraft(form, storage);
+    expect(loadDraft(storage)!.form.dynamics).toBeNull();
+
+    // A value that is not the form's dynamics (a field of the wrong type) is dropped: the feed-forward network.
+    const stored = JSON.parse(storage.items.get(KEY)!) as { form: Record<string, unknown> };
+    stored.form.dynamics = { ...defaultDynamics(), iterations: 'twelve' };
+    storage.items.set(KEY, JSON.stringify(stored));
+    const dropped = loadDraft(storage)!;
+    expect(dropped.form.dynamics).toBeNull();
+    expect(dropped.form.hidden[0]).toMatchObject({ units: 64 });
   });
 
   test('a draft of an older form takes defaults for what it lacks, and ignores fields of the wrong type', () => {

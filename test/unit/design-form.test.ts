@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { withDefaults } from '../../shared/rules/catalogue';
-import { ExperimentSpec } from '../../shared/schemas/experiment';
+import { DynamicsSpec, ExperimentSpec } from '../../shared/schemas/experiment';
 import { PRESETS } from '../../src-main/engine/presets';
-import { checkForm, defaultForm, fromSpec, parseNumberList } from '../../src-renderer/lib/design/form';
+import {
+  checkForm,
+  defaultDynamics,
+  defaultForm,
+  fromSpec,
+  parseNumberList,
+  toSpecInput,
+} from '../../src-renderer/lib/design/form';
 
 /** The form shows every rule parameter, defaults included; a spec that leaves them out means the same. */
 function resolved(spec: ExperimentSpec): ExperimentSpec {
@@ -65,6 +72,76 @@ describe('the designer form', () => {
     form.monitoring.evaluationsPerEpoch = null;
     const unset = checkForm(form);
     expect(unset.ok && unset.spec.monitoring.evaluationsPerEpoch).toBeUndefined();
+  });
+
+  it('keeps a CorInfoMax network’s dynamics through a round trip, and a feed-forward one without them', () => {
+    const input = {
+      name: 'CorInfoMax-EBD',
+      dataset: { name: 'mnist' },
+      network: {
+        hidden: [
+          { units: 500, activation: 'sigmoid' as const },
+          { units: 500, activation: 'sigmoid' as const },
+        ],
+        dynamics: {
+          kind: 'corinfomax' as const,
+          iterations: 12,
+          stepSize: 0.1,
+          leak: 0.2,
+          epsilon: 0.3,
+          lambda: 0.9999,
+          feedbackRates: [0.05, 0.02, 0],
+        },
+      },
+      rules: [{ rule: 'ebd' as const }, { rule: 'dfa' as const }],
+      seeds: [1],
+      epochs: 2,
+      batchSize: 20,
+    };
+    const spec = ExperimentSpec.parse(input);
+    const form = fromSpec(spec);
+    expect(form.dynamics?.feedbackRates).toBe('0.05, 0.02, 0');
+    expect(ExperimentSpec.parse(toSpecInput(form))).toEqual(resolved(spec));
+
+    const plain = ExperimentSpec.parse({ ...input, network: { hidden: input.network.hidden } });
+    const plainForm = fromSpec(plain);
+    expect(plainForm.dynamics).toBeNull();
+    const back = ExperimentSpec.parse(toSpecInput(plainForm));
+    expect(back).toEqual(resolved(plain));
+    expect('dynamics' in back.network).toBe(false);
+  });
+
+  it('starts turned-on dynamics at the schema’s defaults; an empty number takes its default, bad rates are named', () => {
+    const form = defaultForm();
+    expect(form.dynamics).toBeNull();
+    form.dataset = 'mnist';
+    form.arms = form.arms.filter((arm) => arm.rule === 'ebd');
+    form.dynamics = defaultDynamics();
+    const on = checkForm(form);
+    expect(on.ok && on.spec.network.dynamics).toEqual(DynamicsSpec.parse({ kind: 'corinfomax' }));
+
+    form.dynamics.iterations = null;
+    form.dynamics.feedbackRates = '0.04, fast';
+    const bad = checkForm(form);
+    expect(bad.ok).toBe(false);
+    expect(bad.issues.map((i) => i.path)).toEqual(['network.dynamics.feedbackRates.1']);
+
+    form.dynamics.feedbackRates = ' ';
+    const empty = checkForm(form);
+    expect(empty.issues.map((i) => i.path)).toEqual(['network.dynamics.feedbackRates']);
+
+    form.dynamics.feedbackRates = '0.04';
+    form.dynamics.lambda = 0.5;
+    const low = checkForm(form);
+    expect(low.issues.map((i) => i.path)).toEqual(['network.dynamics.lambda']);
+
+    form.dynamics.lambda = 0.999;
+    const fixed = checkForm(form);
+    expect(fixed.ok && fixed.spec.network.dynamics).toMatchObject({
+      iterations: 30,
+      lambda: 0.999,
+      feedbackRates: [0.04],
+    });
   });
 
   it('names a bad entry of a typed list at its index', () => {

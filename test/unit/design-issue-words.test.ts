@@ -38,4 +38,12 @@ describe('validation issues in the designer’s words', () => {
     expect(fieldLabel('something.new', [])).toBe('something.new');
     expect(messageInWords('a message of our own')).toBe('a message of our own');
   });
+
+  test('the recurrent dynamics’ fields, a feedback rate by its number', () => {
+    expect(fieldLabel('network.dynamics.lambda', [])).toBe('Dynamics · Forgetting factor λ');
+    expect(fieldLabel('network.dynamics.feedbackRates.1', [])).toBe('Dynamics · Feedback rates, number 2');
+    expect(
+      issueInWords({ path: 'network.dynamics.iterations', message: 'the dynamics need at least 1 iteration' }, []),
+    ).toBe('Dynamics · Iterations: the dynamics need at least 1 iteration');
+  });
 });

@@ -36,12 +36,23 @@ const DraftLayer = z.object({
   pool: z.enum(POOL_CHOICES).optional(),
   poolSize: Count,
   activation: Activation,
+  dropout: Count,
+});
+/** Recurrent dynamics as the form holds them; null (or absent, a draft from before them) is the feed-forward network. */
+const DraftDynamics = z.object({
+  iterations: z.number().nullable(),
+  stepSize: z.number().nullable(),
+  leak: z.number().nullable(),
+  epsilon: z.number().nullable(),
+  lambda: z.number().nullable(),
+  feedbackRates: z.string(),
 });
 /** The lists whose shape the designer's components rely on; every other field is taken by overDefaults. */
 const DraftForm = z.looseObject({
   hidden: z.array(DraftLayer),
   // Fields that are not plain numbers, strings or booleans (overDefaults' kind): one that does not fit is dropped.
   biases: z.boolean().nullable().optional().catch(null),
+  dynamics: DraftDynamics.nullable().optional().catch(null),
   standardiseOver: z.enum(STANDARDISE_OVER).nullable().optional().catch(null),
   augmentation: AugmentationSpec.nullable().optional().catch(null),
   arms: z
@@ -128,6 +139,7 @@ function mergeDraft(draft: z.infer<typeof DraftForm>): DesignForm {
     monitoring: overDefaults(base.monitoring, draft.monitoring),
     hidden: draft.hidden.map(layerOverDefaults),
     biases: draft.biases ?? base.biases,
+    dynamics: draft.dynamics ?? base.dynamics,
     standardiseOver: draft.standardiseOver ?? base.standardiseOver,
     augmentation: draft.augmentation ?? base.augmentation,
     arms: draft.arms.map((arm) => ({

@@ -2,6 +2,7 @@ import { issuesFromZod, type Issue } from '../../../shared/api/errors';
 import { withDefaults, type RuleName, type RuleParamValues } from '../../../shared/rules/catalogue';
 import type { AugmentationSpec } from '../../../shared/schemas/augmentation';
 import {
+  DynamicsSpec,
   ExperimentSpec,
   isPatchLayer,
   type Activation,
@@ -15,6 +16,7 @@ import {
 type OptimizerSpecInput = NonNullable<ExperimentSpecInput['optimizer']>;
 type RegularizerSpecInput = NonNullable<ExperimentSpecInput['regularizers']>;
 type LayerSpecInput = ExperimentSpecInput['network']['hidden'][number];
+type DynamicsSpecInput = NonNullable<ExperimentSpecInput['network']['dynamics']>;
 
 /**
  * The designer's form, kept close to what the inputs hold (numbers may be null while a field is empty, seeds are
@@ -171,6 +173,49 @@ export interface ArmForm {
   regularizers: RegularizerForm | null;
 }
 
+/**
+ * CorInfoMax's recurrent dynamics as their inputs hold them (DynamicsSpec says what each means). An empty number field
+ * takes the schema's default, as the other number fields do; the feedback rates are the text typed.
+ */
+export interface DynamicsForm {
+  iterations: number | null;
+  stepSize: number | null;
+  leak: number | null;
+  epsilon: number | null;
+  lambda: number | null;
+  /** The backward predictors' normalised rates, the one predicting layer 1 from layer 2 first, as typed: "0.045, 0.015". */
+  feedbackRates: string;
+}
+
+export function dynamicsForm(spec: DynamicsSpec): DynamicsForm {
+  return {
+    iterations: spec.iterations,
+    stepSize: spec.stepSize,
+    leak: spec.leak,
+    epsilon: spec.epsilon,
+    lambda: spec.lambda,
+    feedbackRates: spec.feedbackRates.join(', '),
+  };
+}
+
+/** The dynamics a network takes when they are turned on: the schema's defaults. */
+export function defaultDynamics(): DynamicsForm {
+  return dynamicsForm(DynamicsSpec.parse({ kind: 'corinfomax' }));
+}
+
+function dynamicsInput(form: DynamicsForm): DynamicsSpecInput {
+  return {
+    kind: 'corinfomax',
+    iterations: num(form.iterations),
+    stepSize: num(form.stepSize),
+    leak: num(form.leak),
+    epsilon: num(form.epsilon),
+    lambda: num(form.lambda),
+    // Empty stays empty, so that the schema says a rate is needed rather than one being filled in unseen.
+    feedbackRates: parseNumberList(form.feedbackRates),
+  };
+}
+
 export interface MonitoringForm {
   readEvery: number | null;
   diagnosticsEvery: number | null;
@@ -194,6 +239,8 @@ export interface DesignForm {
   hidden: LayerForm[];
   /** false: no biases anywhere (the EBD paper's CNN and LC); null: the spec does not say, which means biases. */
   biases: boolean | null;
+  /** Recurrent dynamics (CorInfoMax); null: the feed-forward network. */
+  dynamics: DynamicsForm | null;
   initScheme: InitScheme;
   initGain: number | null;
   /** Empty: the readout takes initGain. */
@@ -298,6 +345,7 @@ export function toSpecInput(form: DesignForm): ExperimentSpecInput {
       init: { scheme: form.initScheme, gain: num(form.initGain), readoutGain: num(form.readoutGain) },
       weightSparsity: num(form.weightSparsity),
       ...(form.biases === null ? {} : { biases: form.biases }),
+      ...(form.dynamics === null ? {} : { dynamics: dynamicsInput(form.dynamics) }),
     },
     loss: form.loss,
     rules: form.arms.map((arm) => ({
@@ -368,6 +416,7 @@ export function fromSpec(spec: ExperimentSpec): DesignForm {
     augmentation: spec.dataset.augmentation ? structuredClone(spec.dataset.augmentation) : null,
     hidden: spec.network.hidden.map(layerForm),
     biases: spec.network.biases ?? null,
+    dynamics: spec.network.dynamics ? dynamicsForm(spec.network.dynamics) : null,
     initScheme: spec.network.init.scheme,
     initGain: spec.network.init.gain,
     readoutGain: spec.network.init.readoutGain ?? null,

@@ -39,6 +39,12 @@ const FIELDS: Record<string, string> = {
   'network.init.gain': 'Initial weight gain',
   'network.init.readoutGain': 'Readout gain',
   'network.weightSparsity': 'Weight sparsity',
+  'network.dynamics.iterations': 'Dynamics · Iterations',
+  'network.dynamics.stepSize': 'Dynamics · Step size η',
+  'network.dynamics.leak': 'Dynamics · Leak g',
+  'network.dynamics.epsilon': 'Dynamics · Error variance ε',
+  'network.dynamics.lambda': 'Dynamics · Forgetting factor λ',
+  'network.dynamics.feedbackRates': 'Dynamics · Feedback rates',
   loss: 'Loss',
   epochs: 'Epochs',
   batchSize: 'Batch size',
@@ -65,6 +71,8 @@ export function fieldLabel(path: string, rules: readonly RuleName[]): string {
   const parts = path.split('.');
   const at = (i: number) => Number(parts[i]) + 1;
   if (parts[0] === 'seeds' && parts.length === 2) return `Seeds, number ${at(1)}`;
+  if (path.startsWith('network.dynamics.feedbackRates.') && parts.length === 4)
+    return `${FIELDS['network.dynamics.feedbackRates']}, number ${at(3)}`;
   if (parts[0] === 'network' && parts[1] === 'hidden' && parts.length >= 4)
     return `Hidden layer ${at(2)} · ${parts.slice(3).join(' ')}`;
   if (parts[0] === 'network' && parts[1] === 'hidden' && parts.length === 3) return `Hidden layer ${at(2)}`;
