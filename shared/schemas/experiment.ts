@@ -124,13 +124,18 @@ export const RegularizerSpec = z.strictObject({
     .default({ coefficient: 0, target: 1 }),
   activationL1: z.number().min(0).default(0),
   weightDecay: z.number().min(0).default(0),
-  /** Layer entropy ½ log det(R_h + εI), maximised; tracked with an O(N²B) inverse update. */
+  /**
+   * Entropy, maximised: of a dense layer's activations, ½ log det(R_h + εI), tracked with an O(N²B) inverse update;
+   * of a conv or locally connected layer's filters, ½ log det(WᵀW + weightEpsilon·I) (the EBD paper's choice there).
+   */
   entropy: z
     .strictObject({
       coefficient: z.number().min(0).default(0),
       // The EBD paper's λ_E; a shorter memory costs O(N³) per step to keep the tracked inverse within 1% (entropy.ts).
       lambda: z.number().min(0).max(0.99999999).default(0.99999),
       epsilon: z.number().positive().max(100).default(0.01),
+      /** ε of the conv and locally connected layers' weight entropy ½ log det(WᵀW + εI); absent: the paper's 1e-5. */
+      weightEpsilon: z.number().positive().max(100).optional(),
     })
     .default({ coefficient: 0, lambda: 0.99999, epsilon: 0.01 }),
   /**

@@ -76,7 +76,7 @@ export interface Ops<T> {
   scatterAddRows(updates: T, indices: T, rows: number): T;
   /** The values of a 1-D tensor in ascending order. */
   sortAscending(x: T): T;
-  /** Inverse of a symmetric positive-definite matrix. */
+  /** Inverse of a symmetric positive-definite matrix, or of each in a stack [P, n, n]. */
   inverseSpd(x: T): T;
 }
 

@@ -21,8 +21,8 @@ import type { Preset } from './presets';
  * (LC on CIFAR-10 1e-4); CIFAR-100's translation and alternate-epoch flips.
  * What is not, and why: Adam's ε is 1e-16, not 1e-8 — with ζ = (1−λ)/B in the gradient (≈ 6e-7 here) the paper's ε
  * would swamp the hidden layers' updates (the spec warning says so); λ stays fixed (the paper's schedule towards 1
- * is unreadable); the layer entropy and the conv layers' weight entropy are off (coefficients not given, and the
- * weight entropy is not built); EBD/SBD's weight decay is scaled by 1−λ (their gradient carries ζ where the paper
+ * is unreadable); the layer entropy and the conv layers' weight entropy are off (their coefficients are not given;
+ * `regularizers.entropy` turns both on, with the paper's ε 1e-5 for the weight entropy); EBD/SBD's weight decay is scaled by 1−λ (their gradient carries ζ where the paper
  * folds it into the rates); CIFAR-100's dropout is EBD's 0.075 for every arm (the network is shared) and its 6-view
  * test-time augmentation is not built; the BP decay γ is the EBD model's (the paper gives a range, 0.85–0.97).
  */
@@ -137,8 +137,8 @@ const NOTES =
   'last at 10× (LC: 5×), λ = 0.99999, R₀ with standard deviation 1e-2, Adam weight decay (for EBD and SBD times ' +
   '1−λ, since their gradient carries ζ = (1−λ)/B where the paper folds it into its rates). Not from the paper: ' +
   'Adam ε = 1e-16 (the paper’s 1e-8 would swamp the ζ-scaled hidden gradients), λ fixed (its schedule towards 1 is ' +
-  'unreadable), layer and weight entropy off (coefficients not given), CIFAR-100: dropout 0.075 for every arm (the ' +
-  'paper’s BP had 0.5) and no test-time augmentation, SBD’s arm uses the score expansion s ⊗ [1; z] ' +
+  'unreadable), layer and weight entropy off (coefficients not given; Regularisers › Entropy turns both on), ' +
+  'CIFAR-100: dropout 0.075 for every arm (the paper’s BP had 0.5) and no test-time augmentation, SBD’s arm uses the score expansion s ⊗ [1; z] ' +
   '(under MSE plain SBD is EBD), weights uniform on ±1/√fan-in (PyTorch’s default; the paper’s is not given). ' +
   'Inputs standardised per channel.';
 

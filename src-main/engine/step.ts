@@ -7,6 +7,7 @@ import { addOptional, type Ops } from './ops';
 import { activityPhi } from './regularizers/activity';
 import { coefficientAt } from './regularizers/config';
 import { entropyStep } from './regularizers/entropy';
+import { WEIGHT_ENTROPY_EPSILON, weightEntropyGradient } from './regularizers/weight-entropy';
 import type { LayerTerm, StepContext } from './rules/rule';
 import { collectDiagnostics, type LayerSignals } from './diagnostics';
 import { dynamicsDiagnostics } from './dynamics/diagnostics';
@@ -202,7 +203,14 @@ export function computeUpdate<T>(
   ) => {
     const weight = state[layer.weight.name]!;
     const decay = coefficientAt(config.regularizers, 'weightDecay', layer.index);
-    const dense = addOptional(ops, formed?.weight ?? null, decay > 0 ? ops.mul(decay, weight) : null);
+    // A conv or locally connected layer's entropy term is its weight entropy, maximised (weight-entropy.ts).
+    const entropy = layer.kind === 'dense' ? 0 : coefficientAt(config.regularizers, 'entropy', layer.index);
+    const epsilon = config.regularizers.entropy.weightEpsilon ?? WEIGHT_ENTROPY_EPSILON;
+    const dense = addOptional(
+      ops,
+      addOptional(ops, formed?.weight ?? null, decay > 0 ? ops.mul(decay, weight) : null),
+      entropy > 0 ? ops.mul(-entropy, weightEntropyGradient(ops, weight, epsilon)) : null,
+    );
     grads[layer.weight.name] = weightGradient(ops, layer, input, phi, dense);
     if (layer.bias === null) return;
     // The layer's own bias gradient (a conv bias sums over positions too), kept apart from the weight product.

@@ -73,9 +73,12 @@ export const tfOps: Ops<tf.Tensor> = {
   sortAscending: (x) => tf.reverse(tf.topk(x, x.shape[0]!, true).values),
   inverseSpd: (x) => {
     // No TF.js kernel: read back and invert in float64 on the host (the backends that cannot read synchronously
-    // are kept from runs that need it, see backend.ts).
-    const n = x.shape[0]!;
-    return tf.tensor2d(Float32Array.from(invertSpd(x.dataSync(), n)), [n, n]);
+    // are kept from runs that need it, see backend.ts). A stack of matrices [P, n, n] is inverted one by one.
+    const n = x.shape[x.rank - 1]!;
+    const values = x.dataSync();
+    const out = new Float32Array(values.length);
+    for (let at = 0; at < values.length; at += n * n) out.set(invertSpd(values.subarray(at, at + n * n), n), at);
+    return tf.tensor(out, x.shape);
   },
 };
 

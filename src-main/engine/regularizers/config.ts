@@ -10,7 +10,10 @@ export interface RegularizerConfig {
   activationL1: number;
   /** ℓ2 weight decay on every weight matrix (not the biases). */
   weightDecay: number;
-  /** Layer entropy ½ log det(R_h + εI), maximised (see entropy.ts); coefficient 0 = off. */
+  /**
+   * Layer entropy ½ log det(R_h + εI) of dense layers (entropy.ts), and weight entropy ½ log det(WᵀW + εI) of conv and
+   * locally connected ones (weight-entropy.ts), maximised; coefficient 0 = off.
+   */
   entropy: EntropyConfig;
   /** Per-layer multipliers of the coefficients (see coefficientAt) and of forward broadcast; absent = 1 everywhere. */
   layerScales?: Partial<Record<LayerScaled | 'forwardBroadcast', readonly number[]>>;
@@ -48,6 +51,8 @@ export interface EntropyConfig {
   lambda: number;
   /** Floor ε added to R_h so that dead units keep it invertible. */
   epsilon: number;
+  /** ε of the conv and locally connected layers' weight entropy ½ log det(WᵀW + εI); absent: the paper's 1e-5. */
+  weightEpsilon?: number;
 }
 
 export const NO_REGULARIZERS: RegularizerConfig = {
