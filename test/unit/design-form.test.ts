@@ -44,7 +44,7 @@ describe('the designer form', () => {
           },
           regularizers: {
             weightDecay: 1e-4,
-            entropy: { coefficient: 0.1, lambda: 0.9, epsilon: 0.2 },
+            entropy: { coefficient: 0.1, lambda: 0.9, epsilon: 0.2, weightEpsilon: 3e-4 },
             layerScales: { entropy: [0.5], weightDecay: [0, 1e-3] },
           },
         },
@@ -67,6 +67,7 @@ describe('the designer form', () => {
     const checked = checkForm(fromSpec(spec));
     expect(checked.ok && checked.spec).toEqual(resolved(spec));
     expect(checked.ok && checked.spec.monitoring.evaluationsPerEpoch).toBe(4);
+    expect(checked.ok && checked.spec.rules[0]!.regularizers?.entropy.weightEpsilon).toBe(3e-4);
     // Left empty, the field is absent from the spec: the trainer's default applies.
     const form = fromSpec(spec);
     form.monitoring.evaluationsPerEpoch = null;

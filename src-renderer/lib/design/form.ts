@@ -155,6 +155,8 @@ export interface RegularizerForm {
   entropyCoefficient: number | null;
   entropyLambda: number | null;
   entropyEpsilon: number | null;
+  /** ε of the conv and locally connected layers' weight entropy; empty: the paper's 1e-5. */
+  entropyWeightEpsilon: number | null;
   /** Per-layer multipliers of each term, as the comma-separated text the user edits (empty = 1 everywhere). */
   layerScales: Record<LayerScaledTerm, string>;
 }
@@ -320,6 +322,7 @@ function regularizerInput(form: RegularizerForm): RegularizerSpecInput {
       coefficient: num(form.entropyCoefficient),
       lambda: num(form.entropyLambda),
       epsilon: num(form.entropyEpsilon),
+      ...(form.entropyWeightEpsilon === null ? {} : { weightEpsilon: form.entropyWeightEpsilon }),
     },
     layerScales: Object.fromEntries(
       LAYER_SCALED_TERMS.map((term) => [term, parseNumberList(form.layerScales[term])]),
@@ -397,6 +400,7 @@ export function regularizerForm(spec: RegularizerSpec): RegularizerForm {
     entropyCoefficient: spec.entropy.coefficient,
     entropyLambda: spec.entropy.lambda,
     entropyEpsilon: spec.entropy.epsilon,
+    entropyWeightEpsilon: spec.entropy.weightEpsilon ?? null,
     layerScales: Object.fromEntries(
       LAYER_SCALED_TERMS.map((term) => [term, spec.layerScales[term].join(', ')]),
     ) as Record<LayerScaledTerm, string>,
