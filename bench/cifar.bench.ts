@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { learnedShareLayers } from '../shared/analysis/regime';
-import { ExperimentSpec } from '../shared/schemas/experiment';
+import { ExperimentSpec, type Loss } from '../shared/schemas/experiment';
 import type { BackendChoice } from '../src-main/engine/executor';
 import { DatasetManager } from '../src-main/data/manager';
 import { preset, presetArm } from '../src-main/engine/presets';
@@ -33,19 +33,22 @@ const PAPER_BY_NETWORK: Record<string, Record<string, number>> = {
   lc: { BP: 67.8, DFA: 62.2, EBD: 64.3 },
   // CorInfoMax-EBD (3-layer, 55.7 ± 0.17); the paper gives no DFA or SBD arm on it.
   corinfomax: { EBD: 55.7 },
+  pepita: { PEPITA: 52.6 },
 };
 const DEFAULT_EPOCHS = 20;
 /** The paper's number beside an arm: BP and DFA by name, any learning EBD arm (not its frozen twin) beside EBD's. */
 function paperNumber(label: string): string {
   const arm = label.replace(/^CorInfoMax-/, '');
   const key = arm.startsWith('EBD') && !arm.includes('frozen') ? 'EBD' : arm;
-  const network = base.id.includes('-corinfomax')
-    ? 'corinfomax'
-    : base.id.includes('-cnn')
-      ? 'cnn'
-      : base.id.includes('-lc')
-        ? 'lc'
-        : 'mlp';
+  const network = base.id.startsWith('pepita-')
+    ? 'pepita'
+    : base.id.includes('-corinfomax')
+      ? 'corinfomax'
+      : base.id.includes('-cnn')
+        ? 'cnn'
+        : base.id.includes('-lc')
+          ? 'lc'
+          : 'mlp';
   const paper = PAPER_BY_NETWORK[network]!;
   return paper[key] === undefined ? '—' : `${paper[key]}%`;
 }
@@ -132,7 +135,7 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
       loaded = done;
     },
   });
-  const specOf = (loss: 'mse' | 'cross_entropy', rules: typeof arms) =>
+  const specOf = (loss: Loss, rules: typeof arms) =>
     ExperimentSpec.parse({
       ...base.spec,
       dataset: {
@@ -147,7 +150,8 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
       epochs,
     });
   const specs = [
-    ...(arms.length > 0 ? [specOf('mse', arms)] : []),
+    // The preset's own loss for its arms (PEPITA's cross-entropy); the paper's MSE where it says none.
+    ...(arms.length > 0 ? [specOf(base.spec.loss ?? 'mse', arms)] : []),
     ...(withSbd ? [specOf('cross_entropy', [presetArm('sbd', 3, 120)])] : []),
   ];
   const spec = specs[0]!;

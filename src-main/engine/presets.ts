@@ -8,6 +8,7 @@ import {
 import type { ModelConfig } from './model';
 import { PAPER_CNN_PRESETS } from './paper-cnn-presets';
 import { PAPER_CORINFOMAX_PRESETS } from './paper-corinfomax-presets';
+import { PAPER_PEPITA_PRESETS } from './paper-pepita-presets';
 
 /**
  * Named experiment presets: settings under which every rule learns on the MLP 784-1024-512-10 (ReLU), found by
@@ -715,6 +716,7 @@ export const PRESETS: readonly Preset[] = [
   PAPER_CIFAR_RECIPE,
   ...PAPER_CNN_PRESETS,
   ...PAPER_CORINFOMAX_PRESETS,
+  ...PAPER_PEPITA_PRESETS,
 ];
 
 /** A preset by id; throws on an unknown id. */
