@@ -24,7 +24,7 @@ import { planRuns } from '../src-main/engine/run-plan';
 import { option, pct, positiveInt } from './lib/options';
 import { trainToEnd } from './lib/train-run';
 import { layerLabel } from '../shared/network/describe';
-import { datasetLoadOptions } from '../src-main/data/spec-options';
+import { datasetAugmentation, datasetLoadOptions } from '../src-main/data/spec-options';
 
 /** The paper's test accuracy after 120 epochs (Erdogan et al. 2025, CIFAR-10 MLP, mean of 5 seeds). */
 const PAPER_BY_NETWORK: Record<string, Record<string, number>> = {
@@ -170,13 +170,21 @@ const dataDir = path.join(os.homedir(), '.cache', 'broadcast-lab', 'bench-data')
     const label = plan.label;
     console.log(`\n${label}, seed ${plan.seed}:`);
     let regime = '';
-    const r = await trainToEnd(plan.model, plan, data, backend, (epoch, accuracy, seconds, diagnostics) => {
-      regime = regimeLine(diagnostics);
-      console.log(
-        `  epoch ${String(epoch).padStart(3)}  test ${pct(accuracy)}%  (${(seconds / epoch).toFixed(0)} s/epoch)` +
-          regime,
-      );
-    });
+    const augmentation = datasetAugmentation(spec.dataset, data);
+    const r = await trainToEnd(
+      plan.model,
+      plan,
+      data,
+      backend,
+      (epoch, accuracy, seconds, diagnostics) => {
+        regime = regimeLine(diagnostics);
+        console.log(
+          `  epoch ${String(epoch).padStart(3)}  test ${pct(accuracy)}%  (${(seconds / epoch).toFixed(0)} s/epoch)` +
+            regime,
+        );
+      },
+      augmentation,
+    );
     const final = finals.get(label) ?? { accuracy: [], regime: '' };
     final.accuracy.push(r.accuracy);
     final.regime += `\n    seed ${plan.seed}:${regime || ' —'}`;

@@ -2,7 +2,8 @@ import type { LoadedDataset } from '../../src-main/data/types';
 import { startExecutor, type BackendChoice } from '../../src-main/engine/executor';
 import { Model, type ModelConfig } from '../../src-main/engine/model';
 import type { RunPlan } from '../../src-main/engine/run-plan';
-import { evaluate, train } from '../../src-main/engine/trainer';
+import { evaluate, testViews, train } from '../../src-main/engine/trainer';
+import type { AugmentationPlan } from '../../src-main/data/augment';
 
 export interface RunResult {
   accuracy: number;
@@ -17,7 +18,7 @@ export interface RunResult {
 
 /**
  * Trains one (config, seed) to the end on the train split, evaluating the test split after each epoch, with the
- * same trainer a run in the app uses (no checkpoints). `onEpoch` sees each epoch's test accuracy as it comes, so a
+ * same trainer a run in the app uses (no checkpoints), and the spec's augmentation where one is given. `onEpoch` sees each epoch's test accuracy as it comes, so a
  * long bench prints its curve while it runs.
  */
 export async function trainToEnd(
@@ -31,6 +32,7 @@ export async function trainToEnd(
     seconds: number,
     diagnostics: Readonly<Record<string, number>>,
   ) => void = () => undefined,
+  augmentation?: AugmentationPlan,
 ): Promise<RunResult> {
   const started = performance.now();
   const model = new Model(config, plan.seed);
@@ -45,7 +47,7 @@ export async function trainToEnd(
       model,
       { train: data.train, validation: null, test: data.test },
       // One test evaluation per epoch: the benches' curves and lines are per epoch.
-      { ...plan.train, checkpointEvery: 0, evaluationsPerEpoch: 1 },
+      { ...plan.train, checkpointEvery: 0, evaluationsPerEpoch: 1, augmentation },
       {
         metrics: (points) => {
           for (const p of points) {
@@ -62,7 +64,7 @@ export async function trainToEnd(
       },
       { stopRequested: false, waitWhilePaused: async () => undefined },
     );
-    const { accuracy } = await evaluate(runner, model, data.test);
+    const { accuracy } = await evaluate(runner, model, data.test, testViews(model, augmentation));
     return {
       accuracy,
       curve,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * Image augmentation of the training split, drawn afresh every epoch from the run's seed (validation and test
- * are never augmented). Every part is off when absent, so `{}` (or no `augmentation` at all) trains on the
+ * are evaluated as they are, or in fixed views with `testTime`). Every part is off when absent, so `{}` (or no `augmentation` at all) trains on the
  * images as they are. Images only: a dataset whose samples are not [height, width, channels] is refused when
  * the run opens it.
  *
@@ -28,11 +28,29 @@ export const AugmentationSpec = z.strictObject({
     })
     .optional(),
   flip: z.enum(['none', 'random', 'alternate_epochs']).optional(),
+  /**
+   * Test-time augmentation: validation and test images are evaluated in six views — as they are, mirrored, and
+   * shifted by translate.pixels (2 when translate is off) up, down, left and right with reflection — and the network's
+   * outputs averaged over the views before the loss and the argmax (the EBD paper's CIFAR-100 protocol).
+   */
+  testTime: z.boolean().optional(),
 });
 export type AugmentationSpec = z.infer<typeof AugmentationSpec>;
 
-/** Whether the spec changes anything at all (an empty object or flip 'none' does not). */
+/** Whether the spec changes the training images at all (an empty object or flip 'none' does not). */
 export function augments(spec: AugmentationSpec | undefined): spec is AugmentationSpec {
   if (spec === undefined) return false;
   return spec.crop !== undefined || spec.translate !== undefined || (spec.flip ?? 'none') !== 'none';
+}
+
+/** The views each validation and test image is evaluated in (`testTime`), 1 without. */
+export const TEST_TIME_VIEWS = 6;
+
+export function evaluationViews(spec: AugmentationSpec | undefined): number {
+  return spec?.testTime === true ? TEST_TIME_VIEWS : 1;
+}
+
+/** Whether the spec does anything, to the training images or at test time. */
+export function usesAugmentation(spec: AugmentationSpec | undefined): spec is AugmentationSpec {
+  return augments(spec) || evaluationViews(spec) > 1;
 }

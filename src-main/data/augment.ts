@@ -1,4 +1,4 @@
-import type { AugmentationSpec } from '../../shared/schemas/augmentation';
+import { TEST_TIME_VIEWS, type AugmentationSpec } from '../../shared/schemas/augmentation';
 import { Rng } from '../common/random';
 import { DatasetError } from './errors';
 
@@ -26,6 +26,8 @@ export interface AugmentationPlan {
   /** Largest reflected shift per axis; 0 = no translation. */
   readonly translatePixels: number;
   readonly flip: FlipMode;
+  /** The views validation and test images are evaluated in (testViewTransforms); empty: as they are. */
+  readonly testViews: readonly SampleTransform[];
 }
 
 /** One sample's transform: crop offset (content moves by −crop), translation (content moves by +shift), flip. */
@@ -61,14 +63,14 @@ export function augmentationProblem(
     };
   }
   const side = Math.min(inputShape[0]!, inputShape[1]!);
-  const pixels = spec.translate?.pixels ?? 0;
+  const pixels = Math.max(spec.translate?.pixels ?? 0, spec.testTime ? testShift(spec) : 0);
   // Reflection without repeating the edge pixel reaches at most side − 1 pixels in.
   if (pixels > side - 1) {
     return {
       path: 'dataset.augmentation.translate.pixels',
       message:
-        `${pixels} px cannot be filled by reflecting '${dataset}'s ${inputShape[0]}×${inputShape[1]} images; ` +
-        `use at most ${side - 1}`,
+        `${pixels} px cannot be filled by reflecting '${dataset}'s ${inputShape[0]}×${inputShape[1]} images` +
+        `${spec.testTime && !spec.translate ? ' (the test-time views shift by 2 px)' : ''}; use at most ${side - 1}`,
     };
   }
   return null;
@@ -90,7 +92,33 @@ export function augmentationPlan(
     cropPadding: spec.crop?.padding ?? 0,
     translatePixels: spec.translate?.pixels ?? 0,
     flip: spec.flip ?? 'none',
+    testViews: spec.testTime ? testViewTransforms(testShift(spec)) : [],
   };
+}
+
+/** How far the test-time views shift: the training translation's reach, else the paper's 2 px. */
+function testShift(spec: AugmentationSpec): number {
+  return spec.translate?.pixels ?? 2;
+}
+
+/** The six test-time views (shared/schemas/augmentation.ts): as is, mirrored, shifted down, up, right, left. */
+export function testViewTransforms(shift: number): SampleTransform[] {
+  const view = (shiftY: number, shiftX: number, flip: boolean) => ({ cropY: 0, cropX: 0, shiftY, shiftX, flip });
+  const views = [
+    view(0, 0, false),
+    view(0, 0, true),
+    view(shift, 0, false),
+    view(-shift, 0, false),
+    view(0, shift, false),
+    view(0, -shift, false),
+  ];
+  if (views.length !== TEST_TIME_VIEWS) throw new Error('the test-time views and their count disagree');
+  return views;
+}
+
+/** Whether the plan changes the training images (a plan may exist for its test-time views alone). */
+export function augmentsTraining(plan: AugmentationPlan): boolean {
+  return plan.cropPadding > 0 || plan.translatePixels > 0 || plan.flip !== 'none';
 }
 
 /** Index i of a side of n pixels reflected at the borders without repeating the edge (…2 1 | 0 1 2 … n−1 | n−2…). */
@@ -259,5 +287,33 @@ export class Augmenter {
       x = end;
     }
     return seg;
+  }
+}
+
+/**
+ * Validation and test rows in the plan's test-time views, view-major: rows r of view v at (v·count + r)·size, as the
+ * evaluation graph averages them (block v of its input is view v of the batch).
+ */
+export class TestViews {
+  /** Only its pixel-moving half is used, which draws nothing: the seed is irrelevant. */
+  private readonly mover: Augmenter;
+
+  constructor(readonly plan: AugmentationPlan) {
+    if (plan.testViews.length === 0) throw new Error('the augmentation plan has no test-time views');
+    this.mover = new Augmenter(plan, 0);
+  }
+
+  get count(): number {
+    return this.plan.testViews.length;
+  }
+
+  /** Rows `indices` of `source` in every view into `out` (count × indices.length rows; the rest left as it is). */
+  gather(source: Float32Array, indices: ArrayLike<number>, out: Float32Array, rowsPerView = indices.length): void {
+    const { height, width, channels } = this.plan;
+    const size = height * width * channels;
+    this.plan.testViews.forEach((view, v) => {
+      for (let r = 0; r < indices.length; r++)
+        this.mover.apply(source, indices[r]! * size, view, out, (v * rowsPerView + r) * size);
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { augments } from '../../shared/schemas/augmentation';
+import { usesAugmentation } from '../../shared/schemas/augmentation';
 import type { ExperimentSpec } from '../../shared/schemas/experiment';
 import { augmentationPlan, augmentationProblem, type AugmentationPlan, type SpecProblem } from './augment';
 import type { LoadOptions, LoadedDataset } from './types';
@@ -29,11 +29,14 @@ export function datasetSpecProblem(spec: DatasetSpec, inputShape: readonly numbe
         "standardise over 'feature' instead",
     };
   }
-  return augments(spec.augmentation) ? augmentationProblem(spec.augmentation, inputShape, spec.name) : null;
+  return usesAugmentation(spec.augmentation) ? augmentationProblem(spec.augmentation, inputShape, spec.name) : null;
 }
 
-/** The training split's augmentation for this dataset (throws when it does not fit); undefined when none. */
+/**
+ * The augmentation for this dataset, of the training split and its test-time views (throws when it does not fit);
+ * undefined when none.
+ */
 export function datasetAugmentation(spec: DatasetSpec, data: LoadedDataset): AugmentationPlan | undefined {
-  if (!augments(spec.augmentation)) return undefined;
+  if (!usesAugmentation(spec.augmentation)) return undefined;
   return augmentationPlan(spec.augmentation, data.inputShape, data.name);
 }

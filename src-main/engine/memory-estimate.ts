@@ -66,6 +66,8 @@ export function estimateRunMemory(config: ModelConfig, run: { batchSize: number;
   const classes = network.outputSize;
   const moments = momentNames(optimizer).length;
   const parts: MemoryPart[] = [];
+  // An evaluation batch is evaluated in every test-time view at once.
+  const evalRows = run.evalBatch * (network.evaluationViews ?? 1);
   const activationCopies = ACTIVATION_COPIES + (config.rule.name === 'pepita' ? SECOND_PASS_COPIES : 0);
   const add = (layer: number, kind: MemoryKind, values: number, shape: string) => {
     if (values > 0) parts.push({ layer, kind, bytes: values * FLOAT, shape });
@@ -99,8 +101,8 @@ export function estimateRunMemory(config: ModelConfig, run: { batchSize: number;
     add(
       k,
       'activations',
-      (activationCopies * run.batchSize + EVAL_COPIES * run.evalBatch) * units,
-      `(${activationCopies} × ${run.batchSize} + ${EVAL_COPIES} × ${run.evalBatch}) × ${units}`,
+      (activationCopies * run.batchSize + EVAL_COPIES * evalRows) * units,
+      `(${activationCopies} × ${run.batchSize} + ${EVAL_COPIES} × ${evalRows}) × ${units}`,
     );
     if (g.kind !== 'dense') {
       // The im2col patches of a step: formed for the forward product and again for the weight gradient.

@@ -27,6 +27,8 @@ export interface NetworkConfig {
   init: { scheme: InitScheme; gain: number; readoutGain?: number };
   /** Fraction of each weight matrix fixed at zero by a random mask (0 = dense). */
   weightSparsity: number;
+  /** Test-time views each evaluated image comes in (dataset.augmentation.testTime); absent: 1. */
+  evaluationViews?: number;
   /** CorInfoMax's recurrent dynamics (dynamics/corinfomax.ts); absent: feed-forward. */
   dynamics?: DynamicsSpec;
 }
@@ -119,6 +121,11 @@ export class Model {
 
   get classes(): number {
     return this.config.network.outputSize;
+  }
+
+  /** The views an evaluation batch comes in: its outputs are averaged over them. */
+  get evaluationViews(): number {
+    return this.config.network.evaluationViews ?? 1;
   }
 
   /** The weights then the biases, layer by layer: the optimiser's parameter order (its moments are numbered so). */

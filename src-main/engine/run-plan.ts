@@ -1,3 +1,4 @@
+import { evaluationViews } from '../../shared/schemas/augmentation';
 import type { ExperimentSpec, RegularizerSpec, RuleSpec } from '../../shared/schemas/experiment';
 import { ruleInfo, withDefaults } from '../../shared/rules/catalogue';
 import type { ModelConfig } from './model';
@@ -73,6 +74,7 @@ export function modelConfig(spec: ExperimentSpec, arm: RuleSpec, data: DataShape
       init: spec.network.init,
       weightSparsity: spec.network.weightSparsity,
       dynamics: spec.network.dynamics,
+      evaluationViews: evaluationViews(spec.dataset.augmentation),
     },
     rule: ruleConfig(arm),
     loss: spec.loss,

@@ -58,10 +58,15 @@ export function diagnosticStep<T>(ops: Ops<T>, model: Model, state: Tensors<T>, 
   return computeUpdate(ops, model, state, inputs, true).diagnostics;
 }
 
-/** Loss and correctness of each sample of a batch (for evaluation; B each). */
+/**
+ * Loss and correctness of each sample of a batch (for evaluation; B each). With test-time views x holds V·B rows,
+ * view-major, and the outputs are averaged over the views first.
+ */
 export function evaluationStep<T>(ops: Ops<T>, model: Model, state: Tensors<T>, x: T, target: T) {
   const { h } = forward(ops, model, state, x);
-  const z = h[model.depth]!;
+  const views = model.evaluationViews;
+  const [batch, classes] = ops.shape(target) as [number, number];
+  const z = views === 1 ? h[model.depth]! : ops.mean(ops.reshape(h[model.depth]!, [views, batch, classes]), [0]);
   const { perSample } = computeLoss(ops, model.config.loss, z, target);
   return { loss: perSample, hits: ops.argmaxAgree(z, target) };
 }

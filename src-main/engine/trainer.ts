@@ -1,6 +1,6 @@
 import type { MetricPoint } from '../../shared/schemas/records';
 import { Rng } from '../common/random';
-import { Augmenter, type AugmentationPlan } from '../data/augment';
+import { Augmenter, augmentsTraining, TestViews, type AugmentationPlan } from '../data/augment';
 import { epochOrder, gatherRows } from '../data/order';
 import type { Dataset } from '../data/types';
 import { saveCheckpoint, type TrainingPosition } from './checkpoint';
@@ -126,7 +126,9 @@ export async function train(
   const dataOrder = new Rng(options.seed).fork('data-order');
   const chunkMs = options.chunkMs ?? 150;
   const evaluationsAt = evaluationBatches(stepsPerEpoch, options.epochs, options.evaluationsPerEpoch);
-  const augmenter = options.augmentation ? new Augmenter(options.augmentation, options.seed) : null;
+  const plan = options.augmentation;
+  const augmenter = plan && augmentsTraining(plan) ? new Augmenter(plan, options.seed) : null;
+  const views = testViews(model, plan);
 
   let step = resumeFrom?.step ?? 0;
   // Updates made so far: the optimiser's clock (Adam's bias correction, the entropy floor's rows).
@@ -229,7 +231,7 @@ export async function train(
       // Inside the epoch the loss window stays open (its points must not depend on the evaluations); the epoch's
       // end is evaluated below, after the window is flushed.
       if (b < stepsPerEpoch && b === nextEvaluation) {
-        emit(await evaluateSplits(runner, model, data, step, epoch + b / stepsPerEpoch));
+        emit(await evaluateSplits(runner, model, data, step, epoch + b / stepsPerEpoch, views));
       }
       if (!options.chunkSteps) chunk = nextChunkSize(count, elapsed, chunkMs);
       const wall = (performance.now() - clock.start) / 1000;
@@ -249,7 +251,7 @@ export async function train(
       await new Promise((resolve) => setImmediate(resolve));
     }
     flushWindow();
-    emit(await evaluateSplits(runner, model, data, step, epoch + 1));
+    emit(await evaluateSplits(runner, model, data, step, epoch + 1, views));
   }
   const diverged = await checkpoint(options.epochs, 0);
   return diverged ? { status: 'diverged', ...diverged } : { status: 'completed', step };
@@ -307,6 +309,7 @@ export async function evaluateSplits(
   data: TrainData,
   step: number,
   epoch: number,
+  views: TestViews | null = null,
 ): Promise<MetricPoint[]> {
   const points: MetricPoint[] = [];
   for (const [split, dataset] of [
@@ -314,23 +317,40 @@ export async function evaluateSplits(
     ['test', data.test],
   ] as const) {
     if (!dataset || dataset.size === 0) continue;
-    const { loss, accuracy } = await evaluate(runner, model, dataset);
+    const { loss, accuracy } = await evaluate(runner, model, dataset, views);
     points.push({ step, epoch, split, name: 'loss', value: loss });
     if (dataset.task === 'classification') points.push({ step, epoch, split, name: 'accuracy', value: accuracy });
   }
   return points;
 }
 
-/** Mean loss and accuracy of the model on a whole dataset, in the runner's evaluation batches (the last padded). */
+/**
+ * The test-time views of a run whose model averages them (trainer and model must agree: the evaluation graph is
+ * built for its number of views), or null.
+ */
+export function testViews(model: Model, plan: AugmentationPlan | undefined): TestViews | null {
+  const views = plan && plan.testViews.length > 0 ? new TestViews(plan) : null;
+  if ((views?.count ?? 1) !== model.evaluationViews)
+    throw new Error(
+      `the model averages ${model.evaluationViews} test-time view(s), the data gives ${views?.count ?? 1}`,
+    );
+  return views;
+}
+
+/**
+ * Mean loss and accuracy of the model on a whole dataset, in the runner's evaluation batches (the last padded); with
+ * test-time views, each batch in every view.
+ */
 export async function evaluate(
   runner: StepRunner,
   model: Model,
   dataset: Dataset,
+  views: TestViews | null = null,
 ): Promise<{ loss: number; accuracy: number }> {
   const classes = model.classes;
   const width = dataset.featureSize;
   const rows = runner.evalBatch;
-  const x = new Float32Array(rows * width);
+  const x = new Float32Array((views?.count ?? 1) * rows * width);
   const targets = new Float32Array(rows * classes);
   let lossSum = 0;
   let correct = 0;
@@ -338,7 +358,8 @@ export async function evaluate(
     const count = Math.min(rows, dataset.size - start);
     const indices = Int32Array.from({ length: count }, (_, i) => start + i);
     x.fill(0);
-    gatherRows(dataset.x, width, indices, x);
+    if (views) views.gather(dataset.x, indices, x, rows);
+    else gatherRows(dataset.x, width, indices, x);
     fillTargets(dataset, indices, classes, targets);
     if (count < rows) targets.fill(0, count * classes);
     const summed = await runner.evaluate(x, targets, count);

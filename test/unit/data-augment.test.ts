@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AugmentationSpec } from '../../shared/schemas/augmentation';
 import { ExperimentSpec } from '../../shared/schemas/experiment';
-import { Augmenter, augmentationPlan, type SampleTransform } from '../../src-main/data/augment';
+import { Augmenter, augmentationPlan, TestViews, type SampleTransform } from '../../src-main/data/augment';
 import { DatasetError } from '../../src-main/data/errors';
 import { datasetLoadOptions, datasetSpecProblem } from '../../src-main/data/spec-options';
 
@@ -170,6 +170,56 @@ describe('augmentation', () => {
     }
     expect(flipped).toBeGreaterThan(160);
     expect(flipped).toBeLessThan(240);
+  });
+});
+
+describe('test-time views', () => {
+  it('are the image, its mirror and its shifts down, up, right and left, view-major, the images untouched', () => {
+    const plan = augmentationPlan({ testTime: true }, CIFAR_LIKE, 'c');
+    expect(plan.cropPadding + plan.translatePixels).toBe(0); // training images are left alone
+    const views = new TestViews(plan);
+    expect(views.count).toBe(6);
+    const size = 8 * 8 * 3;
+    const x = distinctImages(5, CIFAR_LIKE);
+    const before = Float32Array.from(x);
+    const picked = [3, 0, 4];
+    const rowsPerView = 4; // the evaluation batch's rows; its last row stays padding
+    const out = new Float32Array(6 * rowsPerView * size).fill(-1);
+    views.gather(x, picked, out, rowsPerView);
+    // Without translate the views shift by the paper's 2 px.
+    const expected: SampleTransform[] = [
+      { cropY: 0, cropX: 0, shiftY: 0, shiftX: 0, flip: false },
+      { cropY: 0, cropX: 0, shiftY: 0, shiftX: 0, flip: true },
+      { cropY: 0, cropX: 0, shiftY: 2, shiftX: 0, flip: false },
+      { cropY: 0, cropX: 0, shiftY: -2, shiftX: 0, flip: false },
+      { cropY: 0, cropX: 0, shiftY: 0, shiftX: 2, flip: false },
+      { cropY: 0, cropX: 0, shiftY: 0, shiftX: -2, flip: false },
+    ];
+    expected.forEach((t, v) => {
+      picked.forEach((sample, r) => {
+        const want = reference(row(x, sample, size), CIFAR_LIKE, t, 0, 2);
+        expect(Array.from(row(out, v * rowsPerView + r, size)), `view ${v}, row ${r}`).toEqual(Array.from(want));
+      });
+      expect(row(out, v * rowsPerView + 3, size).every((value) => value === -1)).toBe(true);
+    });
+    expect(Array.from(x)).toEqual(Array.from(before));
+    // With a training translation they shift by its reach.
+    const wide = augmentationPlan({ translate: { pixels: 3, padding: 'reflect' }, testTime: true }, CIFAR_LIKE, 'c');
+    expect(wide.testViews.map((t) => [t.shiftY, t.shiftX])).toEqual([
+      [0, 0],
+      [0, 0],
+      [3, 0],
+      [-3, 0],
+      [0, 3],
+      [0, -3],
+    ]);
+  });
+
+  it('are refused for samples that are not images, and for images too small to reflect 2 px, naming the field', () => {
+    expect(() => augmentationPlan({ testTime: true }, [64], 'tab')).toThrow(/'tab' has samples of shape \[64\]/);
+    expect(() => augmentationPlan({ testTime: true }, [2, 2, 1], 'tiny')).toThrow(
+      /dataset\.augmentation\.translate\.pixels: 2 px cannot be filled .*\(the test-time views shift by 2 px\)/,
+    );
   });
 });
 

@@ -7,7 +7,7 @@ import { ExperimentSpec } from '../../shared/schemas/experiment';
 import { expandSweep } from '../../shared/sweeps/expand';
 import { PRESETS } from '../../src-main/engine/presets';
 import { loadDraft, saveDraft, type DraftStorage } from '../../src-renderer/lib/design/draft';
-import { withCrop, withFlip, withTranslate } from '../../src-renderer/lib/design/augmentation-form';
+import { withCrop, withFlip, withTestTime, withTranslate } from '../../src-renderer/lib/design/augmentation-form';
 import { checkForm, defaultForm, fromSpec, newLayer, toSpecInput } from '../../src-renderer/lib/design/form';
 import { issueInWords } from '../../src-renderer/lib/design/issue-words';
 import { networkShapes } from '../../src-renderer/lib/design/network-shapes';
@@ -128,6 +128,13 @@ describe("the designer's network form", () => {
       flip: 'alternate_epochs',
       translate: { pixels: 2, padding: 'reflect' },
     });
+    form.augmentation = withTestTime(form.augmentation, true);
+    expect(toSpecInput(form).dataset.augmentation).toEqual({
+      flip: 'alternate_epochs',
+      translate: { pixels: 2, padding: 'reflect' },
+      testTime: true,
+    });
+    form.augmentation = withTestTime(form.augmentation, false);
     form.augmentation = withFlip(withTranslate(form.augmentation, null), 'none');
     expect(form.augmentation).toBeNull();
     expect('augmentation' in toSpecInput(form).dataset).toBe(false);

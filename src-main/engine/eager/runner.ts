@@ -81,13 +81,14 @@ export class EagerRunner implements StepRunner {
 
   async evaluate(x: Float32Array, target: Float32Array, count: number) {
     const features = this.model.config.network.inputSize;
-    const rows = x.length / features;
+    // x holds every test-time view of the batch (view-major), the targets each sample once.
+    const rows = target.length / this.model.classes;
     const summed = tf.tidy(() => {
       const { loss, hits } = evaluationStep(
         tfOps,
         this.model,
         this.tensors(),
-        tf.tensor2d(x, [rows, features]),
+        tf.tensor2d(x, [rows * this.model.evaluationViews, features]),
         tf.tensor2d(target, [rows, this.model.classes]),
       );
       return tf.stack([tf.sum(tf.slice(loss, [0], [count])), tf.sum(tf.slice(hits, [0], [count]))]);

@@ -137,7 +137,7 @@ export class OnnxRunner implements StepRunner {
     const features = this.model.config.network.inputSize;
     const outputs = await session.run({
       ...this.stateFeeds(session.inputNames),
-      x: new this.ort.Tensor('float32', x, [this.evalBatch, features]),
+      x: new this.ort.Tensor('float32', x, [this.model.evaluationViews * this.evalBatch, features]),
       target: new this.ort.Tensor('float32', target, [this.evalBatch, this.model.classes]),
     });
     const loss = (await outputs.loss!.getData()) as Float32Array;

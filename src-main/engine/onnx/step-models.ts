@@ -120,7 +120,8 @@ function buildEvaluate(model: Model, evalBatch: number): Uint8Array {
     g,
     model.initialState.filter((e) => read.has(e.name)),
   );
-  const x = g.input('x', [evalBatch, model.config.network.inputSize]);
+  // Every test-time view of the batch, view-major (trainer.ts's evaluate gathers them so).
+  const x = g.input('x', [model.evaluationViews * evalBatch, model.config.network.inputSize]);
   const target = g.input('target', [evalBatch, model.classes]);
   const { loss, hits } = evaluationStep(g, model, state, x, target);
   g.output(loss, 'loss');

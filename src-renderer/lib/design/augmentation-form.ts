@@ -35,3 +35,8 @@ export function withTranslate(augmentation: AugmentationSpec | null, pixels: num
 export function withFlip(augmentation: AugmentationSpec | null, flip: FlipChoice): AugmentationSpec | null {
   return withPart(augmentation, 'flip', flip === 'none' ? undefined : flip);
 }
+
+/** Evaluation in the six test-time views, outputs averaged; false clears it. */
+export function withTestTime(augmentation: AugmentationSpec | null, on: boolean): AugmentationSpec | null {
+  return withPart(augmentation, 'testTime', on ? true : undefined);
+}
