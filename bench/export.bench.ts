@@ -65,7 +65,13 @@ try {
       store.metrics.insert(run.id, batch, Date.UTC(2026, 0, 1) + (r * POINTS_PER_RUN + start) * 10);
     }
   }
-  console.log(`${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}`);
+  console.log(
+    `${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; ` +
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
   console.log(
     `wrote ${fmt(RUNS * POINTS_PER_RUN)} points in ${((performance.now() - filling) / 1000).toFixed(1)} s (not timed below)`,
   );

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { ApiError } from '../../shared/api/errors';
 import { streamSink, type TextSink } from './text-sink';
 
+const WRITE_AHEAD_BYTES = 4 * 2 ** 20;
+
 export interface WrittenFile {
   path: string;
   bytes: number;
@@ -58,7 +60,9 @@ export async function writeAtomically(
   let bytes = 0;
   let stream: fs.WriteStream;
   try {
-    stream = fs.createWriteStream(temp, { flags: 'wx' });
+    // A few MiB in flight: the disk writes one page while the next is formatted (at the default 16 KiB every page
+    // would wait for its own write to finish); memory stays flat at that much.
+    stream = fs.createWriteStream(temp, { flags: 'wx', highWaterMark: WRITE_AHEAD_BYTES });
     await new Promise<void>((resolve, reject) => stream.once('open', () => resolve()).once('error', reject));
   } catch (error) {
     fs.rmSync(temp, { force: true });

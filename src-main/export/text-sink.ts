@@ -33,13 +33,19 @@ export class PreviewFull extends Error {
   }
 }
 
-/** Collects up to maxChars characters, then stops the producer. */
+/**
+ * Collects up to maxChars characters, then stops the producer. Bytes are UTF-8 text (the tidy CSV writes its rows as
+ * bytes, whole rows per write, so no character is split between writes).
+ */
 export function previewSink(maxChars: number): TextSink & { text: () => string; truncated: () => boolean } {
   let text = '';
   let truncated = false;
   return {
-    write(chunk) {
-      if (typeof chunk !== 'string') throw new Error('a preview shows text; binary output has no preview');
+    write(written) {
+      const chunk =
+        typeof written === 'string'
+          ? written
+          : Buffer.from(written.buffer, written.byteOffset, written.byteLength).toString('utf8');
       if (text.length + chunk.length > maxChars) {
         text += chunk.slice(0, maxChars - text.length);
         truncated = true;

@@ -1,11 +1,10 @@
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
 import type { FigureData, FigureRow } from './figure-data';
 import { figureFontPath } from './figure-font';
 import { FigureInputError } from './figure-input-error';
+import { sizeLayout, sizeOf, toSvg } from './figure-sizing';
 import { textWidth, useFigureFontMetrics } from './text-metrics';
 import { thinCurves } from './thin-curves';
-import { vegaLiteSpec, type SpecLayout, type VegaLiteSpec } from './vega-lite-spec';
+import { vegaLiteSpec, type SpecLayout } from './vega-lite-spec';
 
 export const POINTS_PER_INCH = 72;
 
@@ -25,30 +24,7 @@ export interface RenderedSvg {
   layout: SpecLayout;
 }
 
-/** Vega renders without a browser; 'none' skips its canvas renderer, toSVG() writes text marks as <text>. */
-async function toSvg(spec: VegaLiteSpec): Promise<string> {
-  const compiled = compile(spec as unknown as TopLevelSpec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-const SIZE = /^<svg[^>]*?\swidth="([\d.]+)"\s+height="([\d.]+)"/;
-
-function sizeOf(svg: string): { width: number; height: number } {
-  const match = SIZE.exec(svg);
-  if (!match) throw new Error('Vega wrote an SVG without a width and height; cannot size the figure');
-  return { width: Number(match[1]), height: Number(match[2]) };
-}
-
-/**
- * Renders the figure at exactly the column width. Vega-Lite sizes the plot area, not the whole figure (axes,
- * titles and legend add to it), so the panel width is corrected from a first render's measured width and rendered
- * again; what is left (a point or two, from rounding) is padding on the right.
- */
+/** Renders the figure at exactly the column width (see figure-sizing.ts), every curve thinned to what print shows. */
 export async function renderSvg(
   data: FigureData,
   widthIn: number,
@@ -70,15 +46,8 @@ export async function renderSvg(
     legendColumns,
     legendLabelLimit: Math.floor(target - fontSize * 2.5 - 12),
   };
-  // Sizing passes draw only each curve's extremes: the axes (and so the margins) come out the same, at a fraction of
-  // the cost of drawing every point; the figure itself is drawn once, at the size found.
-  const skeleton = extremes(data.rows);
-  for (let attempt = 0; attempt < 4; attempt++) {
-    layout = { ...layout, panelHeight: Math.round(Math.min(layout.panelWidth * aspect, 130)) };
-    const { width } = sizeOf(await toSvg(vegaLiteSpec(data, layout, { inline: skeleton })));
-    if (width <= target && target - width < 2) break;
-    layout = { ...layout, panelWidth: Math.max(20, layout.panelWidth + (target - width) / columns) };
-  }
+  // Sizing passes draw only each curve's extremes; the figure itself is drawn once, at the size found.
+  layout = await sizeLayout(data, extremes(data.rows), layout, target, aspect);
   const spec = vegaLiteSpec(data, layout, { inline: thinCurves(data.rows, Math.ceil(layout.panelWidth * 2)) });
   const svg = await toSvg(spec);
   const { width, height } = sizeOf(svg);
@@ -122,6 +91,11 @@ export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+// What extremes() compares (made once, not per row).
+const low = (r: FigureRow) => (r.layer === 'seed' ? r.y : r.lower);
+const high = (r: FigureRow) => (r.layer === 'seed' ? r.y : r.upper);
+const x = (r: FigureRow) => (r.layer === 'point' ? 0 : r.x);
+
 /** Per curve (panel, layer, group, seed) the rows at its first and last x and its lowest and highest value. */
 function extremes(rows: readonly FigureRow[]): FigureRow[] {
   const byCurve = new Map<string, FigureRow[]>();
@@ -136,9 +110,6 @@ function extremes(rows: readonly FigureRow[]): FigureRow[] {
       byCurve.set(key, [row, row, row, row]);
       continue;
     }
-    const low = (r: FigureRow) => (r.layer === 'seed' ? r.y : r.lower);
-    const high = (r: FigureRow) => (r.layer === 'seed' ? r.y : r.upper);
-    const x = (r: FigureRow) => (r.layer === 'point' ? 0 : r.x);
     if (x(row) < x(kept[0]!)) kept[0] = row;
     if (x(row) > x(kept[1]!)) kept[1] = row;
     if (low(row) < low(kept[2]!)) kept[2] = row;
