@@ -54,7 +54,7 @@ export default tseslint.config(
             store: ['common'],
             runs: ['engine', 'data', 'store', 'common'],
             export: ['store', 'data', 'common'],
-            api: ['runs', 'store', 'data', 'engine', 'common', 'export', '(top)'],
+            api: ['runs', 'store', 'data', 'engine', 'common', 'export', 'cluster', '(top)'],
             serve: ['api', 'common'],
             cli: ['api', 'common', 'export', 'cluster'],
             cluster: ['store', 'common', '(top)'],

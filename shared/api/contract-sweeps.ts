@@ -71,9 +71,9 @@ export const sweepMethods = {
   /** Higher trains first among queued runs; only a queued run has a priority. */
   'runs.setPriority': method(z.strictObject({ id: Id, priority: Priority }), Run),
   /**
-   * Adds the runs of other Broadcast Lab databases (a file, or every *.sqlite in a folder, e.g. a cluster sweep's
-   * results) to this one, skipping runs already here (same uid). A damaged file is refused naming it, and then
-   * nothing is stored.
+   * Adds the runs of other Broadcast Lab databases and export bundles (a file, or every *.sqlite and *.zip in a
+   * folder, e.g. a cluster sweep's results) to this one, skipping runs already here (same uid). A damaged file (a
+   * bundle that does not match its manifest) is refused naming it, and then nothing is stored.
    */
   'runs.import': method(z.strictObject({ path: AbsolutePath, sessionId: Id.optional() }), ImportReport),
 } as const;

@@ -17,6 +17,7 @@ import {
 import { ExperimentSpec } from '../schemas/experiment';
 import { figureContract } from './contract-figures';
 import { sweepMethods } from './contract-sweeps';
+import { clusterMethods } from './contract-cluster';
 import { exportContract } from './contract-export';
 import { Issue } from './errors';
 import { EventFilter, RunProgress } from './events';
@@ -227,6 +228,7 @@ export const contract = {
   ),
   'events.unsubscribe': method(z.strictObject({ subscriptionId: z.string() }), z.object({ removed: z.boolean() })),
   ...sweepMethods,
+  ...clusterMethods,
   ...figureContract,
   ...exportContract,
 } as const;

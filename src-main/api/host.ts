@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { AppInfo } from '../../shared/api/contract';
+import { cliCommand } from '../cluster/cli-command';
+import { ClusterSweeps } from '../cluster/cluster-sweeps';
 import { DatasetManager, type DatasetManagerOptions } from '../data/manager';
 import { RunManager } from '../runs/run-manager';
 import { StepEstimator } from '../runs/step-estimator';
@@ -55,6 +57,10 @@ export interface ApiHostOptions extends DispatcherOptions {
   datasetMirror?: string;
   /** Replaces entries of the download catalogue: tests serve files of their own, with their own checksums. */
   datasetSources?: DatasetManagerOptions['downloadSources'];
+  /** How cluster nodes start broadcast-lab; default: the CLI beside this host's entry (cluster/cli-command.ts). */
+  clusterCli?: readonly string[];
+  /** Time between looks at followed cluster sweeps; default 1 s. */
+  clusterPollMs?: number;
 }
 
 /** Opens the data folder's database and wires the one API implementation over it. */
@@ -81,6 +87,12 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
   });
   const datasets = new DatasetManager({ dataDir: options.dataDir, downloadSources: options.datasetSources });
   const datasetDownloads = new DatasetDownloads({ manager: datasets, bus, mirror: options.datasetMirror });
+  const cluster = new ClusterSweeps({
+    store,
+    publish: (event) => bus.publish(event),
+    cli: () => options.clusterCli ?? cliCommand(),
+    pollMs: options.clusterPollMs,
+  });
   const appInfo = () => buildAppInfo({ mode: options.mode, store, versions: options.versions ?? {} });
   const dispatcher = createDispatcher(
     createHandlers({
@@ -92,9 +104,13 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
       datasetManager: datasets,
       datasetDownloads,
       appInfo,
+      cluster,
     }),
     options,
   );
+  // The app and serve mode follow their cluster sweeps (those of earlier starts too); a CLI command follows only
+  // what it submits itself, and a reader changes nothing.
+  if (!readOnly && options.mode !== 'cli') cluster.start();
   return {
     store,
     bus,
@@ -104,6 +120,7 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
     close: async () => {
       datasetDownloads.close();
       try {
+        await cluster.close();
         // A reader never queued or started anything: the queue it would shut down is the writer's.
         if (!readOnly) await runs.shutdown();
       } finally {

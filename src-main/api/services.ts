@@ -1,4 +1,5 @@
 import type { AppInfo, DatasetInfo } from '../../shared/api/contract';
+import type { ClusterSweeps } from '../cluster/cluster-sweeps';
 import type { DatasetManager } from '../data/manager';
 import type { RunManager } from '../runs/run-manager';
 import type { StepEstimator } from '../runs/step-estimator';
@@ -17,4 +18,6 @@ export interface ApiServices {
   datasetManager: DatasetManager;
   datasetDownloads: DatasetDownloads;
   appInfo: () => AppInfo;
+  /** The SLURM sweeps this host submits and follows. */
+  cluster: ClusterSweeps;
 }

@@ -9,6 +9,7 @@ import type { Output } from './output';
 import { defaultSweepSession, readSweep, sessionFor } from './sweep-file';
 import { describeSweep, localSweep } from './sweep-local';
 import { followAndImport, planSweep, submit, tasksToResubmit, writeSweepFiles } from './sweep-slurm';
+import { planDatasets, prepareTaskDataset } from './sweep-datasets';
 import { taskCommand } from './task-command';
 import { parseThreads } from './threads-option';
 
@@ -17,11 +18,12 @@ export const SWEEP_COMMANDS: ReadonlySet<string> = new Set(['sweep', 'task', 'sl
 
 export const SWEEP_USAGE = `  broadcast-lab sweep SPEC.json [--slots N] [--dry-run]     train a sweep here, N runs at a time
   broadcast-lab sweep SPEC.json --slurm [--results DIR] [--partition P] [--time T] [--cpus-per-task N]
-                [--gpus N] [--array-limit N] [--dry-run] [--detach]
-                                           write an sbatch job array (one task per run), submit it and follow it
+                [--gpus N] [--array-limit N] [--dataset-cache DIR] [--dry-run] [--detach]
+                                           write an sbatch job array (one task per run), submit it and follow it;
+                                           --dataset-cache: a shared folder the tasks find datasets in by content hash
   broadcast-lab slurm DIR [--submit | --resubmit] [--detach]
                                            (re)submit a cluster sweep's script or its unfinished tasks; follow it
-  broadcast-lab import FILE|DIR [--session NAME]   add runs from other databases (each run once)`;
+  broadcast-lab import FILE|DIR [--session NAME]   add runs from other databases or export bundles (each run once)`;
 
 const OPTIONS = {
   data: { type: 'string' },
@@ -43,6 +45,7 @@ const OPTIONS = {
   resubmit: { type: 'boolean', default: false },
   index: { type: 'string' },
   'poll-ms': { type: 'string' },
+  'dataset-cache': { type: 'string' },
 } as const;
 
 class UsageError extends Error {}
@@ -114,7 +117,11 @@ async function dispatch(argv: string[], { io, launch, resolveDataDir }: SweepCli
         );
       }
       const results = path.resolve(values.results ?? defaultResults(sweep.points[0]!.spec.name));
-      const plan = planSweep(sweep, { session, backend: backend ?? 'auto', threads: threads ?? null });
+      const planned = planSweep(sweep, { session, backend: backend ?? 'auto', threads: threads ?? null });
+      const cache = values['dataset-cache'];
+      const plan = cache
+        ? await planDatasets(planned, path.resolve(cache), host(resolveDataDir(values.data)), io)
+        : planned;
       const script = writeSweepFiles(results, plan, slurmOptions(values));
       if (values['dry-run']) {
         io.out(script);
@@ -152,15 +159,19 @@ async function dispatch(argv: string[], { io, launch, resolveDataDir }: SweepCli
       if (index === undefined) throw new UsageError('task needs --index I (or SLURM_ARRAY_TASK_ID)');
       const results = path.dirname(path.resolve(target));
       const plan = readPlan(results);
+      const dataDir = taskDataDir(results, index);
       const taskHost = createApiHost({
         mode: 'cli',
-        dataDir: taskDataDir(results, index),
+        dataDir,
         launch,
         threads: threads ?? plan.threads ?? undefined,
         slots: 1,
         backend: (backend ?? plan.backend) as BackendChoice,
       });
-      return withHost(taskHost, (h, client) => taskCommand(h, client, io, plan, index));
+      return withHost(taskHost, async (h, client) => {
+        await prepareTaskDataset(plan, index, dataDir, client);
+        return taskCommand(h, client, io, plan, index);
+      });
     }
     case 'import':
       return withHost(host(resolveDataDir(values.data)), async (_h, client) => {

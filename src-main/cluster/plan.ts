@@ -21,6 +21,10 @@ export const SweepPlan = z.strictObject({
   backend: z.string(),
   threads: z.number().int().min(1).nullable(),
   points: z.array(z.strictObject({ values: SweepValues, spec: ExperimentSpec })),
+  /** The shared folder where tasks find the datasets by content hash (dataset-cache.ts); absent in older plans. */
+  datasetCache: z.string().min(1).optional(),
+  /** Each file-based dataset of the sweep with the content hash of the submitter's copy; a task checks its own. */
+  datasets: z.array(z.strictObject({ name: z.string().min(1), hash: z.string().regex(/^[0-9a-f]{64}$/) })).optional(),
   tasks: z.array(
     z.strictObject({
       index: z.number().int().nonnegative(),

@@ -42,6 +42,8 @@ export function sbatchScript(input: ScriptInput): string {
     '# Task i trains run i of plan.json into tasks/task-i/broadcast-lab.sqlite (its own SQLite file) and resumes',
     '# from its checkpoint there when submitted again. Edit what you need; `broadcast-lab slurm FOLDER --submit`',
     '# submits this file as it is.',
+    '# Datasets: where plan.json names a dataset cache, each task links its dataset from there (by content hash)',
+    "# and refuses files whose hash is not the plan's.",
     `#SBATCH --job-name=bl-${slug}`,
     `#SBATCH --array=${array}`,
     `#SBATCH --output=${input.results}/logs/task-%a.out`,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createCheckpointStore } from './checkpoints';
+import { createClusterSweepStore } from './cluster-sweeps';
 import { createEventStore } from './events';
 import { createExperimentStore } from './experiments';
 import { SeriesIndex } from './metric-series-index';
@@ -67,6 +68,7 @@ export function openStore(options: StoreOptions): Store {
       ...stores,
       queue: guard(createQueueStore(db, now)),
       templates: guard(createTemplateStore(db, now)),
+      clusterSweeps: guard(createClusterSweepStore(db, now)),
       imports: createRunImporter(db, stores, (source) => openStore({ path: source, readOnly: true }), busyTimeoutMs),
       diskReserve: reserve,
       close() {

@@ -236,6 +236,24 @@ export interface TemplateStore {
   delete(id: number): boolean;
 }
 
+/** A cluster sweep's results folder that the app follows, and the session its runs go to. */
+export interface FollowedClusterSweep {
+  results: string;
+  sessionId: number;
+  addedAt: number;
+  /** When every task had ended; null while some are queued or running. */
+  endedAt: number | null;
+}
+
+export interface ClusterSweepStore {
+  /** Follows the folder (again): a folder already followed takes the session given and is no longer ended. */
+  add(results: string, sessionId: number): FollowedClusterSweep;
+  list(): FollowedClusterSweep[];
+  get(results: string): FollowedClusterSweep | undefined;
+  setEnded(results: string, ended: boolean): boolean;
+  remove(results: string): boolean;
+}
+
 /** Brings runs from other Broadcast Lab databases into this one (see import-runs.ts). */
 export interface RunImporter {
   importFiles(files: readonly string[], options?: { sessionId?: number }): ImportReport;
@@ -257,6 +275,7 @@ export interface Store {
   readonly events: EventStore;
   readonly templates: TemplateStore;
   readonly imports: RunImporter;
+  readonly clusterSweeps: ClusterSweepStore;
   /**
    * Space kept free beside the database (writers only), released when the disk fills so that the failure can
    * still be recorded.

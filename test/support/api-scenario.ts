@@ -185,6 +185,19 @@ export async function runContractScenario(
     ok: false,
     error: { code: 'not_found' },
   });
+  // Cluster sweeps in depth: test/integration/cluster-*.test.ts. Here, that each transport carries them (no SLURM).
+  const clusterResults = path.join(os.tmpdir(), `bl-scenario-cluster-${process.pid}`);
+  const clusterRequest = { sessionId: sweepSession.id, sweep, results: clusterResults, slurm: { time: '0:10:00' } };
+  expect((await call('cluster.plan', clusterRequest)).script).toMatch(/^#SBATCH --time=0:10:00$/m);
+  expect(await call('cluster.list', {})).toEqual([]);
+  for (const [method, request] of [
+    ['cluster.submit', { ...clusterRequest, script: '#!/bin/bash\necho no array\n' }],
+    ['cluster.follow', { results: clusterResults, sessionId: sweepSession.id }],
+    ['cluster.resubmit', { results: clusterResults }],
+  ] as const) {
+    covered.add(method);
+    expect(await invoke(method, request)).toMatchObject({ ok: false });
+  }
   const datasets = await call('datasets.list', {});
   expect(datasets.find((d) => d.name === 'fashion-mnist')).toMatchObject({ task: 'classification', outputSize: 10 });
   // Imports and downloads in depth: test/integration/api-datasets.test.ts. Here, that each transport carries them.

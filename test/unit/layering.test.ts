@@ -29,6 +29,7 @@ describe('the rooms of src-main', () => {
     ['src-main/api/x.ts', "import { exportToFile } from '../export';"],
     ['src-main/cli/x.ts', "import { readPlan } from '../cluster/plan';"],
     ['src-main/cluster/x.ts', "import { openStore } from '../store';"],
+    ['src-main/api/x.ts', "import { ClusterSweeps } from '../cluster/cluster-sweeps';"],
   ])('%s may: %s', async (file, source) => {
     expect(await problems(file, source)).toEqual([]);
   });

@@ -68,6 +68,17 @@ const SAMPLE_REQUESTS: { [M in MethodName]: RequestOf<M> } = {
   'scheduler.setSlots': { slots: 3 },
   'runs.setPriority': { id: 5, priority: 1 },
   'runs.import': { path: '/home/me/results' },
+  'cluster.plan': { sessionId: 1, sweep: { experiment: {} }, results: '/scratch/me/sweep', slurm: { time: '1:00:00' } },
+  'cluster.submit': {
+    sessionId: 1,
+    sweep: { experiment: {} },
+    results: '/scratch/me/sweep',
+    slurm: { gpus: 1 },
+    script: '#!/bin/bash\n#SBATCH --array=0-3\n',
+  },
+  'cluster.follow': { results: '/scratch/me/sweep', sessionId: 1 },
+  'cluster.list': {},
+  'cluster.resubmit': { results: '/scratch/me/sweep', tasks: [2] },
   'export.figure': {
     selection: { kind: 'experiment', experimentId: 3 },
     figure: { kind: 'learning-curves', metrics: ['accuracy'] },

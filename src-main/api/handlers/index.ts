@@ -1,5 +1,6 @@
 import type { ApiServices } from '../services';
 import type { Handlers } from '../handler-types';
+import { clusterHandlers } from './cluster';
 import { datasetHandlers } from './datasets';
 import { estimateHandlers } from './estimate';
 import { experimentHandlers } from './experiments';
@@ -23,6 +24,7 @@ export function createHandlers(services: ApiServices): Handlers {
     ...runHandlers(services),
     ...exportHandlers(services),
     ...sweepHandlers(services),
+    ...clusterHandlers(services),
     ...figureHandlers(services),
     'events.subscribe': ({ filter }, connection) => ({ subscriptionId: connection.subscribe(filter ?? {}) }),
     'events.unsubscribe': ({ subscriptionId }, connection) => ({ removed: connection.unsubscribe(subscriptionId) }),

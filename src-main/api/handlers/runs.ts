@@ -16,14 +16,24 @@ type RunHandlers = Pick<
   | 'metrics.series'
 >;
 
-export function runHandlers({ store, runs }: ApiServices): RunHandlers {
+export function runHandlers({ store, runs, cluster }: ApiServices): RunHandlers {
   return {
     'experiments.start': ({ id, backend }) => runs.startExperiment(id, backend),
     'runs.list': (filter) => store.runs.list(filter),
     'runs.get': ({ id }) => found(store.runs.get(id), 'run', id),
-    'runs.pause': ({ id }) => runs.pause(id),
-    'runs.resume': ({ id, backend }) => runs.resume(id, backend),
-    'runs.stop': ({ id }) => runs.stop(id),
+    // A run a cluster task trains is controlled through SLURM (cluster.resubmit), not by this host.
+    'runs.pause': ({ id }) => {
+      cluster.assertNotOnCluster(id, 'pause');
+      return runs.pause(id);
+    },
+    'runs.resume': ({ id, backend }) => {
+      cluster.assertNotOnCluster(id, 'resume');
+      return runs.resume(id, backend);
+    },
+    'runs.stop': ({ id }) => {
+      cluster.assertNotOnCluster(id, 'stop');
+      return runs.stop(id);
+    },
     'runs.progress': ({ id }) => {
       found(store.runs.get(id), 'run', id);
       const p = runs.progressOf(id);

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { SchedulerState } from '../../../shared/api/contract-sweeps';
 import { ApiError, describeIssues } from '../../../shared/api/errors';
 import { expandSweep } from '../../../shared/sweeps/expand';
 import type { Run } from '../../../shared/schemas/records';
-import { databaseFilesIn } from '../../store/import-runs';
 import type { Handlers } from '../handler-types';
+import { importFromSources, importSources } from '../import-sources';
 import type { ApiServices } from '../services';
 import { found } from './found';
 
@@ -55,30 +53,13 @@ export function sweepHandlers({ store, bus, runs }: ApiServices): SweepHandlers 
       return scheduler();
     },
     'runs.setPriority': ({ id, priority }) => runs.setPriority(id, priority),
-    'runs.import': ({ path: where, sessionId }) => {
+    'runs.import': async ({ path: where, sessionId }) => {
       if (sessionId !== undefined) found(store.sessions.get(sessionId), 'session', sessionId);
-      const files = importFiles(where).filter((file) => path.resolve(file) !== path.resolve(store.path));
-      if (files.length === 0) {
-        throw new ApiError('invalid_request', `${where} holds no Broadcast Lab database (*.sqlite) to import.`);
-      }
-      const report = store.imports.importFiles(files, { sessionId });
+      const report = await importFromSources(store, importSources(where, store.path), sessionId);
       const sessions = new Set(report.runIds.map((id) => store.runs.get(id)?.sessionId));
       for (const id of sessions)
         if (id !== undefined) bus.publish({ type: 'session.changed', sessionId: id, change: 'updated' });
       return report;
     },
   };
-}
-
-function importFiles(where: string): string[] {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(where);
-  } catch (error) {
-    throw new ApiError(
-      'not_found',
-      `Cannot import ${where}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-  return stat.isDirectory() ? databaseFilesIn(where) : [where];
 }

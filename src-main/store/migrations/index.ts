@@ -6,6 +6,7 @@ import { v3Templates } from './v3-templates';
 import { v4RunQueue } from './v4-run-queue';
 import { v5Sweeps } from './v5-sweeps';
 import { v6MetricWallTime } from './v6-metric-wall-time';
+import { v7ClusterSweeps } from './v7-cluster-sweeps';
 
 export type { Migration } from './migration';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   v4RunQueue,
   v5Sweeps,
   v6MetricWallTime,
+  v7ClusterSweeps,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
