@@ -53,6 +53,9 @@ export function environmentManifest(ctx: ExportContext) {
       const env = run.environment;
       return {
         runId: run.id,
+        // What identifies the run across databases, and the values a sweep gave it: an import of the bundle keeps both.
+        ...(run.uid === undefined ? {} : { uid: run.uid }),
+        ...(run.sweepValues === undefined ? {} : { sweepValues: run.sweepValues }),
         experimentId: run.experimentId,
         sessionId: run.sessionId,
         rule: run.rule,

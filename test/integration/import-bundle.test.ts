@@ -98,7 +98,10 @@ describe('broadcast-lab import of an export bundle', () => {
         expect(store.experiments.list().map((e) => e.spec)).toEqual(source.experiments.list().map((e) => e.spec));
         for (const original of originals) {
           const copy = runs.find((r) => r.rule === original.rule && r.seed === original.seed)!;
+          // The uid travels in environment.json: the bundle's runs are the originals' wherever they are imported.
+          expect(original.uid).toBeDefined();
           expect(copy).toMatchObject({
+            uid: original.uid,
             status: original.status,
             backend: original.backend,
             environment: original.environment,
