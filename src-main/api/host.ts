@@ -111,6 +111,9 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
   // The app and serve mode follow their cluster sweeps (those of earlier starts too); a CLI command follows only
   // what it submits itself, and a reader changes nothing.
   if (!readOnly && options.mode !== 'cli') cluster.start();
+  // Likewise the stored queue: the app and serve mode train what an earlier start left queued; a CLI command trains
+  // only what it queues itself.
+  if (!readOnly && options.mode !== 'cli') runs.serveStoredQueue();
   return {
     store,
     bus,

@@ -56,16 +56,51 @@ export interface QueueOptions {
  * States: queued → running ⇄ paused → completed | stopped | failed | diverged; a training process that dies
  * makes its run interrupted; stop takes a queued run off the queue (stopped); resume puts an interrupted,
  * stopped or failed run back on the queue, to continue from its latest checkpoint. A host that dies leaves
- * its queued, running and paused runs to the next host's start, which marks them interrupted.
+ * its running and paused runs to the next host's start, which marks them interrupted, and its queue to the next
+ * host that serves the stored queue (serveStoredQueue).
  */
 export class RunManager {
   private readonly active = new Map<number, Active>();
   private readonly progress = new Map<number, ProgressMessage>();
   private readonly idleWaiters: (() => void)[] = [];
   private slotCount: number;
+  /** Runs this manager put on the stored queue; unless it serves the whole queue, the only ones it trains. */
+  private readonly queuedHere = new Set<number>();
+  /** Whether it trains every run of the stored queue (the app, serve mode) or only its own (a CLI command). */
+  private servesStoredQueue = false;
 
   constructor(private readonly options: RunManagerOptions) {
     this.slotCount = checkedSlots(options.slots ?? defaultSlots(options.threads));
+  }
+
+  /**
+   * Trains the stored queue as a whole from now on, the runs an earlier host left queued included (recovery.ts keeps
+   * them there): for the long-lived hosts. A short-lived CLI command trains only what it queued itself, so that it
+   * never starts a stopped app's queue.
+   */
+  serveStoredQueue(): void {
+    this.servesStoredQueue = true;
+    this.pump();
+  }
+
+  private enqueue(runId: number, backend: BackendChoice, priority = 0): void {
+    this.options.store.queue.enqueue(runId, backend, priority);
+    this.queuedHere.add(runId);
+  }
+
+  /** The stored queue's runs this manager trains, in their order. */
+  private servedQueue() {
+    const queue = this.options.store.queue.list();
+    return this.servesStoredQueue ? queue : queue.filter((q) => this.queuedHere.has(q.runId));
+  }
+
+  /** Takes the next run it serves off the stored queue. */
+  private takeNext() {
+    const { queue } = this.options.store;
+    if (this.servesStoredQueue) return queue.take();
+    const next = this.servedQueue()[0];
+    if (next) queue.remove(next.runId);
+    return next;
   }
 
   /** How many runs train at once. */
@@ -115,7 +150,7 @@ export class RunManager {
           sweepValues,
         });
         runs.push(run);
-        store.queue.enqueue(run.id, backend ?? this.defaultBackend, priority ?? 0);
+        this.enqueue(run.id, backend ?? this.defaultBackend, priority ?? 0);
         this.publishStatus(run);
       });
     }
@@ -146,7 +181,7 @@ export class RunManager {
       uid: run.uid,
       sweepValues: run.sweepValues,
     });
-    store.queue.enqueue(created.id, queue.backend ?? this.defaultBackend, queue.priority ?? 0);
+    this.enqueue(created.id, queue.backend ?? this.defaultBackend, queue.priority ?? 0);
     this.publishStatus(created);
     this.pump();
     return created;
@@ -195,7 +230,7 @@ export class RunManager {
         ? `resuming from the checkpoint at step ${checkpoint.step}`
         : 'no checkpoint: starting again from step 0',
     );
-    store.queue.enqueue(runId, backend ?? this.defaultBackend);
+    this.enqueue(runId, backend ?? this.defaultBackend);
     let queued: Run;
     try {
       queued = this.setStatus(runId, { status: 'queued', error: null, endedAt: null });
@@ -211,6 +246,12 @@ export class RunManager {
   stop(runId: number): Run {
     if (this.options.store.queue.remove(runId)) {
       return this.setStatus(runId, { status: 'stopped', endedAt: Date.now() });
+    }
+    // Just taken off the queue, its process still starting (the run reads 'queued' until it reports): stop it too.
+    const starting = this.active.get(runId);
+    if (starting && !starting.finished && this.requireRun(runId).status === 'queued') {
+      this.stopActive(starting);
+      return this.requireRun(runId);
     }
     const active = this.requireActive(runId, 'stop');
     this.stopActive(active);
@@ -238,18 +279,19 @@ export class RunManager {
 
   /** Resolves when nothing is running or queued (for the CLI and tests). */
   whenIdle(): Promise<void> {
-    if (this.active.size === 0 && this.options.store.queue.list().length === 0) return Promise.resolve();
+    if (this.active.size === 0 && this.servedQueue().length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /**
-   * On shutdown: stop the active run so that it checkpoints, and mark the queued runs 'interrupted', as the next
-   * start would after a crash, so that a resume picks them up the same way either way.
+   * On shutdown: stop the active runs so that they checkpoint. A host serving the stored queue leaves it as it is,
+   * for its next start (as after a crash); a CLI command marks the runs it queued 'interrupted' (a Ctrl-C ends its
+   * work; a resume picks them up).
    */
   async shutdown(): Promise<void> {
-    const { store } = this.options;
-    for (let next = store.queue.take(); next; next = store.queue.take())
-      this.setStatus(next.runId, { status: 'interrupted' });
+    if (!this.servesStoredQueue)
+      for (let next = this.takeNext(); next; next = this.takeNext())
+        this.setStatus(next.runId, { status: 'interrupted' });
     if (this.active.size > 0) {
       for (const active of this.active.values()) this.stopActive(active);
       await this.whenIdle();
@@ -269,12 +311,11 @@ export class RunManager {
   /** Starts queued runs while a slot is free; resolves the idle waiters when nothing runs and the queue is empty. */
   private pump(): void {
     while (this.active.size < this.slotCount) {
-      const { store } = this.options;
       let next;
       try {
-        next = store.queue.take();
+        next = this.takeNext();
       } catch (error) {
-        // A full disk cannot even take a run off the queue: it stays queued (the next start marks it interrupted).
+        // A full disk cannot even take a run off the queue: it stays queued, for this host's next try or the next start.
         if (!(error instanceof StoreError)) throw error;
         console.error(`broadcast-lab: the run queue cannot be served: ${error.message}`);
         next = undefined;

@@ -7,34 +7,44 @@ interface UnfinishedRun {
   seed: number;
   status: string;
   lastCheckpoint: number | null;
+  /** 1 when the run still has its place in run_queue. */
+  inQueue: number;
 }
 
 /**
- * A run still 'queued', 'running' or 'paused' when the database is opened belongs to a process that is gone
- * (the app crashed or was killed): only one host writes to a data folder at a time, and it opens the store
- * before it queues anything. Mark it 'interrupted', keep everything it recorded, and log where it can resume
- * from. Queued runs are treated like running ones rather than trained again at once: a resume is the user's
- * call, and a short-lived CLI command that opens the store must not start training a crashed server's queue.
- * Runs inside BEGIN IMMEDIATE even when there is nothing to do: taking the write lock is how opening finds out
- * that another process is writing to the file.
+ * A run still 'running' or 'paused' when the database is opened belongs to a process that is gone (the app crashed
+ * or was killed): only one host writes to a data folder at a time, and it opens the store before it trains anything.
+ * Mark it 'interrupted', keep everything it recorded, and log where it can resume from. A run still 'queued' with
+ * its place in the stored queue keeps both: the queue survives the host, and the next host that serves the stored
+ * queue (the app or serve mode, not a short-lived CLI command: RunManager.serveStoredQueue) trains it in its turn.
+ * A 'queued' run that lost its place is interrupted like a running one. Runs inside BEGIN IMMEDIATE even when there
+ * is nothing to do: taking the write lock is how opening finds out that another process is writing to the file.
+ * Returns the runs marked interrupted.
  */
 export function recoverInterruptedRuns(db: Db, events: EventStore, now: () => number): number[] {
   const unfinished = db.prepare<[], UnfinishedRun>(
     `SELECT r.id, r.rule, r.seed, r.status,
-       (SELECT max(c.step) FROM checkpoints c WHERE c.run_id = r.id) AS lastCheckpoint
+       (SELECT max(c.step) FROM checkpoints c WHERE c.run_id = r.id) AS lastCheckpoint,
+       EXISTS (SELECT 1 FROM run_queue q WHERE q.run_id = r.id) AS inQueue
      FROM runs r WHERE r.status IN ('queued', 'running', 'paused') ORDER BY r.id`,
   );
   const markInterrupted = db.prepare<[number, number]>(
     `UPDATE runs SET status = 'interrupted', ended_at = coalesce(ended_at, ?) WHERE id = ?`,
   );
-  const clearQueue = db.prepare(`DELETE FROM run_queue`);
+  // Only a queued run holds a place in the queue: any other row is left over and goes.
+  const clearStale = db.prepare(
+    `DELETE FROM run_queue WHERE run_id NOT IN (SELECT id FROM runs WHERE status = 'queued')`,
+  );
   return db
     .transaction((): number[] => {
       const runs = unfinished.all();
-      clearQueue.run();
+      const interrupted: number[] = [];
       const stamp = now();
       for (const run of runs) {
+        // Nothing happened to it: it waits, as it did, for a host that serves the queue.
+        if (run.status === 'queued' && run.inQueue) continue;
         markInterrupted.run(stamp, run.id);
+        interrupted.push(run.id);
         const resume =
           run.lastCheckpoint === null
             ? run.status === 'queued'
@@ -50,7 +60,8 @@ export function recoverInterruptedRuns(db: Db, events: EventStore, now: () => nu
             `it is marked interrupted and everything it recorded is kept. ${resume}`,
         });
       }
-      return runs.map((run) => run.id);
+      clearStale.run();
+      return interrupted;
     })
     .immediate();
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATABASE_FILE } from '../../src-main/data-dir';
+import { runCli } from '../../src-main/cli';
 import { openStore } from '../../src-main/store';
 import { freshServeFolders, longRunSpec } from '../support/host-process';
 
@@ -11,7 +12,7 @@ const folders = freshServeFolders('bl-queue-');
 const serve = () => folders.serve();
 
 describe('queued runs across a crash of the host', () => {
-  it('are kept in the database, marked interrupted at the next start like the running one, and resume', async () => {
+  it('keep their place in the stored queue, untouched by a CLI command, and train when the app serves again', async () => {
     const crashed = await serve();
     const first = await crashed.connect();
     const session = await first.call('sessions.create', { name: 'queue' });
@@ -22,38 +23,61 @@ describe('queued runs across a crash of the host', () => {
       .poll(async () => (await first.call('runs.get', { id: training! })).status, { timeout: 60_000 })
       .toBe('running');
     // The queue is in the database, in order, while the host is alive.
-    const reader = openStore({ path: path.join(folders.dir, DATABASE_FILE), readOnly: true });
-    try {
-      expect(reader.queue.list().map((q) => [q.runId, q.backend])).toEqual(waiting.map((id) => [id, 'cpu']));
-    } finally {
-      reader.close();
-    }
+    const queue = () => {
+      const reader = openStore({ path: path.join(folders.dir, DATABASE_FILE), readOnly: true });
+      try {
+        return {
+          queued: reader.queue.list().map((q) => [q.runId, q.backend]),
+          statuses: reader.runs.list().map((r) => [r.id, r.status]),
+        };
+      } finally {
+        reader.close();
+      }
+    };
+    expect(queue().queued).toEqual(waiting.map((id) => [id, 'cpu']));
     await first.client.close();
     await crashed.crash();
 
+    // A short-lived CLI command opens the folder first: it recovers the running run, trains nothing of the queue.
+    const out: string[] = [];
+    const code = await runCli(['info', '--data', folders.dir], {
+      io: { out: (l) => out.push(l), err: (l) => out.push(l) },
+    });
+    expect(code, out.join('\n')).toBe(0);
+    expect(queue()).toEqual({
+      queued: waiting.map((id) => [id, 'cpu']),
+      statuses: [[training, 'interrupted'], ...waiting.map((id) => [id, 'queued'])],
+    });
+
+    // The app serves the stored queue again: the first waiting run trains, the next waits its turn.
     const next = await serve();
     const second = await next.connect();
     try {
-      const after = await second.call('runs.list', { experimentId: experiment.id });
-      expect(after.map((r) => [r.id, r.status])).toEqual(runs.map((r) => [r.id, 'interrupted']));
-      for (const id of waiting) {
-        const events = await second.call('runs.events', { runId: id });
-        expect(events.map((e) => e.message).join('\n')).toMatch(/was queued .* had not started; resume runs it/);
-      }
-      // Nothing trains by itself after the restart: every run waits for the user's resume.
-      expect(second.client.events.filter((e) => e.type === 'run.status')).toEqual([]);
-
-      const resumed = waiting[1]!;
-      expect((await second.call('runs.resume', { id: resumed, backend: 'cpu' })).status).toBe('queued');
       await expect
-        .poll(async () => (await second.call('runs.get', { id: resumed })).status, { timeout: 60_000 })
+        .poll(async () => (await second.call('runs.get', { id: waiting[0]! })).status, { timeout: 60_000 })
         .toBe('running');
-      expect((await second.call('runs.events', { runId: resumed })).map((e) => e.message)).toContain(
-        'no checkpoint: starting again from step 0',
-      );
-      await second.call('runs.stop', { id: resumed });
+      // Queued, or training beside it where the machine's cores give the app more than one slot.
+      expect(['queued', 'running']).toContain((await second.call('runs.get', { id: waiting[1]! })).status);
+      const events = (await second.call('runs.events', { runId: training! })).map((e) => e.message).join('\n');
+      expect(events).toMatch(/was running when Broadcast Lab last stopped; it is marked interrupted/);
+      // The waiting runs were never interrupted.
+      for (const id of waiting)
+        expect((await second.call('runs.events', { runId: id })).map((e) => e.kind)).not.toContain('run.interrupted');
+
+      for (const id of waiting) {
+        await second.call('runs.stop', { id });
+        await expect
+          .poll(async () => (await second.call('runs.get', { id })).status, { timeout: 60_000 })
+          .toBe('stopped');
+      }
+      // The interrupted one resumes on request.
+      expect((await second.call('runs.resume', { id: training!, backend: 'cpu' })).status).toBe('queued');
       await expect
-        .poll(async () => (await second.call('runs.get', { id: resumed })).status, { timeout: 60_000 })
+        .poll(async () => (await second.call('runs.get', { id: training! })).status, { timeout: 60_000 })
+        .toBe('running');
+      await second.call('runs.stop', { id: training! });
+      await expect
+        .poll(async () => (await second.call('runs.get', { id: training! })).status, { timeout: 60_000 })
         .toBe('stopped');
     } finally {
       await second.client.close();

@@ -265,14 +265,16 @@ describe('a lock taken by another process while the store is open', () => {
 });
 
 describe('runs left queued, running or paused by a previous process', () => {
-  it('are marked interrupted on open, with their data kept and an event each', () => {
+  it('are marked interrupted on open, a queued one keeping its place in the queue, with data kept and an event each', () => {
     const file = path.join(dir, 'lab.sqlite');
     let store = openTestStore(file);
     const { experiment, run: running } = seedRun(store, 'running');
     const paused = store.runs.create({ experimentId: experiment.id, rule: 'dfa', seed: 2, status: 'paused' });
     const done = store.runs.create({ experimentId: experiment.id, rule: 'bp', seed: 3, status: 'completed' });
     const queued = store.runs.create({ experimentId: experiment.id, rule: 'fa', seed: 4 });
-    store.queue.enqueue(queued.id, 'cpu');
+    store.queue.enqueue(queued.id, 'cpu', 3);
+    // Queued, but without its place in the queue (a store written by an older version): it cannot wait its turn.
+    const lost = store.runs.create({ experimentId: experiment.id, rule: 'drtp', seed: 5 });
     store.metrics.insert(
       running.id,
       Array.from({ length: 250 }, (_, step) => ({
@@ -289,13 +291,14 @@ describe('runs left queued, running or paused by a previous process', () => {
 
     store = openTestStore(file, { now: () => 1_900_000_000_000 });
     try {
-      expect(store.interruptedAtOpen).toEqual([running.id, paused.id, queued.id]);
+      expect(store.interruptedAtOpen).toEqual([running.id, paused.id, lost.id]);
       expect(store.runs.get(running.id)).toMatchObject({ status: 'interrupted', endedAt: 1_900_000_000_000 });
       expect(store.runs.get(paused.id)).toMatchObject({ status: 'interrupted', endedAt: 1_900_000_000_000 });
       expect(store.runs.get(done.id)?.status).toBe('completed');
-      // Queued runs are treated like running ones: the host that would have trained them is gone.
-      expect(store.runs.get(queued.id)).toMatchObject({ status: 'interrupted', endedAt: 1_900_000_000_000 });
-      expect(store.queue.list()).toEqual([]);
+      // The stored queue outlives the host: the queued run waits there for the next host that serves it.
+      expect(store.runs.get(queued.id)).toMatchObject({ status: 'queued', endedAt: null });
+      expect(store.queue.list().map((q) => [q.runId, q.backend, q.priority])).toEqual([[queued.id, 'cpu', 3]]);
+      expect(store.runs.get(lost.id)).toMatchObject({ status: 'interrupted', endedAt: 1_900_000_000_000 });
       expect(store.metrics.series({ runId: running.id, name: 'loss', split: 'train' }).total).toBe(250);
       expect(store.checkpoints.latest(running.id)?.step).toBe(200);
 
@@ -303,7 +306,7 @@ describe('runs left queued, running or paused by a previous process', () => {
       expect(events.map((e) => [e.runId, e.kind, e.level])).toEqual([
         [running.id, 'run.interrupted', 'warning'],
         [paused.id, 'run.interrupted', 'warning'],
-        [queued.id, 'run.interrupted', 'warning'],
+        [lost.id, 'run.interrupted', 'warning'],
       ]);
       expect(events[0]!.message).toMatch(/resume from its last checkpoint, at step 200/);
       expect(events[1]!.message).toMatch(/no checkpoint/);
@@ -315,6 +318,7 @@ describe('runs left queued, running or paused by a previous process', () => {
     store = openTestStore(file);
     expect(store.interruptedAtOpen).toEqual([]);
     expect(store.events.list({}).length).toBe(3);
+    expect(store.queue.list().map((q) => q.runId)).toEqual([queued.id]);
     store.close();
   });
 });
