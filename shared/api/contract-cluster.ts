@@ -52,6 +52,11 @@ const ClusterSweepRequest = z.strictObject({
   results: ResultsFolder,
   slurm: SlurmFields,
   backend: z.enum(['auto', ...BACKEND_NAMES]).optional(),
+  /**
+   * A folder the nodes share: the sweep's file datasets are copied there once per content hash, and each task trains
+   * from that copy and refuses one whose content changed. Absent: each node finds its own copy, unchecked.
+   */
+  datasetCache: ResultsFolder.optional(),
 });
 
 /** The script as the user edited it: still a job array, whose tasks run the CLI. */

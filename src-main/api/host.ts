@@ -92,6 +92,10 @@ export function createApiHost(options: ApiHostOptions): ApiHost {
     publish: (event) => bus.publish(event),
     cli: () => options.clusterCli ?? cliCommand(),
     pollMs: options.clusterPollMs,
+    datasets: async (name) => {
+      const entry = (await datasets.list()).find((d) => d.name === name);
+      return entry && toDatasetInfo(entry, datasets.unavailableReason(entry));
+    },
   });
   const appInfo = () => buildAppInfo({ mode: options.mode, store, versions: options.versions ?? {} });
   const dispatcher = createDispatcher(

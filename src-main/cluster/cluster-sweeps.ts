@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { cacheSweepDatasets, type DatasetWhereabouts } from './dataset-cache';
 import type { ClusterSweep, ClusterTask, SlurmFields } from '../../shared/api/contract-cluster';
 import { ApiError, describeIssues } from '../../shared/api/errors';
 import type { ApiEvent } from '../../shared/api/events';
@@ -23,6 +24,8 @@ export interface ClusterSweepsOptions {
   cli: () => readonly string[];
   /** Time between looks at squeue and the task files (default 1 s). */
   pollMs?: number;
+  /** Where this machine has a dataset (for a request's dataset cache); absent: no request may ask for one. */
+  datasets?: (name: string) => Promise<DatasetWhereabouts | undefined>;
 }
 
 export interface ClusterSweepRequest {
@@ -31,6 +34,8 @@ export interface ClusterSweepRequest {
   results: string;
   slurm: SlurmFields;
   backend?: BackendChoice;
+  /** A folder the nodes share: the sweep's datasets are copied there by content hash (dataset-cache.ts). */
+  datasetCache?: string;
 }
 
 /**
@@ -78,8 +83,10 @@ export class ClusterSweeps {
   }
 
   async submit(request: ClusterSweepRequest & { script: string }): Promise<ClusterSweep> {
-    const { plan, results } = this.planOf(request);
+    const planned = this.planOf(request);
+    const { results } = planned;
     assertNoSweepInFolder(results);
+    const plan = request.datasetCache ? await this.cacheDatasets(planned.plan, request.datasetCache) : planned.plan;
     writeSweepFiles(results, plan, request.slurm, this.options.cli(), request.script);
     try {
       await submitScript(results);
@@ -90,6 +97,17 @@ export class ClusterSweeps {
     }
     this.options.store.clusterSweeps.add(results, request.sessionId);
     return this.lookNow(results);
+  }
+
+  /** The plan with its datasets copied into the shared cache and their hashes recorded. */
+  private async cacheDatasets(plan: SweepPlan, cache: string): Promise<SweepPlan> {
+    const { datasets } = this.options;
+    if (!datasets) throw new ApiError('invalid_request', 'This host cannot reach its datasets to cache them.');
+    try {
+      return await cacheSweepDatasets(plan, path.resolve(cache), datasets, () => undefined);
+    } catch (error) {
+      throw new ApiError('invalid_request', `Cannot cache the sweep's datasets in ${cache}: ${message(error)}`);
+    }
   }
 
   async follow(results: string, sessionId: number): Promise<ClusterSweep> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { SweepPlan } from './plan';
 
 /**
  * The shared dataset cache of cluster sweeps: a folder on the shared filesystem holding each dataset's files under
@@ -109,4 +110,37 @@ export async function checkDatasetHash(
         'the node has other files under that name; not training on them',
     );
   }
+}
+
+/** Where this machine has a dataset, as the dataset list says it: generators have no files to cache. */
+export interface DatasetWhereabouts {
+  origin: string;
+  present: boolean;
+  location: string | null;
+}
+
+/**
+ * Copies each file-based dataset of the sweep, as this machine has it, into the shared cache under its content hash
+ * and records the hashes in the plan. Generators are left out; a dataset missing here is named through `note` and
+ * left to the nodes, unchecked. One implementation for the CLI's --dataset-cache and the app's Run on cluster.
+ */
+export async function cacheSweepDatasets(
+  plan: SweepPlan,
+  cache: string,
+  whereabouts: (name: string) => Promise<DatasetWhereabouts | undefined>,
+  note: (line: string) => void,
+): Promise<SweepPlan> {
+  const datasets: NonNullable<SweepPlan['datasets']> = [];
+  for (const name of [...new Set(plan.points.map((point) => point.spec.dataset.name))]) {
+    const entry = await whereabouts(name);
+    if (entry?.origin === 'synthetic') continue;
+    if (!entry?.present || entry.location === null) {
+      note(`dataset '${name}' is not on this machine: not cached; each node must have its own copy`);
+      continue;
+    }
+    const { hash, folder } = await cacheDataset(cache, entry.location);
+    note(`dataset '${name}': content hash ${hash.slice(0, 12)}…, cached in ${folder}`);
+    datasets.push({ name, hash });
+  }
+  return { ...plan, datasetCache: cache, datasets };
 }

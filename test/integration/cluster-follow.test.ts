@@ -7,10 +7,12 @@ import type { ClusterSweep } from '../../shared/api/contract-cluster';
 import type { ApiEvent } from '../../shared/api/events';
 import { createApiHost, type ApiHost } from '../../src-main/api/host';
 import { apiClient } from '../../src-main/cli/caller';
-import { JOBS_FILE, SCRIPT_FILE } from '../../src-main/cluster/plan';
+import { cachedFolder, hashDatasetFiles } from '../../src-main/cluster/dataset-cache';
+import { JOBS_FILE, PLAN_FILE, SCRIPT_FILE, SweepPlan } from '../../src-main/cluster/plan';
 import { taskDatabase } from '../../src-main/cluster/task-files';
 import { openStore } from '../../src-main/store';
 import type { Store } from '../../src-main/store/types';
+import { mnistFiles } from '../support/dataset-server';
 import { slurmMissing, startSlurmCluster, type SlurmCluster } from '../support/slurm-cluster';
 import { testTrainingLauncher } from '../support/training-launcher';
 import { removeDir, tempDir } from './store-test-helpers';
@@ -225,4 +227,40 @@ describe.skipIf(missing !== null)('the app follows a SLURM cluster sweep', () =>
     const story = `task file: ${readStore(file, (store) => said(store, store.runs.list()[0]!.id)).join('; ')}\nsession: ${said(host.store, runId).join('; ')}`;
     expect(seriesOf(host.store, uid), story).toEqual(readStore(file, (store) => seriesOf(store, uid)));
   }, 240_000);
+
+  it('copies the sweep’s dataset into a shared cache by content hash, and its task trains from that copy', async () => {
+    const session = await client.call('sessions.create', { name: 'cached' });
+    const mnist = path.join(dir, 'data', 'datasets', 'mnist');
+    fs.mkdirSync(mnist, { recursive: true });
+    for (const [name, bytes] of mnistFiles()) fs.writeFileSync(path.join(mnist, name), bytes);
+    const results = path.join(dir, 'cached-results');
+    const cache = path.join(dir, 'shared-cache');
+    const request = {
+      sessionId: session.id,
+      sweep: {
+        experiment: {
+          ...experiment,
+          name: 'mnist from the cache',
+          dataset: { name: 'mnist' },
+          epochs: 1,
+          batchSize: 32,
+        },
+      },
+      results,
+      datasetCache: cache,
+      slurm: {},
+      backend: 'cpu' as const,
+    };
+    const { script } = await client.call('cluster.plan', request);
+    await client.call('cluster.submit', { ...request, script });
+    const plan = SweepPlan.parse(JSON.parse(fs.readFileSync(path.join(results, PLAN_FILE), 'utf8')));
+    const { hash } = await hashDatasetFiles(mnist);
+    expect(plan.datasets).toEqual([{ name: 'mnist', hash }]);
+    expect(plan.datasetCache).toBe(cache);
+    expect((await hashDatasetFiles(cachedFolder(cache, hash))).hash).toBe(hash);
+    // The task finds mnist only through the cache (its own data folder is empty) and completes.
+    await expect
+      .poll(async () => (await sweepState(results))?.tasks[0]?.status, { timeout: 120_000, interval: 200 })
+      .toBe('completed');
+  }, 180_000);
 });

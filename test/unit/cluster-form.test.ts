@@ -15,11 +15,16 @@ describe('the Run on cluster form', () => {
       results: '/scratch/me/sweep',
       slurm: { partition: 'gpu', time: '2-00:00:00' },
     });
+    expect(readClusterForm({ ...form, datasetCache: ' /scratch/me/datasets ' })).toMatchObject({
+      ok: true,
+      datasetCache: '/scratch/me/datasets',
+    });
   });
 
   it('names each field that sbatch would refuse by its label', () => {
     const read = readClusterForm({
       results: 'sweeps/here',
+      datasetCache: 'datasets',
       partition: 'gpu a100',
       time: 'soon',
       cpusPerTask: '1.5',
@@ -32,6 +37,7 @@ describe('the Run on cluster form', () => {
       'CPUs per task: must be a whole number, got "1.5"',
       'Tasks at once: must be a whole number, got "x"',
       'Results folder: must be an absolute path',
+      'Dataset cache: must be an absolute path the nodes share',
       expect.stringMatching(/^Partition: a partition holds only letters/),
       expect.stringMatching(/^Time limit: a time limit is minutes/),
       expect.stringMatching(/^GPUs per task: .*>=1/),

@@ -4,6 +4,8 @@ import type { Issue } from '../../../shared/api/errors';
 /** The designer's "Run on cluster" fields as typed: text boxes, empty meaning "the cluster's default". */
 export interface ClusterForm {
   results: string;
+  /** A shared folder for the datasets, by content hash; empty: each node finds its own copy. */
+  datasetCache: string;
   partition: string;
   time: string;
   cpusPerTask: string;
@@ -12,13 +14,15 @@ export interface ClusterForm {
 }
 
 export function newClusterForm(): ClusterForm {
-  return { results: '', partition: '', time: '', cpusPerTask: '1', gpus: '', arrayLimit: '' };
+  return { results: '', datasetCache: '', partition: '', time: '', cpusPerTask: '1', gpus: '', arrayLimit: '' };
 }
 
-export type ClusterFormResult = { ok: true; results: string; slurm: SlurmFields } | { ok: false; issues: Issue[] };
+export type ClusterFormResult =
+  { ok: true; results: string; datasetCache?: string; slurm: SlurmFields } | { ok: false; issues: Issue[] };
 
 const LABELS: Record<string, string> = {
   results: 'Results folder',
+  datasetCache: 'Dataset cache',
   partition: 'Partition',
   time: 'Time limit',
   cpusPerTask: 'CPUs per task',
@@ -53,6 +57,9 @@ export function readClusterForm(form: ClusterForm): ClusterFormResult {
   if (results === '')
     issues.push({ path: LABELS.results!, message: 'is needed: a folder the nodes share with this machine' });
   else if (!results.startsWith('/')) issues.push({ path: LABELS.results!, message: 'must be an absolute path' });
+  const datasetCache = optional(form.datasetCache);
+  if (datasetCache !== undefined && !datasetCache.startsWith('/'))
+    issues.push({ path: LABELS.datasetCache!, message: 'must be an absolute path the nodes share' });
   const parsed = SlurmFields.safeParse(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -60,5 +67,5 @@ export function readClusterForm(form: ClusterForm): ClusterFormResult {
     }
   }
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
-  return { ok: true, results, slurm: parsed.data };
+  return { ok: true, results, ...(datasetCache === undefined ? {} : { datasetCache }), slurm: parsed.data };
 }
