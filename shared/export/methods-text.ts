@@ -1,5 +1,12 @@
 import { ruleInfo, type RuleName, type RuleParamValues } from '../rules/catalogue';
-import type { ExperimentSpec, OptimizerSpec, RegularizerSpec } from '../schemas/experiment';
+import type { AugmentationSpec } from '../schemas/augmentation';
+import {
+  isPatchLayer,
+  type DynamicsSpec,
+  type ExperimentSpec,
+  type OptimizerSpec,
+  type RegularizerSpec,
+} from '../schemas/experiment';
 import { ERROR_DESCRIPTION, type ErrorMeasure } from './aggregate';
 import { CITATION_KEYS } from './bibtex';
 import { latexText } from './latex-text';
@@ -90,17 +97,52 @@ function describeOptimizer(o: OptimizerSpec): string {
   return `${base} at learning rate ${num(o.learningRate)}, ${schedule}${rates}`;
 }
 
-function describeRegularizers(r: RegularizerSpec): string {
+function describeRegularizers(r: RegularizerSpec, patchLayers: boolean): string {
   const parts: string[] = [];
   if (r.power.coefficient > 0)
     parts.push(`power normalisation (coefficient ${num(r.power.coefficient)}, target ${num(r.power.target)})`);
-  if (r.entropy.coefficient > 0)
+  if (r.entropy.coefficient > 0) {
     parts.push(
       `layer entropy (coefficient ${num(r.entropy.coefficient)}, λ_E = ${num(r.entropy.lambda)}, ε = ${num(r.entropy.epsilon)})`,
     );
+    // The same coefficient is the weight entropy of conv and locally connected layers (engine: weight-entropy.ts).
+    if (patchLayers)
+      parts.push(
+        `on the convolutional and locally connected layers, weight entropy ½ log det(WᵀW + εI) with ε = ${num(r.entropy.weightEpsilon ?? 1e-5)}`,
+      );
+  }
   if (r.activationL1 > 0) parts.push(`activation sparsity (L1 ${num(r.activationL1)})`);
   if (r.weightDecay > 0) parts.push(`weight decay ${num(r.weightDecay)}`);
   return parts.length === 0 ? 'no regularisers' : list(parts);
+}
+
+/** The training images' augmentation and the test-time views, as sentences (empty without either). */
+function describeAugmentation(a: AugmentationSpec | undefined): string {
+  if (!a) return '';
+  const parts: string[] = [];
+  if (a.crop) parts.push(`random crops with ${a.crop.padding}-pixel zero padding`);
+  if (a.translate) parts.push(`random shifts of up to ${a.translate.pixels} pixels with reflection at the borders`);
+  if (a.flip === 'random') parts.push('random horizontal flips');
+  if (a.flip === 'alternate_epochs') parts.push('horizontal flips on alternate epochs');
+  const training = parts.length > 0 ? ` Training images were augmented each epoch with ${list(parts)}.` : '';
+  const shift = a.translate?.pixels ?? 2;
+  const test = a.testTime
+    ? ` Validation and test images were evaluated in six views (as they are, mirrored, and shifted by ${shift} ` +
+      'pixels up, down, left and right), and the network’s outputs averaged over the views.'
+    : '';
+  return training + test;
+}
+
+/** A CorInfoMax network's free phase and local plasticity, as a sentence (empty for a feed-forward network). */
+function describeDynamics(d: DynamicsSpec | undefined): string {
+  if (!d) return '';
+  return (
+    ' The network was a CorInfoMax network (Bozkurt, Pehlevan and Erdogan, 2023): before each update its layers ' +
+    `settled for ${d.iterations} Euler steps of size ${num(d.stepSize)} (leak g = ${num(d.leak)}, ε = ${num(d.epsilon)}) ` +
+    'under their forward predictions, backward predictors and lateral weights; the lateral weights tracked the ' +
+    `inverse layer correlation (forgetting factor ${num(d.lambda)}) and the backward predictors learned their own ` +
+    `prediction error at normalised rates ${d.feedbackRates.map(num).join(', ')}, both at the free equilibrium.`
+  );
 }
 
 function describeParams(rule: RuleName, params: RuleParamValues): string {
@@ -120,6 +162,7 @@ function settingParagraph(setting: MethodsSetting, index: number, count: number)
   const subset = d.trainSubset ? `, using a subset of ${d.trainSubset} training samples` : '';
   const hash = d.hash ? ` (content hash ${d.hash})` : ' (no content hash was recorded: no run of it started)';
   const init = setting.network.init;
+  const patchLayers = setting.network.hidden.some(isPatchLayer);
   const data: Segment[] = [
     count > 1 ? `Setting ${index + 1}. ` : '',
     `We trained on ${d.name}${hash}${subset}, holding out ${num(d.validationFraction * 100)}% of the ` +
@@ -127,15 +170,16 @@ function settingParagraph(setting: MethodsSetting, index: number, count: number)
       `The network had ${hidden.length === 0 ? 'no hidden layers' : `hidden layers of ${list(hidden)} units`}, ` +
       `initialised ${init.scheme.replace('_', '-')} with gain ${num(init.gain)}` +
       `${init.readoutGain !== undefined ? ` (readout gain ${num(init.readoutGain)})` : ''}` +
-      `${setting.network.weightSparsity > 0 ? `, with a fixed weight sparsity of ${num(setting.network.weightSparsity)}` : ''}, ` +
+      `${setting.network.weightSparsity > 0 ? `, with a fixed weight sparsity of ${num(setting.network.weightSparsity)}` : ''}` +
+      `${setting.network.biases === false ? ', without biases' : ''}, ` +
       `and was trained with the ${LOSS_NAMES[setting.loss]} loss for ${setting.epochs} epochs in mini-batches of ` +
-      `${setting.batchSize}.`,
+      `${setting.batchSize}.${describeAugmentation(d.augmentation)}${describeDynamics(setting.network.dynamics)}`,
   ];
   const arms: Segment[][] = setting.arms.map((arm) => [
     `${arm.label}: ${ruleInfo(arm.rule).label} `,
     { cite: arm.rule },
     `${describeParams(arm.rule, arm.params)}, optimised with ${describeOptimizer(arm.optimizer)}, and ` +
-      `${describeRegularizers(arm.regularizers)}; seeds ${arm.seeds.join(', ')} (${arm.seeds.length} runs).`,
+      `${describeRegularizers(arm.regularizers, patchLayers)}; seeds ${arm.seeds.join(', ')} (${arm.seeds.length} runs).`,
   ]);
   return [data, ...arms];
 }
