@@ -2,9 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExperimentSpec, type DynamicsSpec } from '../../../shared/schemas/experiment';
 import { withDefaults, type RuleName } from '../../../shared/rules/catalogue';
-import type { MetricPoint } from '../../../shared/schemas/records';
 import { Rng } from '../../../src-main/common/random';
-import type { ClassificationDataset } from '../../../src-main/data/types';
 import {
   dynamicsPlasticity,
   lateralName,
@@ -17,8 +15,8 @@ import { Model, type ModelConfig } from '../../../src-main/engine/model';
 import { OnnxRunner } from '../../../src-main/engine/onnx/runner';
 import { frozenHidden } from '../../../src-main/engine/presets';
 import { computeUpdate, diagnosticStep, forward } from '../../../src-main/engine/step';
-import { train, type TrainOptions } from '../../../src-main/engine/trainer';
-import { blobDataset, randomBatch, tinyConfig, useCpuBackend } from '../../support/engine-fixtures';
+import { randomBatch, tinyConfig, useCpuBackend } from '../../support/engine-fixtures';
+import { smallTaskAccuracy } from '../../support/small-task';
 import { EXECUTORS, relativeError, stateInputs, stepInputs, trainChunk, type TestInput } from '../../support/executors';
 import { naiveEquilibrium, naivePlasticity, type NaiveCorInfoMax } from '../../support/naive-corinfomax';
 
@@ -290,56 +288,8 @@ describe('a CorInfoMax spec', () => {
   });
 });
 
-/** Rows [from, to) of a dataset as a split of its own. */
-function rowsOf(all: ClassificationDataset, from: number, to: number, split: ClassificationDataset['split']) {
-  const width = all.featureSize;
-  return {
-    ...all,
-    split,
-    size: to - from,
-    x: all.x.slice(from * width, to * width),
-    y: all.y.slice(from, to),
-    contentHash: `${all.contentHash}-${from}`,
-  };
-}
-
 describe('CorInfoMax-EBD learns', () => {
   it('a small task well above chance and above the frozen-hidden control', async () => {
-    // Four classes in 12 dimensions through 3 hidden units: a random projection to 3 dimensions loses most of what
-    // separates them, so the hidden layer must learn (the PEPITA test's task).
-    const all = blobDataset(1000, 12, 4, 1);
-    const data = {
-      train: rowsOf(all, 0, 480, 'train'),
-      validation: rowsOf(all, 480, 600, 'validation'),
-      test: rowsOf(all, 600, 1000, 'test'),
-    };
-    const options: TrainOptions = {
-      epochs: 10,
-      batchSize: 16,
-      readEvery: 10,
-      diagnosticsEvery: 0,
-      checkpointEvery: 0,
-      powerLimit: 1e4,
-      seed: 7,
-      evaluationsPerEpoch: 1,
-    };
-    const accuracy = async (config: ModelConfig) => {
-      const model = new Model(config, 11);
-      const runner = await OnnxRunner.create(model, { backend: 'onnx-cpu', threads: 1, batchSize: options.batchSize });
-      const points: MetricPoint[] = [];
-      try {
-        const hooks = {
-          metrics: (p: MetricPoint[]) => points.push(...p),
-          progress: () => undefined,
-          checkpoint: () => undefined,
-        };
-        const control = { stopRequested: false, waitWhilePaused: () => Promise.resolve() };
-        expect((await train(runner, model, data, options, hooks, control)).status).toBe('completed');
-      } finally {
-        await runner.dispose();
-      }
-      return points.filter((p) => p.split === 'test' && p.name === 'accuracy').at(-1)!.value;
-    };
     // Adam, since EBD's hidden term carries ζ = (1−λ)/B. Measured: EBD 0.97, frozen 0.52 (DFA 0.98; EBD at R's
     // λ 0.9, the learned regime, 0.38: the sign problem of ALGORITHMS.md §7, recurrent network or not).
     const base = cimConfig('ebd', dynamics({ iterations: 20, lambda: 0.999 }), [12, 3, 4]);
@@ -348,7 +298,7 @@ describe('CorInfoMax-EBD learns', () => {
       rule: { name: 'ebd', params: withDefaults('ebd', { lambda: 0.999, initScale: 1 }) },
       optimizer: { ...base.optimizer, kind: 'adam', learningRate: 0.01 },
     };
-    const [ebd, frozen] = [await accuracy(config), await accuracy(frozenHidden(config))];
+    const [ebd, frozen] = [await smallTaskAccuracy(config), await smallTaskAccuracy(frozenHidden(config))];
     expect(ebd, `CorInfoMax-EBD ${ebd} against chance 0.25`).toBeGreaterThan(0.85);
     expect(ebd, `CorInfoMax-EBD ${ebd} against frozen hidden ${frozen}`).toBeGreaterThan(frozen + 0.2);
   });

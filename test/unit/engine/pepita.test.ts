@@ -1,8 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkRuleParams, withDefaults, type RuleName } from '../../../shared/rules/catalogue';
-import type { MetricPoint } from '../../../shared/schemas/records';
 import { Rng } from '../../../src-main/common/random';
-import type { ClassificationDataset } from '../../../src-main/data/types';
 import { EagerRunner } from '../../../src-main/engine/eager/runner';
 import type { LossName } from '../../../src-main/engine/losses';
 import { Model, type ModelConfig } from '../../../src-main/engine/model';
@@ -11,7 +9,6 @@ import { estimateRunMemory, SECOND_PASS_COPIES, STATE_COPIES } from '../../../sr
 import { frozenHidden } from '../../../src-main/engine/presets';
 import { broadcastInit } from '../../../src-main/engine/rules/feedback-init';
 import { computeUpdate, diagnosticStep, trainingStep } from '../../../src-main/engine/step';
-import { train, type TrainOptions } from '../../../src-main/engine/trainer';
 import {
   imageBatch,
   imageModel,
@@ -20,7 +17,8 @@ import {
   SMALL_NETS,
   stateWithBiases,
 } from '../../support/conv-fixtures';
-import { blobDataset, randomBatch, tinyConfig, useCpuBackend } from '../../support/engine-fixtures';
+import { randomBatch, tinyConfig, useCpuBackend } from '../../support/engine-fixtures';
+import { smallTaskAccuracy } from '../../support/small-task';
 import {
   EXECUTORS,
   relativeError,
@@ -413,33 +411,9 @@ describe('compiled (ONNX) and eager PEPITA training', () => {
   });
 });
 
-/** Rows [from, to) of a dataset as a split of its own (one draw of the blobs' centres for every split). */
-function rows(all: ClassificationDataset, from: number, to: number, split: ClassificationDataset['split']) {
-  const width = all.featureSize;
-  const x = all.x.slice(from * width, to * width);
-  return { ...all, split, size: to - from, x, y: all.y.slice(from, to), contentHash: `${all.contentHash}-${from}` };
-}
-
 describe('PEPITA learns', () => {
   it('a small classification task, well above chance and above the frozen-hidden control', async () => {
-    // Four classes in 12 dimensions through a hidden layer of 3 units: a random projection to 3 dimensions loses
-    // most of what separates them, so the hidden layer must learn (BP reaches 0.98 here, frozen 0.58).
-    const all = blobDataset(1000, 12, 4, 1);
-    const data = {
-      train: rows(all, 0, 480, 'train'),
-      validation: rows(all, 480, 600, 'validation'),
-      test: rows(all, 600, 1000, 'test'),
-    };
-    const options: TrainOptions = {
-      epochs: 10,
-      batchSize: 16,
-      readEvery: 10,
-      diagnosticsEvery: 0,
-      checkpointEvery: 0,
-      powerLimit: 1e4,
-      seed: 7,
-      evaluationsPerEpoch: 1,
-    };
+    // The shared small task (BP reaches 0.98 there, frozen 0.58).
     const config = tinyConfig({
       sizes: [12, 3, 4],
       activation: 'tanh',
@@ -448,25 +422,8 @@ describe('PEPITA learns', () => {
       params: { feedbackScale: 0.05 },
       optimizer: { kind: 'momentum', learningRate: 0.05, momentum: 0.9 },
     });
-    const accuracy = async (c: ModelConfig) => {
-      const model = new Model(c, 11);
-      const runner = await RUNNERS[1].make(model, options.batchSize);
-      const points: MetricPoint[] = [];
-      try {
-        const hooks = {
-          metrics: (p: MetricPoint[]) => points.push(...p),
-          progress: () => undefined,
-          checkpoint: () => undefined,
-        };
-        const control = { stopRequested: false, waitWhilePaused: () => Promise.resolve() };
-        expect((await train(runner, model, data, options, hooks, control)).status).toBe('completed');
-      } finally {
-        await runner.dispose();
-      }
-      return points.filter((p) => p.split === 'test' && p.name === 'accuracy').at(-1)!.value;
-    };
     // 300 steps each.
-    const [pepita, frozen] = [await accuracy(config), await accuracy(frozenHidden(config))];
+    const [pepita, frozen] = [await smallTaskAccuracy(config), await smallTaskAccuracy(frozenHidden(config))];
     expect(pepita, `PEPITA ${pepita} against chance 0.25`).toBeGreaterThan(0.7);
     expect(pepita, `PEPITA ${pepita} against frozen hidden ${frozen}`).toBeGreaterThan(frozen + 0.15);
   });
